@@ -1,0 +1,175 @@
+"""The `regimencalc` command. Only click is imported at start-up; each command imports what it
+needs, so `regimencalc --help` stays fast. Errors are mapped to one line and an exit code here
+and nowhere else: 1 for a problem with the input, 3 for a bug (reported without a traceback
+unless REGIMENCALC_DEBUG is set)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+FORMATS = ("table", "csv", "json")
+BSA_FORMULA_KEYS = ("mosteller", "dubois", "haycock", "gehan-george", "boyd")
+RESPONSE_CHOICES = ("CR", "CRi", "PR", "NR")
+
+
+class _Main(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        from_here = "REGIMENCALC_DEBUG" not in os.environ
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # the one place errors become exit codes
+            from regimencalc.errors import RegimenFileError, RegimencalcError
+
+            if isinstance(exc, RegimenFileError):
+                for problem in exc.problems:
+                    click.echo(f"regimencalc: {problem}", err=True)
+                ctx.exit(1)
+            if isinstance(exc, RegimencalcError):
+                click.echo(f"regimencalc: error: {exc}", err=True)
+                ctx.exit(1)
+            if not from_here:
+                raise
+            click.echo(f"regimencalc: internal error ({type(exc).__name__}: {exc}); please report it", err=True)
+            ctx.exit(3)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="regimencalc")
+def main() -> None:
+    """Chemotherapy regimen dosing and scheduling with hand-checkable dose traces."""
+
+
+@main.command("list")
+def list_regimens() -> None:
+    """List the bundled regimens."""
+    from regimencalc.loader import bundled_ids, load_regimen
+
+    for regimen_id in bundled_ids():
+        regimen = load_regimen(regimen_id)
+        click.echo(f"{regimen.id:<30} v{regimen.version:<5} {regimen.name}")
+
+
+@main.command()
+@click.argument("regimen")
+def show(regimen: str) -> None:
+    """Show REGIMEN (a bundled id or a file) as a readable protocol."""
+    from regimencalc.loader import load_regimen
+    from regimencalc.render.protocol import render_protocol
+
+    click.echo(render_protocol(load_regimen(regimen)), nl=False)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def validate(paths: tuple[Path, ...]) -> None:
+    """Check regimen files (or folders of them); print file:line:col: path: message per problem."""
+    from regimencalc.errors import RegimenFileError
+    from regimencalc.loader import load_regimen
+
+    files = [f for p in paths for f in (sorted(p.glob("*.yaml")) if p.is_dir() else [p])]
+    failed = 0
+    for file in files:
+        try:
+            load_regimen(file)
+        except RegimenFileError as exc:
+            failed += 1
+            for problem in exc.problems:
+                click.echo(str(problem))
+        else:
+            click.echo(f"{file}: ok")
+    if failed:
+        click.echo(f"{failed} of {len(files)} file(s) have problems", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--height", required=True, help="e.g. 170cm, 1.7 m, 5 ft 7 in")
+@click.option("--weight", required=True, help="e.g. 70kg, 154 lb")
+@click.option("--formula", type=click.Choice(BSA_FORMULA_KEYS), default="mosteller", show_default=True)
+@click.option("--all", "all_formulas", is_flag=True, help="Show every formula.")
+def bsa(height: str, weight: str, formula: str, all_formulas: bool) -> None:
+    """Body-surface area by a named formula (or all of them)."""
+    from regimencalc.formulas import BSA_FORMULAS
+    from regimencalc.formulas import bsa as compute
+    from regimencalc.patient import make_patient
+
+    patient = make_patient(height, weight)
+    for key in BSA_FORMULAS if all_formulas else [formula]:
+        f = BSA_FORMULAS[key]
+        value = compute(patient.height_cm, patient.weight_kg, key)
+        click.echo(f"{f.name:<16} {value:.3f} m²   {f.equation}   [{f.citation}]")
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+def schema(output: Path | None, force: bool) -> None:
+    """Print the JSON Schema of regimen files (for editor autocompletion)."""
+    import json
+
+    from regimencalc.regimen import json_schema
+
+    _emit(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n", output, force)
+
+
+@main.command()
+@click.argument("regimen")
+@click.option("--height", required=True, help="e.g. 170cm, 1.7 m, 5 ft 7 in")
+@click.option("--weight", required=True, help="e.g. 70kg, 154 lb")
+@click.option("--start", required=True, help="Cycle 1 day 1, YYYY-MM-DD.")
+@click.option("--age", help="Age in years (checked against the regimen's eligibility).")
+@click.option("--sex", type=click.Choice(["F", "M"]))
+@click.option("--bsa-formula", type=click.Choice(BSA_FORMULA_KEYS), default="mosteller", show_default=True)
+@click.option("--cycles", type=int, help="Plan only the first N cycles.")
+@click.option("--response", type=click.Choice(RESPONSE_CHOICES), help="Response assessment that picks branch arms.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+def schedule(
+    regimen: str,
+    height: str,
+    weight: str,
+    start: str,
+    age: str | None,
+    sex: str | None,
+    bsa_formula: str,
+    cycles: int | None,
+    response: str | None,
+    fmt: str,
+    output: Path | None,
+    force: bool,
+) -> None:
+    """Every dose of REGIMEN (a bundled id or a file) for a patient, dated from --start."""
+    from regimencalc.dates import parse_start_date
+    from regimencalc.loader import load_regimen
+    from regimencalc.patient import make_patient
+    from regimencalc.planner import plan
+
+    patient = make_patient(height, weight, age, sex)
+    course = plan(
+        load_regimen(regimen), patient, parse_start_date(start), bsa_formula=bsa_formula, cycles=cycles, response=response
+    )
+    if fmt == "json":
+        from regimencalc.render.tabular import render_json as render
+    elif fmt == "csv":
+        from regimencalc.render.tabular import render_csv as render
+    else:
+        from regimencalc.render.table import render_table as render
+    _emit(render(course), output, force)
+
+
+def _emit(text: str, output: Path | None, force: bool) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from regimencalc.output import write_output
+
+    write_output(text, output, force=force)
+    click.echo(f"wrote {output}", err=True)

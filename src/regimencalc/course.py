@@ -1,0 +1,131 @@
+"""The planned course: what every renderer reads. Frozen data, no logic beyond formatting.
+
+`Course.model_dump(mode="json")` is the documented JSON document (docs/output-json.md), so a
+field added or renamed here is a format change: bump `FORMAT_VERSION` when one breaks readers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from regimencalc.display import format_number
+
+FORMAT = "regimencalc.course"
+FORMAT_VERSION = 1
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Amount(_Frozen):
+    """A computed amount; `max` is set for dose ranges (cells), `value` is then the minimum."""
+
+    value: float
+    unit: str
+    max: float | None = None
+
+    def text(self) -> str:
+        """'4 mg', '9 mcg/day', '4.68 ×10⁶ – 1.17 ×10⁸ cells'."""
+        if self.max is None:
+            return f"{format_number(self.value)} {self.unit}"
+        return f"{format_number(self.value)} – {format_number(self.max)} {self.unit}"
+
+
+TraceKind = Literal["prescribed", "band", "basis", "rate", "cap", "rounding", "final"]
+
+
+class TraceStep(_Frozen):
+    """One step of a dose calculation, in words a pharmacist can recompute by hand."""
+
+    kind: TraceKind
+    text: str
+    value: Amount | None = None
+
+
+class CourseFlag(_Frozen):
+    """A warning shown on every output: seed vs label, institutional default, cap applied, …"""
+
+    id: str
+    kind: str
+    text: str
+    source: str | None = None
+
+
+class Administration(_Frozen):
+    """One drug given on one date, with its dose, the trace behind it and its flags."""
+
+    id: str
+    cycle: int
+    day: int
+    date: dt.date
+    phase: str
+    drug: str
+    route: str
+    dose: Amount
+    rate: Amount | None = None
+    prescribed: str
+    basis: Literal["bsa", "weight", "flat"]
+    trace: tuple[TraceStep, ...]
+    flags: tuple[str, ...] = ()
+    status: Literal["planned"] = "planned"
+    source: str
+
+
+class Cycle(_Frozen):
+    """One cycle of the course and the branch arms chosen in it."""
+
+    number: int
+    phase: str
+    phase_name: str
+    start_date: dt.date
+    length_days: int
+    branches: dict[str, str] = {}
+
+
+class DrugTotal(_Frozen):
+    """The planned course total of one drug (daily amounts added up for infusions)."""
+
+    drug: str
+    total: Amount
+    administrations: int
+
+
+class PatientSummary(_Frozen):
+    """The patient values the doses were computed from."""
+
+    height_cm: float
+    weight_kg: float
+    age_years: float | None = None
+    sex: Literal["F", "M"] | None = None
+    bsa_m2: float
+    bsa_formula: str
+    bsa_equation: str
+
+
+class RegimenSummary(_Frozen):
+    """Which regimen (and version) the course was planned from, and its sources."""
+
+    id: str
+    name: str
+    version: str
+    indication: str
+    sources: dict[str, str]
+
+
+class Course(_Frozen):
+    """A dated course for one patient: the single thing renderers turn into output."""
+
+    format: Literal["regimencalc.course"] = FORMAT
+    format_version: Literal[1] = FORMAT_VERSION
+    regimen: RegimenSummary
+    patient: PatientSummary
+    start_date: dt.date
+    response: str | None = None
+    cycles: tuple[Cycle, ...]
+    administrations: tuple[Administration, ...]
+    totals: tuple[DrugTotal, ...]
+    flags: tuple[CourseFlag, ...]

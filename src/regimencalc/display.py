@@ -1,0 +1,89 @@
+"""How numbers and units are written for people: ISMP-safe and the same everywhere.
+
+Doses never carry a trailing zero ("4 mg", not "4.0 mg", which is misread as 40 mg) and always
+carry a leading zero ("0.5 mg"). Micrograms are written "mcg" (ISMP: "µg" is misread as "mg").
+Very large counts (cells) are written with a power of ten ("4.68 ×10⁶ cells").
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+#: Display symbols for the unit names of the registry (see units.txt).
+UNIT_SYMBOLS: dict[str, str] = {
+    "gram": "g",
+    "milligram": "mg",
+    "microgram": "mcg",
+    "kilogram": "kg",
+    "cell": "cells",
+    "meter": "m",
+    "centimeter": "cm",
+    "meter ** 2": "m²",
+    "day": "day",
+    "hour": "h",
+    "minute": "min",
+    "week": "week",
+    "pound": "lb",
+    "inch": "in",
+    "foot": "ft",
+}
+
+
+def unit_symbol(name: str) -> str:
+    """The display symbol of a registry unit name ("microgram" → "mcg")."""
+    return UNIT_SYMBOLS.get(name, name)
+
+
+def round_significant(value: float, digits: int, rounding: str = ROUND_HALF_UP) -> Decimal:
+    """`value` rounded to `digits` significant figures with the given decimal rounding mode.
+
+    >>> round_significant(5.4545, 3)
+    Decimal('5.45')
+    >>> round_significant(1818.12, 3)
+    Decimal('1.82E+3')
+    """
+    exact = Decimal(repr(value))
+    if exact == 0:
+        return Decimal(0)
+    exponent = exact.adjusted() - digits + 1
+    return exact.quantize(Decimal(1).scaleb(exponent), rounding=rounding)
+
+
+def format_number(value: float | Decimal, digits: int | None = None) -> str:
+    """A number as a person writes it: no trailing zeros, a leading zero, ×10ⁿ past 100 000.
+
+    `digits` rounds to that many significant figures first (for intermediate values in traces).
+
+    >>> format_number(4.0)
+    '4'
+    >>> format_number(0.5)
+    '0.5'
+    >>> format_number(14.5454545, 4)
+    '14.55'
+    >>> format_number(4680000.0)
+    '4.68 ×10⁶'
+    """
+    number = Decimal(repr(value)) if isinstance(value, float) else value
+    if digits is not None and number != 0:
+        number = round_significant(float(number), digits)
+    if number == 0:
+        return "0"
+    if abs(number) >= 100_000:
+        exponent = number.adjusted()
+        mantissa = (number.scaleb(-exponent)).normalize()
+        return f"{_plain(mantissa)} ×10{str(exponent).translate(_SUPERSCRIPT)}"
+    return _plain(number.normalize())
+
+
+def _plain(number: Decimal) -> str:
+    text = format(number, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def format_amount(value: float | Decimal, unit: str, digits: int | None = None) -> str:
+    """A number and its display unit ("4 mg", "4.68 ×10⁶ cells")."""
+    return f"{format_number(value, digits)} {unit}"

@@ -1,0 +1,123 @@
+"""One dose for one patient: per-unit dose × basis → cap → rounding, each step in the trace.
+
+Default rounding is to 3 significant figures (half up), which keeps every dose within 0.5 % of
+the exact value, inside the 1 % the project promises (docs/dosing.md). The ends of a dose range
+are rounded inwards (minimum up, maximum down) so a product inside the printed range is inside
+the exact one. BSA is used unrounded; the trace shows it to 3 decimals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP
+
+from regimencalc.course import Amount, TraceStep
+from regimencalc.display import format_amount, format_number, round_significant, unit_symbol
+from regimencalc.formulas import BSA_FORMULAS
+from regimencalc.regimen import Band, DoseSpec
+from regimencalc.units import DoseAmount, registry
+
+SIGNIFICANT_FIGURES = 3
+
+
+@dataclass(frozen=True)
+class BodySize:
+    """What a dose is multiplied by: weight (kg) and BSA (m², unrounded) with its formula key."""
+
+    weight_kg: float
+    bsa_m2: float
+    bsa_formula: str
+
+
+@dataclass(frozen=True)
+class DoseResult:
+    """A computed dose: the amount given (daily amount for infusions), the rate, the trace."""
+
+    dose: Amount
+    rate: Amount | None
+    trace: tuple[TraceStep, ...]
+    capped: bool
+
+
+def select_band(bands: list[Band], weight_kg: float) -> tuple[Band, TraceStep]:
+    """The weight band a patient falls in, and the trace step that says why."""
+    band = next(b for b in bands if b.weight.holds(weight_kg))
+    text = f"weight {format_number(weight_kg, 4)} kg is {band.weight} → band '{band.label}'"
+    return band, TraceStep(kind="band", text=text)
+
+
+def compute_dose(spec: DoseSpec, body: BodySize, cite: str, cap_cite: str, amount: DoseAmount | None = None) -> DoseResult:
+    """The dose of `spec` for `body`; `amount` replaces the spec's amount (taper steps).
+
+    `cite` and `cap_cite` are the source keys printed in the trace.
+    """
+    amount = amount or spec.amount
+    ends = [amount] if spec.amount_max is None else [amount, spec.amount_max]
+    unit = unit_symbol(amount.amount_unit)
+    prescribed = " – ".join(a.display() for a in ends)
+    steps = [TraceStep(kind="prescribed", text=f"prescribed {prescribed} ({cite})")]
+
+    raw = [_times_basis(a, spec.basis, body) for a in ends]
+    steps.append(TraceStep(kind="basis", text=_basis_text(ends, spec.basis, body, raw, unit), value=_amount(raw, unit)))
+
+    if amount.per_time not in (None, "day"):
+        per_day = registry().Quantity(1, "day").to(amount.per_time).magnitude
+        text = f"{_amounts(raw, unit)}/{unit_symbol(amount.per_time)} × {format_number(per_day)} = "
+        raw = [r * per_day for r in raw]
+        steps.append(TraceStep(kind="rate", text=text + f"{_amounts(raw, unit)}/day", value=_amount(raw, unit)))
+
+    capped = False
+    if spec.cap is not None:
+        target = amount.amount_unit if amount.per_time is None else f"{amount.amount_unit} / day"
+        cap = registry().Quantity(spec.cap.value, spec.cap.delivered_unit).to(target).magnitude
+        if max(raw) > cap:
+            capped = True
+            raw = [min(r, cap) for r in raw]
+            text = f"above the cap of {spec.cap.display()} ({cap_cite}) → capped at {format_amount(cap, unit)}{_per_day(amount)}"
+            steps.append(TraceStep(kind="cap", text=text, value=_amount(raw, unit)))
+        else:
+            steps.append(TraceStep(kind="cap", text=f"cap {spec.cap.display()} ({cap_cite}) not reached"))
+
+    modes = [ROUND_HALF_UP] if len(raw) == 1 else [ROUND_CEILING, ROUND_FLOOR]
+    rounded = [float(round_significant(r, SIGNIFICANT_FIGURES, m)) for r, m in zip(raw, modes, strict=True)]
+    if rounded != raw:
+        deviation = max(abs(f - r) / r for f, r in zip(rounded, raw, strict=True)) * 100
+        how = "to 3 significant figures" if len(raw) == 1 else "inwards to 3 significant figures"
+        text = f"rounded {how}: {_amounts(raw, unit, 6)} → {_amounts(rounded, unit)} (deviation {deviation:.2f} %)"
+        steps.append(TraceStep(kind="rounding", text=text, value=_amount(rounded, unit)))
+
+    dose = _amount(rounded, unit)
+    rate = _amount(rounded, f"{unit}/day") if amount.per_time is not None else None
+    steps.append(TraceStep(kind="final", text=f"dose {dose.text()}{_per_day(amount)}", value=dose))
+    return DoseResult(dose, rate, tuple(steps), capped)
+
+
+def _times_basis(amount: DoseAmount, basis: str, body: BodySize) -> float:
+    if basis == "flat" or amount.per_body is None:
+        return amount.value
+    measure = registry().Quantity(body.bsa_m2, "m**2") if basis == "bsa" else registry().Quantity(body.weight_kg, "kg")
+    return amount.value * measure.to(amount.per_body).magnitude
+
+
+def _basis_text(ends: list[DoseAmount], basis: str, body: BodySize, raw: list[float], unit: str) -> str:
+    per_time = f"/{unit_symbol(ends[0].per_time)}" if ends[0].per_time else ""
+    if basis == "flat":
+        return f"flat dose, not scaled to body size: {_amounts(raw, unit)}{per_time}"
+    if basis == "bsa":
+        factor = f"{body.bsa_m2:.3f} m² (BSA, {BSA_FORMULAS[body.bsa_formula].name})"
+    else:
+        factor = f"{format_number(body.weight_kg, 4)} kg (weight)"
+    written = " – ".join(a.display() for a in ends)
+    return f"{written} × {factor} = {_amounts(raw, unit, 4)}{per_time}"
+
+
+def _per_day(amount: DoseAmount) -> str:
+    return "/day" if amount.per_time is not None else ""
+
+
+def _amount(values: list[float], unit: str) -> Amount:
+    return Amount(value=values[0], unit=unit, max=values[1] if len(values) > 1 else None)
+
+
+def _amounts(values: list[float], unit: str, digits: int | None = None) -> str:
+    return " – ".join(format_number(v, digits) for v in values) + f" {unit}"

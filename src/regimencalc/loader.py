@@ -1,0 +1,156 @@
+"""Reading regimen files: YAML 1.2 (ruamel.yaml) → plain data with positions → `Regimen`.
+
+ruamel.yaml is used, never PyYAML: YAML 1.2 keeps `NO` a string and `1:30` text, and duplicate
+keys are an error instead of a silent last-one-wins. Every problem is reported as
+`file:line:col: path: message`, pointing at the value to fix (or the key, for unknown fields,
+or the enclosing mapping, for missing ones).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from importlib.resources import files
+from pathlib import Path as FilePath
+from typing import Any
+
+from regimencalc.errors import Problem, RegimenFileError, UnknownRegimenError
+from regimencalc.regimen import Path, Regimen, RegimenProblems
+
+Positions = dict[Path, tuple[int, int]]
+KeyPositions = dict[Path, tuple[int, int]]
+
+
+def bundled_dir() -> FilePath:
+    """The folder of regimen files shipped inside the package."""
+    return FilePath(str(files("regimencalc").joinpath("regimens")))
+
+
+def bundled_ids() -> list[str]:
+    """Ids of the bundled regimens (their file names), sorted."""
+    return sorted(p.stem for p in bundled_dir().glob("*.yaml"))
+
+
+def resolve(reference: str) -> FilePath:
+    """A bundled regimen id or a path to a regimen file → the file to read."""
+    bundled = bundled_dir() / f"{reference}.yaml"
+    if bundled.is_file():
+        return bundled
+    path = FilePath(reference)
+    if path.is_file():
+        return path
+    known = ", ".join(bundled_ids())
+    raise UnknownRegimenError(f"no regimen '{reference}': not a bundled id ({known}) and not a file")
+
+
+def load_regimen(reference: str | FilePath) -> Regimen:
+    """Load and validate a regimen by bundled id or path; RegimenFileError lists every problem."""
+    path = resolve(str(reference))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RegimenFileError([Problem(str(path), 1, 1, "", f"cannot read the file: {exc}")]) from exc
+    return parse_regimen(text, str(path))
+
+
+def parse_regimen(text: str, filename: str) -> Regimen:
+    """Validate regimen YAML text; `filename` is only used in messages."""
+    from pydantic import ValidationError
+
+    data, values, keys = read_yaml(text, filename)
+    try:
+        return Regimen.model_validate(data)
+    except ValidationError as exc:
+        problems = [_problem(filename, values, keys, tuple(e["loc"]), _message(e)) for e in exc.errors()]
+    except RegimenProblems as exc:
+        problems = [_problem(filename, values, keys, loc, message) for loc, message in exc.problems]
+    raise RegimenFileError(problems)
+
+
+def read_yaml(text: str, filename: str) -> tuple[Any, Positions, KeyPositions]:
+    """Plain Python data from YAML 1.2 text, with the line:column of every value and key."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="rt")
+    try:
+        document = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        if "duplicate key" in message:
+            message += "; each key may appear once in a mapping: remove or rename one"
+        raise RegimenFileError([Problem(filename, line, column, "", message)]) from exc
+    except YAMLError as exc:
+        raise RegimenFileError([Problem(filename, 1, 1, "", f"not valid YAML: {exc}")]) from exc
+    values: Positions = {(): (1, 1)}
+    keys: KeyPositions = {}
+    if document is None:
+        raise RegimenFileError([Problem(filename, 1, 1, "", "the file is empty; a regimen is a YAML mapping")])
+    return _plain(document, (), values, keys), values, keys
+
+
+def _plain(node: Any, path: Path, values: Positions, keys: KeyPositions) -> Any:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(node, CommentedMap):
+        result = {}
+        for key in node:
+            key_line, key_col, value_line, value_col = node.lc.data[key]
+            keys[path + (str(key),)] = (key_line + 1, key_col + 1)
+            values[path + (str(key),)] = (value_line + 1, value_col + 1)
+            result[str(key)] = _plain(node[key], path + (str(key),), values, keys)
+        return result
+    if isinstance(node, CommentedSeq):
+        items = []
+        for index, item in enumerate(node):
+            line, col = node.lc.data[index]
+            values[path + (index,)] = (line + 1, col + 1)
+            items.append(_plain(item, path + (index,), values, keys))
+        return items
+    return _scalar(node)
+
+
+def _scalar(node: Any) -> Any:
+    for plain in (bool, int, float, str):
+        if isinstance(node, plain):
+            return plain(node)
+    return node
+
+
+def _problem(filename: str, values: Positions, keys: KeyPositions, loc: Path, message: str) -> Problem:
+    loc = tuple(loc)
+    if loc in keys and message.startswith("unknown field"):
+        line, column = keys[loc]
+    else:
+        line, column = next(values[p] for p in _prefixes(loc) if p in values)
+    return Problem(filename, line, column, _dotted(loc), message)
+
+
+def _prefixes(loc: Path) -> Iterator[Path]:
+    for end in range(len(loc), -1, -1):
+        yield loc[:end]
+
+
+def _dotted(loc: Path) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    loc = error["loc"]
+    field = loc[-1] if loc else ""
+    if kind == "extra_forbidden":
+        return f"unknown field '{field}'; remove it or check its spelling (see docs/regimen-format.md)"
+    if kind == "missing":
+        return f"required field '{field}' is missing"
+    if kind == "string_type":
+        return f"expected text, got {error['input']!r}; quote it, e.g. {field}: \"{error['input']}\""
+    if kind == "literal_error":
+        return f"{error['input']!r} is not allowed; use one of {error['ctx']['expected']}"
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    return f"{error['msg']} (got {error.get('input')!r})"

@@ -1,0 +1,254 @@
+"""The one orchestrator: regimen + patient + start date → a dated `Course`.
+
+It walks the cycles in order, picks the branch arm of each cycle (from the response given, or
+the branch's stated default, or refuses), computes each line's dose once per cycle and dates
+every administration. Observation-driven re-planning (holds, delays, reductions) will hook in
+where each cycle's lines are chosen; nothing here reads files or prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from regimencalc.course import (
+    Administration,
+    Amount,
+    Course,
+    CourseFlag,
+    Cycle,
+    DrugTotal,
+    PatientSummary,
+    RegimenSummary,
+)
+from regimencalc.dates import cycle_starts, day_date
+from regimencalc.display import format_number
+from regimencalc.dosing import BodySize, DoseResult, compute_dose, select_band
+from regimencalc.errors import PlanningError
+from regimencalc.formulas import BSA_FORMULAS, DEFAULT_BSA_FORMULA, bsa
+from regimencalc.patient import BSA_M2, Patient, check_bounds
+from regimencalc.regimen import RESPONSES, Branch, DoseSpec, DrugLine, Phase, Regimen
+from regimencalc.units import DoseAmount
+
+
+def plan(
+    regimen: Regimen,
+    patient: Patient,
+    start: dt.date,
+    *,
+    bsa_formula: str = DEFAULT_BSA_FORMULA,
+    cycles: int | None = None,
+    response: str | None = None,
+) -> Course:
+    """The course of `regimen` for `patient` from `start` (cycle 1 day 1).
+
+    `cycles` limits how many cycles are planned (default: all, up to each phase's maximum);
+    `response` (CR, CRi, PR, NR) picks the arm of every response branch.
+    """
+    if bsa_formula not in BSA_FORMULAS:
+        raise PlanningError(f"unknown BSA formula '{bsa_formula}'; use one of {', '.join(BSA_FORMULAS)}")
+    if response is not None and response not in RESPONSES:
+        raise PlanningError(f"response '{response}' is not one of {', '.join(RESPONSES)}")
+    body = BodySize(patient.weight_kg, bsa(patient.height_cm, patient.weight_kg, bsa_formula), bsa_formula)
+    check_bounds("BSA", body.bsa_m2, BSA_M2, "m²", f"{body.bsa_m2:.3f} m²")
+    phases = _cycle_phases(regimen, cycles)
+    book = _FlagBook()
+    for flag in regimen.flags:
+        book.add(flag.kind, flag.text, flag.source)
+    _eligibility_flags(regimen, patient, book)
+
+    planned_cycles: list[Cycle] = []
+    administrations: list[Administration] = []
+    for number, (phase, cycle_start) in enumerate(zip(phases, cycle_starts(start, [p.length_days for p in phases]), strict=True), 1):
+        lines, arms = _lines_for_cycle(regimen, phase, number, response, book)
+        planned_cycles.append(
+            Cycle(number=number, phase=phase.id, phase_name=phase.name, start_date=cycle_start, length_days=phase.length_days, branches=arms)
+        )
+        for line in lines:
+            administrations += _administer(regimen, phase, line, number, cycle_start, body, book)
+    order = {line.drug: i for i, line in enumerate(_all_lines(regimen))}
+    administrations.sort(key=lambda a: (a.date, order[a.drug]))
+    return Course(
+        regimen=RegimenSummary(
+            id=regimen.id,
+            name=regimen.name,
+            version=regimen.version,
+            indication=regimen.indication,
+            sources={key: s.citation for key, s in regimen.sources.items()},
+        ),
+        patient=PatientSummary(
+            height_cm=patient.height_cm,
+            weight_kg=patient.weight_kg,
+            age_years=patient.age_years,
+            sex=patient.sex,
+            bsa_m2=body.bsa_m2,
+            bsa_formula=BSA_FORMULAS[bsa_formula].name,
+            bsa_equation=BSA_FORMULAS[bsa_formula].equation,
+        ),
+        start_date=start,
+        response=response,
+        cycles=tuple(planned_cycles),
+        administrations=tuple(administrations),
+        totals=_totals(administrations),
+        flags=book.flags(),
+    )
+
+
+def _cycle_phases(regimen: Regimen, cycles: int | None) -> list[Phase]:
+    phases = [phase for phase in regimen.phases for _ in range(phase.cycle_count)]
+    if cycles is None:
+        return phases
+    if not 1 <= cycles <= len(phases):
+        raise PlanningError(f"--cycles {cycles}: regimen '{regimen.id}' has 1 to {len(phases)} cycles")
+    return phases[:cycles]
+
+
+def _lines_for_cycle(
+    regimen: Regimen, phase: Phase, number: int, response: str | None, book: _FlagBook
+) -> tuple[list[DrugLine], dict[str, str]]:
+    lines = list(phase.lines)
+    arms: dict[str, str] = {}
+    for branch in phase.branches:
+        option_id = _choose(regimen, branch, number, response, book)
+        option = next(o for o in branch.options if o.id == option_id)
+        arms[branch.id] = option.id
+        lines += option.lines
+    return lines, arms
+
+
+def _choose(regimen: Regimen, branch: Branch, number: int, response: str | None, book: _FlagBook) -> str:
+    if response is not None:
+        return next(o.id for o in branch.options if response in o.when)
+    if branch.default is None:
+        raise PlanningError(
+            f"regimen '{regimen.id}' cycle {number}: '{branch.name}' depends on the response assessed on day "
+            f"{branch.decided_on_day}; give --response {'|'.join(RESPONSES)} or plan fewer cycles with --cycles"
+        )
+    option = next(o for o in branch.options if o.id == branch.default)
+    book.add(
+        "branch-default",
+        f"{branch.name}: no response given, so the default arm '{option.name}' is planned "
+        f"(decided on day {branch.decided_on_day}; give --response to choose)",
+        branch.source,
+    )
+    return option.id
+
+
+def _administer(
+    regimen: Regimen, phase: Phase, line: DrugLine, number: int, cycle_start: dt.date, body: BodySize, book: _FlagBook
+) -> list[Administration]:
+    line_flags = [book.add(f.kind, f"{line.drug}: {f.text}", f.source) for f in line.flags]
+    line_flags += [
+        book.add(f.kind, f"{line.drug}: {f.text} (weight {format_number(body.weight_kg, 4)} kg is {f.weight})", f.source)
+        for f in line.weight_flags
+        if f.weight.holds(body.weight_kg)
+    ]
+    schedule: list[tuple[tuple[int, ...], DoseAmount | None]] = [(line.days, None)]
+    if line.taper is not None:
+        schedule += line.taper.steps()
+    result: list[Administration] = []
+    for days, amount in schedule:
+        dosed = _dose(line, body, amount)
+        flags = list(line_flags)
+        if dosed.capped:
+            flags.append(book.add("cap-applied", f"{line.drug}: dose capped at {dosed.dose.text()} ({phase.name})", None))
+        for day in days:
+            result.append(
+                Administration(
+                    id=f"{regimen.id}/c{number}/d{day}/{line.drug.replace(' ', '-')}/{line.route}",
+                    cycle=number,
+                    day=day,
+                    date=day_date(cycle_start, day),
+                    phase=phase.id,
+                    drug=line.drug,
+                    route=line.route,
+                    dose=dosed.dose,
+                    rate=dosed.rate if line.route == "CIV" else None,
+                    prescribed=dosed.trace[0].text.removeprefix("prescribed "),
+                    basis=_spec(line, body).basis,
+                    trace=dosed.trace,
+                    flags=tuple(dict.fromkeys(flags)),
+                    source=line.source,
+                )
+            )
+    return result
+
+
+def _spec(line: DrugLine, body: BodySize) -> DoseSpec:
+    if line.bands is None:
+        assert line.dose is not None
+        return line.dose
+    return select_band(line.bands, body.weight_kg)[0].dose
+
+
+def _dose(line: DrugLine, body: BodySize, amount: DoseAmount | None) -> DoseResult:
+    if line.bands is None:
+        assert line.dose is not None
+        return compute_dose(line.dose, body, line.source, line.dose.cap_source or line.source, amount)
+    band, step = select_band(line.bands, body.weight_kg)
+    result = compute_dose(band.dose, body, line.source, band.dose.cap_source or line.source)
+    return DoseResult(result.dose, result.rate, (result.trace[0], step, *result.trace[1:]), result.capped)
+
+
+def _eligibility_flags(regimen: Regimen, patient: Patient, book: _FlagBook) -> None:
+    eligibility = regimen.eligibility
+    if eligibility is None or eligibility.age_years is None:
+        return
+    low, high = eligibility.age_years.min, eligibility.age_years.max
+    span = f"{format_number(low) if low is not None else '0'}-{format_number(high) if high is not None else '…'} years"
+    if patient.age_years is None:
+        book.add("eligibility", f"age not given: the regimen's eligibility ({span}: {eligibility.text}) was not checked", eligibility.source)
+    elif (low is not None and patient.age_years < low) or (high is not None and patient.age_years > high):
+        book.add(
+            "eligibility",
+            f"age {format_number(patient.age_years)} years is outside the regimen's eligibility ({span}: {eligibility.text})",
+            eligibility.source,
+        )
+
+
+def _all_lines(regimen: Regimen) -> list[DrugLine]:
+    return [
+        line
+        for phase in regimen.phases
+        for line in [*phase.lines, *(ln for b in phase.branches for o in b.options for ln in o.lines)]
+    ]
+
+
+def _totals(administrations: list[Administration]) -> tuple[DrugTotal, ...]:
+    sums: dict[tuple[str, str], list[Administration]] = defaultdict(list)
+    for a in administrations:
+        sums[(a.drug, a.dose.unit)].append(a)
+    totals = []
+    for (drug, unit), given in sums.items():
+        has_max = any(a.dose.max is not None for a in given)
+        total = Amount(
+            value=_exact_sum(a.dose.value for a in given),
+            unit=unit,
+            max=_exact_sum(a.dose.value if a.dose.max is None else a.dose.max for a in given) if has_max else None,
+        )
+        totals.append(DrugTotal(drug=drug, total=total, administrations=len(given)))
+    return tuple(totals)
+
+
+def _exact_sum(values: Iterable[float]) -> float:
+    """Sum of doses already rounded to 3 significant figures, without binary noise (3 × 4.67 = 14.01)."""
+    return float(sum((Decimal(repr(v)) for v in values), Decimal(0)))
+
+
+@dataclass
+class _FlagBook:
+    """Numbers each distinct flag once (F1, F2, …) so administrations can refer to it."""
+
+    entries: dict[tuple[str, str], CourseFlag] = field(default_factory=dict)
+
+    def add(self, kind: str, text: str, source: str | None) -> str:
+        key = (kind, text)
+        if key not in self.entries:
+            self.entries[key] = CourseFlag(id=f"F{len(self.entries) + 1}", kind=kind, text=text, source=source)
+        return self.entries[key].id
+
+    def flags(self) -> tuple[CourseFlag, ...]:
+        return tuple(self.entries.values())

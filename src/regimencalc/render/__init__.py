@@ -1,0 +1,1 @@
+"""Renderers turn a planned `Course` (or a `Regimen`) into text; they never compute a dose."""

@@ -1,0 +1,59 @@
+"""The terminal dose table: a day-by-day list a pharmacist reads top to bottom, traces included."""
+
+from __future__ import annotations
+
+from regimencalc.course import Administration, Course
+from regimencalc.display import format_number
+
+_COLUMNS = ("Date", "Cyc", "Day", "Drug", "Route", "Dose", "Prescribed", "Flags")
+
+
+def render_table(course: Course) -> str:
+    """The course as a plain-text table with each dose's trace under its row."""
+    p = course.patient
+    age = f", age {format_number(p.age_years)} y" if p.age_years is not None else ""
+    sex = f", sex {p.sex}" if p.sex else ""
+    out = [
+        f"{course.regimen.name}",
+        f"  regimen {course.regimen.id} v{course.regimen.version} · {course.regimen.indication}",
+        f"  patient height {format_number(p.height_cm, 4)} cm, weight {format_number(p.weight_kg, 4)} kg{age}{sex}",
+        f"  BSA {p.bsa_m2:.3f} m² ({p.bsa_formula}: {p.bsa_equation}; unrounded in every dose)",
+        f"  cycle 1 day 1 = {course.start_date.isoformat()} · {len(course.cycles)} cycle(s) · response: {course.response or 'not given'}",
+    ]
+    if course.flags:
+        out += ["", "FLAGS (check before dispensing)"]
+        out += [f"  {f.id} [{f.kind}] {f.text}" for f in course.flags]
+    rows = [_row(a) for a in course.administrations]
+    widths = [max(len(str(c)) for c in column) for column in zip(_COLUMNS, *rows, strict=True)]
+    for cycle in course.cycles:
+        arms = "".join(f" · {branch}: {arm}" for branch, arm in cycle.branches.items())
+        out += ["", f"CYCLE {cycle.number} — {cycle.phase_name} — starts {cycle.start_date.isoformat()}, {cycle.length_days} days{arms}"]
+        out.append(_line(_COLUMNS, widths))
+        for administration, row in zip(course.administrations, rows, strict=True):
+            if administration.cycle == cycle.number:
+                out.append(_line(row, widths))
+                steps = [step.text for step in administration.trace if step.kind != "prescribed"]
+                out.append("      trace: " + " → ".join(steps))
+    out += ["", "PLANNED TOTALS"]
+    out += [f"  {t.drug}: {t.total.text()} over {t.administrations} administration(s)" for t in course.totals]
+    out += ["", "SOURCES"]
+    out += [f"  {key}: {citation}" for key, citation in course.regimen.sources.items()]
+    return "\n".join(out) + "\n"
+
+
+def _row(a: Administration) -> tuple[str, ...]:
+    dose = a.dose.text() + ("/day" if a.rate is not None else "")
+    return (
+        f"{a.date:%a} {a.date.isoformat()}",
+        str(a.cycle),
+        str(a.day),
+        a.drug,
+        a.route,
+        dose,
+        a.prescribed,
+        " ".join(a.flags),
+    )
+
+
+def _line(cells: tuple[str, ...], widths: list[int]) -> str:
+    return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()

@@ -1,0 +1,63 @@
+"""Machine-readable forms of a course: JSON (the documented, versioned document) and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from regimencalc.course import Course
+
+CSV_COLUMNS = (
+    "id",
+    "cycle",
+    "day",
+    "date",
+    "drug",
+    "route",
+    "dose_value",
+    "dose_max",
+    "dose_unit",
+    "rate_value",
+    "rate_unit",
+    "prescribed",
+    "basis",
+    "status",
+    "flags",
+    "trace",
+)
+
+
+def render_json(course: Course) -> str:
+    """The course as JSON (docs/output-json.md); stable key order, ends with a newline."""
+    return json.dumps(course.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_csv(course: Course) -> str:
+    """One row per administration; flags are written out in full so each row stands alone."""
+    flag_text = {f.id: f"{f.id} [{f.kind}] {f.text}" for f in course.flags}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for a in course.administrations:
+        writer.writerow(
+            (
+                a.id,
+                a.cycle,
+                a.day,
+                a.date.isoformat(),
+                a.drug,
+                a.route,
+                a.dose.value,
+                "" if a.dose.max is None else a.dose.max,
+                a.dose.unit,
+                "" if a.rate is None else a.rate.value,
+                "" if a.rate is None else a.rate.unit,
+                a.prescribed,
+                a.basis,
+                a.status,
+                "; ".join(flag_text[f] for f in a.flags),
+                " | ".join(step.text for step in a.trace),
+            )
+        )
+    return buffer.getvalue()

@@ -1,0 +1,197 @@
+"""The package's one pint registry and the reading of quantities as pharmacists type them.
+
+pint does the unit work (names, prefixes, conversions, dimensions); this module only adds what
+pint cannot know: `m2`/`m²` as square metres, `×10^6` scale factors written before a unit,
+heights written as `5 ft 7 in`, and the split of a dose unit such as `mcg/m2/day` into the amount,
+the body-size basis and the time it is given over. pint treats `mg/kg` as dimensionless, so the
+basis is read from the written denominators, never from the combined dimension.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from typing import TYPE_CHECKING
+
+from regimencalc.display import format_number, unit_symbol
+from regimencalc.errors import UnitInputError
+
+if TYPE_CHECKING:
+    import pint
+
+_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
+_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_SCALED = re.compile(
+    rf"^\s*(?P<number>{_NUMBER})\s*"
+    r"(?:[x×*]\s*10\s*(?:\^|\*\*)?\s*(?P<exponent>[-+]?\d+|[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))?"
+    r"\s*(?P<unit>.*?)\s*$"
+)
+_SQUARE = re.compile(r"(?<=[A-Za-z])\s*(?:\^?2|²)(?![\d.])")
+_PAIR = re.compile(rf"\s*({_NUMBER})\s*([A-Za-z'\"]+)\s*")
+
+MASS = "[mass]"
+LENGTH = "[length]"
+AREA = "[length] ** 2"
+TIME = "[time]"
+CELLS = "[cell_count]"
+
+
+def _normalise_unit_text(text: str) -> str:
+    return _SQUARE.sub("**2", text.strip().replace("μ", "µ"))
+
+
+@cache
+def registry() -> pint.UnitRegistry:
+    """The package's single unit registry, built on first use from `units.txt`."""
+    import pint
+
+    path = files("regimencalc").joinpath("units.txt")
+    with path.open(encoding="utf-8") as handle:
+        definitions = handle.read().splitlines()
+    ureg = pint.UnitRegistry(None, preprocessors=[_normalise_unit_text])
+    ureg.load_definitions(definitions)
+    return ureg
+
+
+@cache
+def parse_unit(text: str) -> pint.Unit:
+    """A unit as written (`mcg`, `ug`, `m2`, `lb`); UnitInputError names it when unknown."""
+    import pint
+
+    try:
+        return registry().parse_units(text)
+    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError, TypeError, AttributeError) as exc:
+        raise UnitInputError(f"unknown unit '{text}'") from exc
+
+
+def dimension_of(unit: pint.Unit) -> str:
+    """The dimension of a unit as pint writes it, e.g. '[mass]' or '[length] ** 2'."""
+    return str(unit.dimensionality)
+
+
+def _split_scaled(text: str) -> tuple[float, str, str]:
+    """(value, unit text, the number as written for display, e.g. '0.2 ×10⁶')."""
+    match = _SCALED.match(text)
+    if not match or not match.group("number"):
+        raise UnitInputError(f"'{text}' is not a number followed by a unit (e.g. '3 mg/m2')")
+    value = float(match.group("number"))
+    written = format_number(value)
+    if match.group("exponent"):
+        exponent = int(match.group("exponent").translate(_SUPERSCRIPT_DIGITS))
+        value *= 10**exponent
+        written = f"{written} ×10{str(exponent).translate(_SUPERSCRIPT)}"
+    return value, match.group("unit"), written
+
+
+@dataclass(frozen=True)
+class DoseAmount:
+    """A dose as prescribed: amount per basis unit, per time unit ("5 mcg/m2/day").
+
+    `amount_unit` is mass or cells; `per_body` is an area (BSA basis) or a mass (weight basis)
+    or None (flat); `per_time` is a time unit for daily or rate doses, or None.
+    """
+
+    value: float
+    amount_unit: str
+    per_body: str | None
+    per_time: str | None
+    text: str
+    written_number: str
+
+    @property
+    def body_dimension(self) -> str | None:
+        """'[length] ** 2' for per-m², '[mass]' for per-kg, None for flat doses."""
+        return None if self.per_body is None else dimension_of(parse_unit(self.per_body))
+
+    @property
+    def delivered_unit(self) -> str:
+        """The unit of the dose once multiplied by the basis: amount (per time)."""
+        return self.amount_unit if self.per_time is None else f"{self.amount_unit} / {self.per_time}"
+
+    def display(self) -> str:
+        """The prescription written the same way everywhere: '3 mg/m²', '15 mcg/m²/day'."""
+        parts = [unit_symbol(self.amount_unit)]
+        parts += [unit_symbol(p) for p in (self.per_body, self.per_time) if p]
+        return f"{self.written_number} {'/'.join(parts)}"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_dose_amount(text: str) -> DoseAmount:
+    """Read a prescribed dose such as '3 mg/m2', '15 µg/m²/day', '0.2 x10^6 cells/kg', '300 mcg'.
+
+    >>> d = parse_dose_amount("15 ug/m2/day")
+    >>> (d.value, d.amount_unit, d.per_body, d.per_time)
+    (15.0, 'microgram', 'meter ** 2', 'day')
+    """
+    if not isinstance(text, str):
+        raise UnitInputError(f"a dose must be written as text with its unit, e.g. '3 mg/m2', not {text!r}")
+    value, unit_text, written = _split_scaled(text)
+    if not unit_text:
+        raise UnitInputError(f"dose '{text}' has no unit; write e.g. '{written} mg/m2'")
+    amount_text, *denominators = [p.strip() for p in unit_text.split("/")]
+    amount = parse_unit(amount_text)
+    if dimension_of(amount) not in (MASS, CELLS):
+        raise UnitInputError(f"dose '{text}': '{amount_text}' is not an amount of drug (mass such as mg, or cells)")
+    per_body: str | None = None
+    per_time: str | None = None
+    for denominator in denominators:
+        unit = parse_unit(denominator)
+        dimension = dimension_of(unit)
+        if dimension in (AREA, MASS) and per_body is None:
+            per_body = str(unit)
+        elif dimension == TIME and per_time is None:
+            per_time = str(unit)
+        else:
+            raise UnitInputError(
+                f"dose '{text}': unexpected '/{denominator}'; a dose is amount[/m2 or /kg][/day]"
+            )
+    return DoseAmount(value, str(amount), per_body, per_time, text, written)
+
+
+def parse_quantity(text: str) -> pint.Quantity:
+    """Read a plain quantity ('4 mg', '9 mcg/day', '45 kg', '2.5 x10^8 cells')."""
+    if not isinstance(text, str):
+        raise UnitInputError(f"'{text}' must be written as text with its unit, e.g. '4 mg'")
+    value, unit_text, _ = _split_scaled(text)
+    if not unit_text:
+        raise UnitInputError(f"'{text}' has no unit")
+    return registry().Quantity(value, parse_unit(unit_text))
+
+
+_BODY_MEASURES = {"height": ("cm", "in", "170cm, 1.7 m or 5 ft 7 in"), "weight": ("kg", "lb", "70kg or 154 lb")}
+
+
+def parse_body_measure(text: str, what: str) -> float:
+    """A height (in cm) or weight (in kg) as typed: '170cm', '1.7 m', '5 ft 7 in', '154 lb'.
+
+    A bare number is refused: a pound typed as a kilogram is a classic dosing error.
+
+    >>> round(parse_body_measure("5 ft 7 in", "height"), 2)
+    170.18
+    """
+    unit, other, examples = _BODY_MEASURES[what]
+    text = text.strip()
+    if re.fullmatch(_NUMBER, text):
+        raise UnitInputError(
+            f"{what} '{text}' has no unit; write it with one, e.g. '{text}{unit}' or '{text} {other}'"
+        )
+    pairs = _PAIR.findall(text)
+    if not pairs or "".join(f"{n}{u}" for n, u in pairs) != re.sub(r"\s+", "", text):
+        raise UnitInputError(f"{what} '{text}' is not a number with a unit; write e.g. {examples}")
+    target = parse_unit(unit)
+    total = 0.0
+    for number, unit_text in pairs:
+        symbol = {"'": "ft", '"': "in"}.get(unit_text, unit_text)
+        try:
+            parsed = parse_unit(symbol)
+        except UnitInputError:
+            raise UnitInputError(f"{what} '{text}': unknown unit '{unit_text}'; write e.g. {examples}") from None
+        if parsed.dimensionality != target.dimensionality:
+            raise UnitInputError(f"{what} '{text}': '{unit_text}' is not a unit of {what}; write e.g. {examples}")
+        total += registry().Quantity(float(number), parsed).to(target).magnitude
+    return total
