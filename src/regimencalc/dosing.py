@@ -46,15 +46,17 @@ def select_band(bands: list[Band], weight_kg: float) -> tuple[Band, TraceStep]:
     return band, TraceStep(kind="band", text=text)
 
 
-def compute_dose(spec: DoseSpec, body: BodySize, cite: str, cap_cite: str, amount: DoseAmount | None = None) -> DoseResult:
-    """The dose of `spec` for `body`; `amount` replaces the spec's amount (taper steps).
+def compute_dose(
+    spec: DoseSpec, body: BodySize, cite: str, cap_cite: str, taper: tuple[DoseAmount, str] | None = None
+) -> DoseResult:
+    """The dose of `spec` for `body`; `taper` (amount, description) replaces the spec's amount.
 
     `cite` and `cap_cite` are the source keys printed in the trace.
     """
-    amount = amount or spec.amount
+    amount = taper[0] if taper else spec.amount
     ends = [amount] if spec.amount_max is None else [amount, spec.amount_max]
     unit = unit_symbol(amount.amount_unit)
-    prescribed = " – ".join(a.display() for a in ends)
+    prescribed = " – ".join(a.display() for a in ends) + (f", {taper[1]}" if taper else "")
     steps = [TraceStep(kind="prescribed", text=f"prescribed {prescribed} ({cite})")]
 
     raw = [_times_basis(a, spec.basis, body) for a in ends]

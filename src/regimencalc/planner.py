@@ -146,12 +146,16 @@ def _administer(
         for f in line.weight_flags
         if f.weight.holds(body.weight_kg)
     ]
-    schedule: list[tuple[tuple[int, ...], DoseAmount | None]] = [(line.days, None)]
-    if line.taper is not None:
-        schedule += line.taper.steps()
+    schedule: list[tuple[tuple[int, ...], tuple[DoseAmount, str] | None]] = [(line.days, None)]
+    if line.taper is not None and line.dose is not None:
+        steps = line.taper.steps()
+        schedule += [
+            (days, (amount, f"taper step {i} of {len(steps)} after {line.dose.amount.display()}"))
+            for i, (days, amount) in enumerate(steps, 1)
+        ]
     result: list[Administration] = []
-    for days, amount in schedule:
-        dosed = _dose(line, body, amount)
+    for days, taper in schedule:
+        dosed = _dose(line, body, taper)
         flags = list(line_flags)
         if dosed.capped:
             flags.append(book.add("cap-applied", f"{line.drug}: dose capped at {dosed.dose.text()} ({phase.name})", None))
@@ -184,10 +188,10 @@ def _spec(line: DrugLine, body: BodySize) -> DoseSpec:
     return select_band(line.bands, body.weight_kg)[0].dose
 
 
-def _dose(line: DrugLine, body: BodySize, amount: DoseAmount | None) -> DoseResult:
+def _dose(line: DrugLine, body: BodySize, taper: tuple[DoseAmount, str] | None) -> DoseResult:
     if line.bands is None:
         assert line.dose is not None
-        return compute_dose(line.dose, body, line.source, line.dose.cap_source or line.source, amount)
+        return compute_dose(line.dose, body, line.source, line.dose.cap_source or line.source, taper)
     band, step = select_band(line.bands, body.weight_kg)
     result = compute_dose(band.dose, body, line.source, band.dose.cap_source or line.source)
     return DoseResult(result.dose, result.rate, (result.trace[0], step, *result.trace[1:]), result.capped)
