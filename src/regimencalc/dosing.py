@@ -3,7 +3,9 @@
 Default rounding is to 3 significant figures (half up), which keeps every dose within 0.5 % of
 the exact value, inside the 1 % the project promises (docs/dosing.md). The ends of a dose range
 are rounded inwards (minimum up, maximum down) so a product inside the printed range is inside
-the exact one. BSA is used unrounded; the trace shows it to 3 decimals.
+the exact one. A capped dose is the cap itself, never rounded; a dose just under its cap is
+rounded down when rounding up would pass the cap. BSA is used unrounded; the trace shows it to
+3 decimals.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ def compute_dose(
         steps.append(TraceStep(kind="rate", text=text + f"{_amounts(raw, unit)}/day", value=_amount(raw, unit)))
 
     capped = False
+    cap = float("inf")
     if spec.cap is not None:
         target = amount.amount_unit if amount.per_time is None else f"{amount.amount_unit} / day"
         cap = registry().Quantity(spec.cap.value, spec.cap.delivered_unit).to(target).magnitude
@@ -81,10 +84,15 @@ def compute_dose(
             steps.append(TraceStep(kind="cap", text=f"cap {spec.cap.display()} ({cap_cite}) not reached"))
 
     modes = [ROUND_HALF_UP] if len(raw) == 1 else [ROUND_CEILING, ROUND_FLOOR]
+    how = "to 3 significant figures" if len(raw) == 1 else "inwards to 3 significant figures"
     rounded = [float(round_significant(r, SIGNIFICANT_FIGURES, m)) for r, m in zip(raw, modes, strict=True)]
+    if capped:
+        rounded = raw
+    elif max(rounded) > cap:
+        rounded = [float(round_significant(r, SIGNIFICANT_FIGURES, ROUND_FLOOR)) for r in raw]
+        how = "down to 3 significant figures (rounding up would pass the cap)"
     if rounded != raw:
         deviation = max(abs(f - r) / r for f, r in zip(rounded, raw, strict=True)) * 100
-        how = "to 3 significant figures" if len(raw) == 1 else "inwards to 3 significant figures"
         text = f"rounded {how}: {_amounts(raw, unit, 6)} → {_amounts(rounded, unit)} (deviation {deviation:.2f} %)"
         steps.append(TraceStep(kind="rounding", text=text, value=_amount(rounded, unit)))
 

@@ -134,13 +134,16 @@ def parse_dose_amount(text: str) -> DoseAmount:
     if not unit_text:
         raise UnitInputError(f"dose '{text}' has no unit; write e.g. '{written} mg/m2'")
     amount_text, *denominators = [p.strip() for p in unit_text.split("/")]
-    amount = parse_unit(amount_text)
+    try:
+        amount = parse_unit(amount_text)
+        units = [parse_unit(d) for d in denominators]
+    except UnitInputError as exc:
+        raise UnitInputError(f"dose '{text}': {exc}; write e.g. '3 mg/m2', '5 mcg/kg' or '28 mcg/day'") from None
     if dimension_of(amount) not in (MASS, CELLS):
         raise UnitInputError(f"dose '{text}': '{amount_text}' is not an amount of drug (mass such as mg, or cells)")
     per_body: str | None = None
     per_time: str | None = None
-    for denominator in denominators:
-        unit = parse_unit(denominator)
+    for denominator, unit in zip(denominators, units, strict=True):
         dimension = dimension_of(unit)
         if dimension in (AREA, MASS) and per_body is None:
             per_body = str(unit)

@@ -1,0 +1,166 @@
+"""The command line: outputs, the JSON document, one-line errors, safe output files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+ADULT = ("--height", "170cm", "--weight", "70kg", "--start", "2026-01-05")
+
+
+def test_schedule_json_document(run_cli):
+    code, out, err = run_cli("schedule", "rdc-blinatumomab", *ADULT, "--age", "40", "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert (doc["format"], doc["format_version"]) == ("regimencalc.course", 1)
+    assert doc["regimen"]["id"] == "rdc-blinatumomab" and doc["regimen"]["version"] == "1.0"
+    assert round(doc["patient"]["bsa_m2"], 3) == 1.818 and doc["patient"]["bsa_formula"] == "Mosteller"
+    first = doc["administrations"][0]
+    assert {k: first[k] for k in ("cycle", "day", "date", "drug", "route", "dose", "basis")} == {
+        "cycle": 1,
+        "day": 1,
+        "date": "2026-01-05",
+        "drug": "idarubicin",
+        "route": "IV",
+        "dose": {"value": 14.5, "unit": "mg", "max": None},
+        "basis": "bsa",
+    }
+    assert first["prescribed"] == "8 mg/m² (seed-003)"
+    assert [s["kind"] for s in first["trace"]] == ["prescribed", "basis", "rounding", "final"]
+    vindesine = doc["administrations"][1]
+    assert vindesine["drug"] == "vindesine" and vindesine["dose"]["value"] == 4
+    flags = {f["id"]: f for f in doc["flags"]}
+    assert any(flags[f]["kind"] == "cap-applied" for f in vindesine["flags"])
+    infusion = next(a for a in doc["administrations"] if a["drug"] == "blinatumomab")
+    assert infusion["dose"] == {"value": 9.0, "unit": "mcg", "max": None}
+    assert infusion["rate"] == {"value": 9.0, "unit": "mcg/day", "max": None}
+
+
+def test_schedule_table_reads_top_to_bottom(run_cli):
+    code, out, _ = run_cli("schedule", "rdc-blinatumomab", *ADULT)
+    assert code == 0
+    assert "BSA 1.818 m² (Mosteller" in out
+    assert "FLAGS (check before dispensing)" in out and "[cap-applied] vindesine: dose capped at 4 mg" in out
+    rows = [line for line in out.splitlines() if line.startswith(("Mon ", "Tue ", "Wed ", "Thu ", "Fri ", "Sat ", "Sun "))]
+    assert rows[0].startswith("Mon 2026-01-05") and "idarubicin" in rows[0] and "14.5 mg" in rows[0]
+    assert rows[-1].startswith("Sun 2026-01-25") and "28 mcg/day" in rows[-1]
+    assert "3 mg/m² × 1.818 m² (BSA, Mosteller) = 5.454 mg → above the cap of 4 mg (seed-003) → capped at 4 mg" in out
+    assert "blinatumomab: 259 mcg over 14 administration(s)" in out
+    assert "seed-003: Lu J et al." in out
+
+
+def test_schedule_csv(run_cli):
+    code, out, _ = run_cli("schedule", "tisagenlecleucel", "--height", "120cm", "--weight", "22kg", "--start", "2026-03-02", "--format", "csv")
+    assert code == 0
+    (row,) = list(csv.DictReader(io.StringIO(out)))
+    assert (row["date"], row["drug"], row["dose_value"], row["dose_max"], row["dose_unit"]) == ("2026-03-02", "tisagenlecleucel", "4400000.0", "110000000.0", "cells")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("schedule", "rdc-blinatumomab", "--height", "170", "--weight", "70kg", "--start", "2026-01-05"), "height '170' has no unit"),
+        (("schedule", "rdc-blinatumomab", "--height", "170cm", "--weight", "70kg", "--start", "05/01/2026"), "start date '05/01/2026' is not a valid date"),
+        (("schedule", "rdc-blinatumomab", "--height", "170cm", "--weight", "70kg", "--start", "2026-02-30"), "is not a valid date"),
+        (("schedule", "nope", *ADULT), "no regimen 'nope'"),
+        (("schedule", "rdc-blinatumomab", *ADULT, "--cycles", "2"), "--cycles 2: regimen 'rdc-blinatumomab' has 1 to 1 cycles"),
+        (("schedule", "inotuzumab-ozogamicin", *ADULT), "give --response"),
+        (("schedule", "rdc-blinatumomab", "--height", "1700cm", "--weight", "70kg", "--start", "2026-01-05"), "outside the plausible range"),
+        (("bsa", "--height", "170cm", "--weight", "154"), "weight '154' has no unit"),
+    ],
+)
+def test_errors_are_one_line_without_a_dose(run_cli, args, message):
+    code, out, err = run_cli(*args)
+    assert code == 1
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("regimencalc: error: ") and message in err
+    assert "Traceback" not in err
+
+
+def test_output_file_is_written_once_and_not_overwritten(run_cli, tmp_path: Path):
+    target = tmp_path / "course.json"
+    assert run_cli("schedule", "vicp", *ADULT, "--format", "json", "-o", str(target))[0] == 0
+    first = target.read_text()
+    assert json.loads(first)["regimen"]["id"] == "vicp"
+    code, _, err = run_cli("schedule", "vmp-lipo-mitoxantrone", *ADULT, "-o", str(target))
+    assert code == 1 and "already exists" in err and "--force" in err
+    assert target.read_text() == first
+    assert run_cli("schedule", "vmp-lipo-mitoxantrone", *ADULT, "-o", str(target), "--force")[0] == 0
+    assert "VMP" in target.read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["course.json"]
+
+
+def test_failed_schedule_writes_no_file(run_cli, tmp_path: Path):
+    target = tmp_path / "out.csv"
+    code, _, _ = run_cli("schedule", "rdc-blinatumomab", "--height", "170", "--weight", "70kg", "--start", "2026-01-05", "-o", str(target))
+    assert code == 1 and not target.exists()
+
+
+def test_same_inputs_give_the_same_output(run_cli):
+    args = ("schedule", "clag-lipo-mitoxantrone", *ADULT, "--format", "json")
+    assert run_cli(*args)[1] == run_cli(*args)[1]
+
+
+def test_list_and_show(run_cli):
+    code, out, _ = run_cli("list")
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()] == [
+        "blinatumomab",
+        "clag-lipo-mitoxantrone",
+        "inotuzumab-infant-extended",
+        "inotuzumab-ozogamicin",
+        "rdc-blinatumomab",
+        "tisagenlecleucel",
+        "vicp",
+        "vmp-lipo-mitoxantrone",
+    ]
+    code, out, _ = run_cli("show", "rdc-blinatumomab")
+    assert code == 0
+    assert "vindesine IV 3 mg/m², up to 4 mg (seed-003) — days 1 (seed-003)" in out
+    assert "if PR, NR → RDC-Blinatumomab-4W" in out and "blinatumomab CIV 28 mcg/day — days 22-35" in out
+    assert "seed-003 [seed]: Lu J et al." in out and "doi 10.1186/s13045-024-01597-8" in out
+    code, out, _ = run_cli("show", "vmp-lipo-mitoxantrone")
+    assert "then taper: 40 mg days 8-14, 20 mg days 15-21" in out
+
+
+def test_schema_command_matches_the_committed_schema(run_cli):
+    from regimencalc.loader import bundled_dir
+
+    code, out, _ = run_cli("schema")
+    assert code == 0
+    committed = (bundled_dir() / "regimen.schema.json").read_text(encoding="utf-8")
+    assert out == committed, "regenerate with: regimencalc schema -o regimens/regimen.schema.json --force"
+
+
+def test_committed_schema_accepts_every_bundled_regimen_and_rejects_a_broken_one():
+    import jsonschema
+
+    from regimencalc.loader import bundled_dir, bundled_ids, read_yaml
+
+    schema = json.loads((bundled_dir() / "regimen.schema.json").read_text(encoding="utf-8"))
+    for regimen_id in bundled_ids():
+        path = bundled_dir() / f"{regimen_id}.yaml"
+        data, _, _ = read_yaml(path.read_text(encoding="utf-8"), str(path))
+        jsonschema.validate(data, schema)
+    broken = Path(__file__).parent / "fixtures" / "broken" / "no_as_route.yaml"
+    data, _, _ = read_yaml(broken.read_text(), str(broken))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)
+
+
+def test_help_does_not_import_heavy_libraries():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from regimencalc.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('pint', 'pydantic', 'icalendar', 'ruamel.yaml') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
