@@ -56,3 +56,12 @@ def test_bundled_regimens_and_schema_are_installed_with_the_package():
     assert len(list(bundled.glob("*.yaml"))) == 8
     assert (bundled / "regimen.schema.json").is_file()
     assert (PACKAGE / "units.txt").is_file()
+
+
+def test_every_cited_provenance_note_exists_in_the_checkout():
+    from regimencalc.loader import bundled_ids, load_regimen
+
+    root = Path(__file__).resolve().parents[1]
+    notes = {s.note for r in bundled_ids() for s in load_regimen(r).sources.values() if s.note}
+    assert notes == {f"seeds/{p.name}" for p in (root / "seeds").glob("*.md")}
+    assert all((root / note).is_file() for note in notes)
