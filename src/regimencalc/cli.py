@@ -19,7 +19,7 @@ RESPONSE_CHOICES = ("CR", "CRi", "PR", "NR")
 
 class _Main(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
-        from_here = "REGIMENCALC_DEBUG" not in os.environ
+        hide_traceback = "REGIMENCALC_DEBUG" not in os.environ
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
@@ -34,7 +34,7 @@ class _Main(click.Group):
             if isinstance(exc, RegimencalcError):
                 click.echo(f"regimencalc: error: {exc}", err=True)
                 ctx.exit(1)
-            if not from_here:
+            if not hide_traceback:
                 raise
             click.echo(f"regimencalc: internal error ({type(exc).__name__}: {exc}); please report it", err=True)
             ctx.exit(3)

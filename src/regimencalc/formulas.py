@@ -33,31 +33,13 @@ def _mosteller(h: float, w: float) -> float:
     return math.sqrt(h * w / 3600)
 
 
-def _dubois(h: float, w: float) -> float:
-    """DuBois & DuBois 1916.
+def _power_law(a: float, weight_exponent: float, height_exponent: float) -> Callable[[float, float], float]:
+    """a × W^weight_exponent × H^height_exponent: the shape of DuBois, Haycock and Gehan-George."""
 
-    >>> round(_dubois(170, 75), 3)
-    1.864
-    """
-    return 0.007184 * w**0.425 * h**0.725
+    def compute(h: float, w: float) -> float:
+        return a * w**weight_exponent * h**height_exponent
 
-
-def _haycock(h: float, w: float) -> float:
-    """Haycock 1978.
-
-    >>> round(_haycock(170, 75), 3)
-    1.895
-    """
-    return 0.024265 * w**0.5378 * h**0.3964
-
-
-def _gehan_george(h: float, w: float) -> float:
-    """Gehan & George 1970.
-
-    >>> round(_gehan_george(170, 75), 3)
-    1.897
-    """
-    return 0.0235 * w**0.51456 * h**0.42246
+    return compute
 
 
 def _boyd(h: float, w: float) -> float:
@@ -85,21 +67,21 @@ BSA_FORMULAS: dict[str, BsaFormula] = {
             "DuBois & DuBois",
             "DuBois D, DuBois EF. Arch Intern Med 1916;17:863",
             "0.007184 × W^0.425 × H^0.725",
-            _dubois,
+            _power_law(0.007184, 0.425, 0.725),
         ),
         BsaFormula(
             "haycock",
             "Haycock",
             "Haycock GB et al. J Pediatr 1978;93:62",
             "0.024265 × W^0.5378 × H^0.3964",
-            _haycock,
+            _power_law(0.024265, 0.5378, 0.3964),
         ),
         BsaFormula(
             "gehan-george",
             "Gehan & George",
             "Gehan EA, George SL. Cancer Chemother Rep 1970;54:225",
             "0.0235 × W^0.51456 × H^0.42246",
-            _gehan_george,
+            _power_law(0.0235, 0.51456, 0.42246),
         ),
         BsaFormula(
             "boyd",

@@ -171,13 +171,10 @@ class Flag(_Strict):
     source: SourceKey | None = None
 
 
-class WeightFlag(_Strict):
+class WeightFlag(Flag):
     """A flag raised only for patients whose weight meets the condition."""
 
     weight: Weight
-    kind: FlagKind
-    text: str
-    source: SourceKey | None = None
 
 
 class DoseSpec(_Strict):
