@@ -45,7 +45,9 @@ def test_schedule_table_reads_top_to_bottom(run_cli):
     assert code == 0
     assert "BSA 1.818 m² (Mosteller" in out
     assert "FLAGS (check before dispensing)" in out and "[cap-applied] vindesine: dose capped at 4 mg" in out
-    rows = [line for line in out.splitlines() if line.startswith(("Mon ", "Tue ", "Wed ", "Thu ", "Fri ", "Sat ", "Sun "))]
+    rows = [
+        line for line in out.splitlines() if line.startswith(("Mon ", "Tue ", "Wed ", "Thu ", "Fri ", "Sat ", "Sun "))
+    ]
     assert rows[0].startswith("Mon 2026-01-05") and "idarubicin" in rows[0] and "14.5 mg" in rows[0]
     assert rows[-1].startswith("Sun 2026-01-25") and "28 mcg/day" in rows[-1]
     assert "3 mg/m² × 1.818 m² (BSA, Mosteller) = 5.454 mg → above the cap of 4 mg (seed-003) → capped at 4 mg" in out
@@ -54,22 +56,54 @@ def test_schedule_table_reads_top_to_bottom(run_cli):
 
 
 def test_schedule_csv(run_cli):
-    code, out, _ = run_cli("schedule", "tisagenlecleucel", "--height", "120cm", "--weight", "22kg", "--start", "2026-03-02", "--format", "csv")
+    code, out, _ = run_cli(
+        "schedule",
+        "tisagenlecleucel",
+        "--height",
+        "120cm",
+        "--weight",
+        "22kg",
+        "--start",
+        "2026-03-02",
+        "--format",
+        "csv",
+    )
     assert code == 0
     (row,) = list(csv.DictReader(io.StringIO(out)))
-    assert (row["date"], row["drug"], row["dose_value"], row["dose_max"], row["dose_unit"]) == ("2026-03-02", "tisagenlecleucel", "4400000.0", "110000000.0", "cells")
+    assert (row["date"], row["drug"], row["dose_value"], row["dose_max"], row["dose_unit"]) == (
+        "2026-03-02",
+        "tisagenlecleucel",
+        "4400000.0",
+        "110000000.0",
+        "cells",
+    )
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("schedule", "rdc-blinatumomab", "--height", "170", "--weight", "70kg", "--start", "2026-01-05"), "height '170' has no unit"),
-        (("schedule", "rdc-blinatumomab", "--height", "170cm", "--weight", "70kg", "--start", "05/01/2026"), "start date '05/01/2026' is not a valid date"),
-        (("schedule", "rdc-blinatumomab", "--height", "170cm", "--weight", "70kg", "--start", "2026-02-30"), "is not a valid date"),
+        (
+            ("schedule", "rdc-blinatumomab", "--height", "170", "--weight", "70kg", "--start", "2026-01-05"),
+            "height '170' has no unit",
+        ),
+        (
+            ("schedule", "rdc-blinatumomab", "--height", "170cm", "--weight", "70kg", "--start", "05/01/2026"),
+            "start date '05/01/2026' is not a valid date",
+        ),
+        (
+            ("schedule", "rdc-blinatumomab", "--height", "170cm", "--weight", "70kg", "--start", "2026-02-30"),
+            "is not a valid date",
+        ),
         (("schedule", "nope", *ADULT), "no regimen 'nope'"),
-        (("schedule", "rdc-blinatumomab", *ADULT, "--cycles", "2"), "--cycles 2: regimen 'rdc-blinatumomab' has 1 to 1 cycles"),
+        (
+            ("schedule", "rdc-blinatumomab", *ADULT, "--cycles", "2"),
+            "--cycles 2: regimen 'rdc-blinatumomab' has 1 to 1 cycles",
+        ),
         (("schedule", "inotuzumab-ozogamicin", *ADULT), "give --response"),
-        (("schedule", "rdc-blinatumomab", "--height", "1700cm", "--weight", "70kg", "--start", "2026-01-05"), "outside the plausible range"),
+        (
+            ("schedule", "rdc-blinatumomab", "--height", "1700cm", "--weight", "70kg", "--start", "2026-01-05"),
+            "outside the plausible range",
+        ),
         (("bsa", "--height", "170cm", "--weight", "154"), "weight '154' has no unit"),
     ],
 )
@@ -96,7 +130,18 @@ def test_output_file_is_written_once_and_not_overwritten(run_cli, tmp_path: Path
 
 def test_failed_schedule_writes_no_file(run_cli, tmp_path: Path):
     target = tmp_path / "out.csv"
-    code, _, _ = run_cli("schedule", "rdc-blinatumomab", "--height", "170", "--weight", "70kg", "--start", "2026-01-05", "-o", str(target))
+    code, _, _ = run_cli(
+        "schedule",
+        "rdc-blinatumomab",
+        "--height",
+        "170",
+        "--weight",
+        "70kg",
+        "--start",
+        "2026-01-05",
+        "-o",
+        str(target),
+    )
     assert code == 1 and not target.exists()
 
 

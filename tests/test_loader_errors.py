@@ -70,8 +70,12 @@ def test_all_problems_of_a_file_are_reported_together():
     [
         ("route: IV", "route: CIV", "a continuous infusion (CIV) dose is a daily amount"),
         ("cycles: 1", "cycles: 1\n    max_cycles: 2", "give exactly one of 'cycles'"),
-        ("dose: {basis: bsa, amount: 3 mg/m2, cap: 4 mg}", "dose: {basis: flat, amount: 3 cm}", "not an amount of drug"),
-        ("days: \"1\"", "days: \"1,1\"", "day 1 is listed twice"),
+        (
+            "dose: {basis: bsa, amount: 3 mg/m2, cap: 4 mg}",
+            "dose: {basis: flat, amount: 3 cm}",
+            "not an amount of drug",
+        ),
+        ('days: "1"', 'days: "1,1"', "day 1 is listed twice"),
     ],
 )
 def test_more_semantic_errors(old, new, fragment):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -46,7 +47,9 @@ def test_a_dose_is_monotone_in_bsa(amount, a, b, cap):
 
 @given(weights, st.floats(min_value=0.01, max_value=10), st.floats(min_value=1.01, max_value=100))
 def test_range_ends_are_rounded_inwards(weight, low, factor):
-    dose_spec = DoseSpec(basis="weight", amount=f"{low!r} x10^6 cells/kg", amount_max=f"{low * factor!r} x10^6 cells/kg")
+    dose_spec = DoseSpec(
+        basis="weight", amount=f"{low!r} x10^6 cells/kg", amount_max=f"{low * factor!r} x10^6 cells/kg"
+    )
     result = compute_dose(dose_spec, BodySize(weight, 1.0, "mosteller"), "s", "s")
     assert result.dose.max is not None
     exact_low, exact_high = low * 1e6 * weight, low * factor * 1e6 * weight
@@ -70,7 +73,7 @@ def test_dates_never_go_backwards_and_caps_hold_for_every_bundled_regimen(regime
     height, weight = hw
     course = plan(load_regimen(regimen_id), make_patient(f"{height!r} cm", f"{weight!r} kg"), start, response=response)
     starts = [c.start_date for c in course.cycles]
-    assert starts[0] == start and all(a < b for a, b in zip(starts, starts[1:]))
+    assert starts[0] == start and all(a < b for a, b in pairwise(starts))
     dates = [a.date for a in course.administrations]
     assert dates == sorted(dates) and dates[0] >= start - dt.timedelta(days=1)
     for a in course.administrations:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from conftest import course_for, doses
 
 
@@ -67,7 +66,10 @@ def test_rdc_blinatumomab_default_arm_is_2w_and_flagged():
     course = course_for("rdc-blinatumomab", "adult")
     assert course.cycles[0].branches == {"day-22-response": "rdc-blinatumomab-2w"}
     assert any(f.kind == "branch-default" and "no response given" in f.text for f in course.flags)
-    assert course_for("rdc-blinatumomab", "adult", response="CRi").cycles[0].branches["day-22-response"] == "rdc-blinatumomab-2w"
+    assert (
+        course_for("rdc-blinatumomab", "adult", response="CRi").cycles[0].branches["day-22-response"]
+        == "rdc-blinatumomab-2w"
+    )
 
 
 @pytest.mark.parametrize(("who", "flagged"), [("adult", False), ("small", True), ("child", True)])
@@ -130,9 +132,9 @@ def test_vmp_flat_doses_dates_and_taper():
     assert [a.day for a in mit] == [1, 2, 3, 15, 16, 17]
     assert {a.dose.value for a in mit} == {10.0}
     pred = doses(course, "prednisone")
-    assert [(a.day, a.dose.value) for a in pred] == [(d, 60.0) for d in range(1, 8)] + [(d, 40.0) for d in range(8, 15)] + [
-        (d, 20.0) for d in range(15, 22)
-    ]
+    assert [(a.day, a.dose.value) for a in pred] == [(d, 60.0) for d in range(1, 8)] + [
+        (d, 40.0) for d in range(8, 15)
+    ] + [(d, 20.0) for d in range(15, 22)]
     totals = {t.drug: t.total.value for t in course.totals}
     assert totals == {"vindesine": 16.0, "liposomal mitoxantrone": 60.0, "prednisone": 840.0}
 
@@ -178,9 +180,17 @@ def test_inotuzumab_later_cycles_follow_the_response():
     in_cr = course_for("inotuzumab-ozogamicin", "adult", cycles=3, response="CR")
     assert in_cr.cycles[1].start_date == dt.date(2026, 1, 26)  # cycle 1 is 21 days
     assert in_cr.cycles[2].start_date == dt.date(2026, 2, 23)  # later cycles are 28 days
-    assert [(a.day, a.dose.value) for a in doses(in_cr, "inotuzumab ozogamicin") if a.cycle == 2] == [(1, 0.909), (8, 0.909), (15, 0.909)]
+    assert [(a.day, a.dose.value) for a in doses(in_cr, "inotuzumab ozogamicin") if a.cycle == 2] == [
+        (1, 0.909),
+        (8, 0.909),
+        (15, 0.909),
+    ]
     not_cr = course_for("inotuzumab-ozogamicin", "adult", cycles=2, response="PR")
-    assert [(a.day, a.dose.value) for a in doses(not_cr, "inotuzumab ozogamicin") if a.cycle == 2] == [(1, 1.45), (8, 0.909), (15, 0.909)]
+    assert [(a.day, a.dose.value) for a in doses(not_cr, "inotuzumab ozogamicin") if a.cycle == 2] == [
+        (1, 1.45),
+        (8, 0.909),
+        (15, 0.909),
+    ]
     assert len(course_for("inotuzumab-ozogamicin", "adult", response="CRi").cycles) == 6
 
 
@@ -196,7 +206,17 @@ def test_inotuzumab_infant_extended_schedule():
     course = course_for("inotuzumab-infant-extended", "infant")
     ino = doses(course, "inotuzumab ozogamicin")
     per_cycle = {c: [a.day for a in ino if a.cycle == c] for c in range(1, 10)}
-    assert per_cycle == {1: [1, 8, 15], 2: [1, 8, 15], 3: [1, 8, 15], 4: [1, 8, 15], 5: [1, 8, 15], 6: [1, 15], 7: [1, 15], 8: [1], 9: [1]}
+    assert per_cycle == {
+        1: [1, 8, 15],
+        2: [1, 8, 15],
+        3: [1, 8, 15],
+        4: [1, 8, 15],
+        5: [1, 8, 15],
+        6: [1, 15],
+        7: [1, 15],
+        8: [1],
+        9: [1],
+    }
     assert ino[0].dose.value == 0.426 and {a.dose.value for a in ino[1:]} == {0.266}
     assert course.cycles[8].start_date == dt.date(2026, 1, 5) + dt.timedelta(days=8 * 28)
     kinds = {f.kind for f in course.flags}

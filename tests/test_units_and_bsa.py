@@ -12,7 +12,14 @@ from regimencalc.units import parse_body_measure, parse_dose_amount
 
 @pytest.mark.parametrize(
     ("text", "cm"),
-    [("170cm", 170.0), ("1.7 m", 170.0), ("5 ft 7 in", 170.18), ("5'7\"", 170.18), ("67 in", 170.18), ("1700 mm", 170.0)],
+    [
+        ("170cm", 170.0),
+        ("1.7 m", 170.0),
+        ("5 ft 7 in", 170.18),
+        ("5'7\"", 170.18),
+        ("67 in", 170.18),
+        ("1700 mm", 170.0),
+    ],
 )
 def test_heights(text, cm):
     assert parse_body_measure(text, "height") == pytest.approx(cm)
@@ -69,7 +76,12 @@ def test_patient_hard_stops(height, weight, fragment):
 )
 def test_dose_amounts(text, value, amount, per_body, per_time):
     parsed = parse_dose_amount(text)
-    assert (parsed.value, parsed.amount_unit, parsed.per_body, parsed.per_time) == (pytest.approx(value), amount, per_body, per_time)
+    assert (parsed.value, parsed.amount_unit, parsed.per_body, parsed.per_time) == (
+        pytest.approx(value),
+        amount,
+        per_body,
+        per_time,
+    )
 
 
 def test_dose_display_uses_mcg_and_superscripts():
@@ -96,7 +108,13 @@ def test_bsa_is_never_rounded_before_it_multiplies_a_dose():
 def test_bsa_command_all_formulas(run_cli):
     code, out, _ = run_cli("bsa", "--height", "170cm", "--weight", "75kg", "--all")
     assert code == 0
-    for name, value in [("Mosteller", "1.882"), ("DuBois", "1.864"), ("Haycock", "1.895"), ("Gehan", "1.897"), ("Boyd", "1.905")]:
+    for name, value in [
+        ("Mosteller", "1.882"),
+        ("DuBois", "1.864"),
+        ("Haycock", "1.895"),
+        ("Gehan", "1.897"),
+        ("Boyd", "1.905"),
+    ]:
         assert any(line.startswith(name) and f" {value} m²" in line for line in out.splitlines())
 
 

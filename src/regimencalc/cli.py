@@ -25,7 +25,7 @@ class _Main(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:  # the one place errors become exit codes
-            from regimencalc.errors import RegimenFileError, RegimencalcError
+            from regimencalc.errors import RegimencalcError, RegimenFileError
 
             if isinstance(exc, RegimenFileError):
                 for problem in exc.problems:
@@ -154,7 +154,12 @@ def schedule(
 
     patient = make_patient(height, weight, age, sex)
     course = plan(
-        load_regimen(regimen), patient, parse_start_date(start), bsa_formula=bsa_formula, cycles=cycles, response=response
+        load_regimen(regimen),
+        patient,
+        parse_start_date(start),
+        bsa_formula=bsa_formula,
+        cycles=cycles,
+        response=response,
     )
     if fmt == "json":
         from regimencalc.render.tabular import render_json as render

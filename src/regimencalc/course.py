@@ -1,7 +1,7 @@
 """The planned course: what every renderer reads. Frozen data, no logic beyond formatting.
 
 `Course.model_dump(mode="json")` is the documented JSON document (docs/output-json.md), so a
-field added or renamed here is a format change: bump `FORMAT_VERSION` when one breaks readers.
+field added or renamed here is a format change: bump `Course.format_version` when one breaks readers.
 """
 
 from __future__ import annotations
@@ -12,9 +12,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from regimencalc.display import format_number
-
-FORMAT = "regimencalc.course"
-FORMAT_VERSION = 1
 
 
 class _Frozen(BaseModel):
@@ -119,8 +116,8 @@ class RegimenSummary(_Frozen):
 class Course(_Frozen):
     """A dated course for one patient: the single thing renderers turn into output."""
 
-    format: Literal["regimencalc.course"] = FORMAT
-    format_version: Literal[1] = FORMAT_VERSION
+    format: Literal["regimencalc.course"] = "regimencalc.course"
+    format_version: Literal[1] = 1
     regimen: RegimenSummary
     patient: PatientSummary
     start_date: dt.date

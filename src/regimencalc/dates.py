@@ -15,7 +15,9 @@ def parse_start_date(text: str) -> dt.date:
             raise ValueError
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise PlanningError(f"start date '{text}' is not a valid date; write it as YYYY-MM-DD, e.g. 2026-01-05") from None
+        raise PlanningError(
+            f"start date '{text}' is not a valid date; write it as YYYY-MM-DD, e.g. 2026-01-05"
+        ) from None
 
 
 def cycle_starts(start: dt.date, lengths: Iterable[int]) -> list[dt.date]:

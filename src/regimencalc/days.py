@@ -42,7 +42,7 @@ def _parse_item(item: object) -> list[int]:
             raise ValueError(f"day {item} is negative; the earliest day is day 0 (the day before day 1)")
         return [item]
     match = _RANGE.match(item) if isinstance(item, str) else None
-    if not match:
+    if not isinstance(item, str) or not match:
         raise ValueError(f"'{item}' is not a day or a day range; write e.g. '8' or '15-17'")
     first = int(match.group(1))
     last = int(match.group(2)) if match.group(2) else first

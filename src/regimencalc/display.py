@@ -73,8 +73,13 @@ def format_number(value: float | Decimal, digits: int | None = None) -> str:
     if abs(number) >= 100_000:
         exponent = number.adjusted()
         mantissa = (number.scaleb(-exponent)).normalize()
-        return f"{_plain(mantissa)} ×10{str(exponent).translate(_SUPERSCRIPT)}"
+        return f"{_plain(mantissa)} ×10{superscript(exponent)}"
     return _plain(number.normalize())
+
+
+def superscript(exponent: int) -> str:
+    """An exponent as superscript digits (6 → '⁶', -3 → '⁻³')."""
+    return str(exponent).translate(_SUPERSCRIPT)
 
 
 def _plain(number: Decimal) -> str:

@@ -16,7 +16,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP
 from regimencalc.course import Amount, TraceStep
 from regimencalc.display import format_amount, format_number, round_significant, unit_symbol
 from regimencalc.formulas import BSA_FORMULAS
-from regimencalc.regimen import Band, DoseSpec
+from regimencalc.regimen import Band, Basis, DoseSpec
 from regimencalc.units import DoseAmount, registry
 
 SIGNIFICANT_FIGURES = 3
@@ -35,6 +35,8 @@ class BodySize:
 class DoseResult:
     """A computed dose: the amount given (daily amount for infusions), the rate, the trace."""
 
+    prescribed: str
+    basis: Basis
     dose: Amount
     rate: Amount | None
     trace: tuple[TraceStep, ...]
@@ -58,8 +60,8 @@ def compute_dose(
     amount = taper[0] if taper else spec.amount
     ends = [amount] if spec.amount_max is None else [amount, spec.amount_max]
     unit = unit_symbol(amount.amount_unit)
-    prescribed = " – ".join(a.display() for a in ends) + (f", {taper[1]}" if taper else "")
-    steps = [TraceStep(kind="prescribed", text=f"prescribed {prescribed} ({cite})")]
+    prescribed = " – ".join(a.display() for a in ends) + (f", {taper[1]}" if taper else "") + f" ({cite})"
+    steps = [TraceStep(kind="prescribed", text=f"prescribed {prescribed}")]
 
     raw = [_times_basis(a, spec.basis, body) for a in ends]
     steps.append(TraceStep(kind="basis", text=_basis_text(ends, spec.basis, body, raw, unit), value=_amount(raw, unit)))
@@ -99,7 +101,7 @@ def compute_dose(
     dose = _amount(rounded, unit)
     rate = _amount(rounded, f"{unit}/day") if amount.per_time is not None else None
     steps.append(TraceStep(kind="final", text=f"dose {dose.text()}{_per_day(amount)}", value=dose))
-    return DoseResult(dose, rate, tuple(steps), capped)
+    return DoseResult(prescribed, spec.basis, dose, rate, tuple(steps), capped)
 
 
 def _times_basis(amount: DoseAmount, basis: str, body: BodySize) -> float:

@@ -60,7 +60,10 @@ def parse_regimen(text: str, filename: str) -> Regimen:
     try:
         return Regimen.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem(filename, values, keys, tuple(e["loc"]), _message(e)) for e in exc.errors()]
+        problems = [
+            _problem(filename, values, keys, tuple(e["loc"]), _message(e), at_key=e["type"] == "extra_forbidden")
+            for e in exc.errors()
+        ]
     except RegimenProblems as exc:
         problems = [_problem(filename, values, keys, loc, message) for loc, message in exc.problems]
     raise RegimenFileError(problems)
@@ -118,9 +121,11 @@ def _scalar(node: Any) -> Any:
     return node
 
 
-def _problem(filename: str, values: Positions, keys: KeyPositions, loc: Path, message: str) -> Problem:
-    loc = tuple(loc)
-    if loc in keys and message.startswith("unknown field"):
+def _problem(
+    filename: str, values: Positions, keys: KeyPositions, loc: Path, message: str, at_key: bool = False
+) -> Problem:
+    """Locate a problem: an unknown field at its key, anything else at its value (or the nearest parent)."""
+    if at_key and loc in keys:
         line, column = keys[loc]
     else:
         line, column = next(values[p] for p in _prefixes(loc) if p in values)
@@ -148,7 +153,7 @@ def _message(error: Any) -> str:
     if kind == "missing":
         return f"required field '{field}' is missing"
     if kind == "string_type":
-        return f"expected text, got {error['input']!r}; quote it, e.g. {field}: \"{error['input']}\""
+        return f'expected text, got {error["input"]!r}; quote it, e.g. {field}: "{error["input"]}"'
     if kind == "literal_error":
         return f"{error['input']!r} is not allowed; use one of {error['ctx']['expected']}"
     if kind == "value_error":

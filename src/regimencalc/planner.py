@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from regimencalc.course import (
@@ -30,7 +30,7 @@ from regimencalc.dosing import BodySize, DoseResult, compute_dose, select_band
 from regimencalc.errors import PlanningError
 from regimencalc.formulas import BSA_FORMULAS, DEFAULT_BSA_FORMULA, bsa
 from regimencalc.patient import BSA_M2, Patient, check_bounds
-from regimencalc.regimen import RESPONSES, Branch, DoseSpec, DrugLine, Phase, Regimen
+from regimencalc.regimen import RESPONSES, Branch, DrugLine, Phase, Regimen
 from regimencalc.units import DoseAmount
 
 
@@ -62,10 +62,19 @@ def plan(
 
     planned_cycles: list[Cycle] = []
     administrations: list[Administration] = []
-    for number, (phase, cycle_start) in enumerate(zip(phases, cycle_starts(start, [p.length_days for p in phases]), strict=True), 1):
+    for number, (phase, cycle_start) in enumerate(
+        zip(phases, cycle_starts(start, [p.length_days for p in phases]), strict=True), 1
+    ):
         lines, arms = _lines_for_cycle(regimen, phase, number, response, book)
         planned_cycles.append(
-            Cycle(number=number, phase=phase.id, phase_name=phase.name, start_date=cycle_start, length_days=phase.length_days, branches=arms)
+            Cycle(
+                number=number,
+                phase=phase.id,
+                phase_name=phase.name,
+                start_date=cycle_start,
+                length_days=phase.length_days,
+                branches=arms,
+            )
         )
         for line in lines:
             administrations += _administer(regimen, phase, line, number, cycle_start, body, book)
@@ -142,7 +151,9 @@ def _administer(
 ) -> list[Administration]:
     line_flags = [book.add(f.kind, f"{line.drug}: {f.text}", f.source) for f in line.flags]
     line_flags += [
-        book.add(f.kind, f"{line.drug}: {f.text} (weight {format_number(body.weight_kg, 4)} kg is {f.weight})", f.source)
+        book.add(
+            f.kind, f"{line.drug}: {f.text} (weight {format_number(body.weight_kg, 4)} kg is {f.weight})", f.source
+        )
         for f in line.weight_flags
         if f.weight.holds(body.weight_kg)
     ]
@@ -158,7 +169,9 @@ def _administer(
         dosed = _dose(line, body, taper)
         flags = list(line_flags)
         if dosed.capped:
-            flags.append(book.add("cap-applied", f"{line.drug}: dose capped at {dosed.dose.text()} ({phase.name})", None))
+            flags.append(
+                book.add("cap-applied", f"{line.drug}: dose capped at {dosed.dose.text()} ({phase.name})", None)
+            )
         for day in days:
             result.append(
                 Administration(
@@ -171,8 +184,8 @@ def _administer(
                     route=line.route,
                     dose=dosed.dose,
                     rate=dosed.rate if line.route == "CIV" else None,
-                    prescribed=dosed.trace[0].text.removeprefix("prescribed "),
-                    basis=_spec(line, body).basis,
+                    prescribed=dosed.prescribed,
+                    basis=dosed.basis,
                     trace=dosed.trace,
                     flags=tuple(dict.fromkeys(flags)),
                     source=line.source,
@@ -181,20 +194,13 @@ def _administer(
     return result
 
 
-def _spec(line: DrugLine, body: BodySize) -> DoseSpec:
-    if line.bands is None:
-        assert line.dose is not None
-        return line.dose
-    return select_band(line.bands, body.weight_kg)[0].dose
-
-
 def _dose(line: DrugLine, body: BodySize, taper: tuple[DoseAmount, str] | None) -> DoseResult:
     if line.bands is None:
         assert line.dose is not None
         return compute_dose(line.dose, body, line.source, line.dose.cap_source or line.source, taper)
     band, step = select_band(line.bands, body.weight_kg)
     result = compute_dose(band.dose, body, line.source, band.dose.cap_source or line.source)
-    return DoseResult(result.dose, result.rate, (result.trace[0], step, *result.trace[1:]), result.capped)
+    return replace(result, trace=(result.trace[0], step, *result.trace[1:]))
 
 
 def _eligibility_flags(regimen: Regimen, patient: Patient, book: _FlagBook) -> None:
@@ -204,7 +210,11 @@ def _eligibility_flags(regimen: Regimen, patient: Patient, book: _FlagBook) -> N
     low, high = eligibility.age_years.min, eligibility.age_years.max
     span = f"{format_number(low) if low is not None else '0'}-{format_number(high) if high is not None else '…'} years"
     if patient.age_years is None:
-        book.add("eligibility", f"age not given: the regimen's eligibility ({span}: {eligibility.text}) was not checked", eligibility.source)
+        book.add(
+            "eligibility",
+            f"age not given: the regimen's eligibility ({span}: {eligibility.text}) was not checked",
+            eligibility.source,
+        )
     elif (low is not None and patient.age_years < low) or (high is not None and patient.age_years > high):
         book.add(
             "eligibility",

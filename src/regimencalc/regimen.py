@@ -49,7 +49,11 @@ ROUTE_NAMES: dict[str, str] = {
     "IM": "intramuscular",
     "IT": "intrathecal",
 }
-BASIS_UNITS: dict[str, str] = {"bsa": "per m² (e.g. 'mg/m2')", "weight": "per kg (e.g. 'mg/kg')", "flat": "flat (e.g. 'mg')"}
+BASIS_UNITS: dict[str, str] = {
+    "bsa": "per m² (e.g. 'mg/m2')",
+    "weight": "per kg (e.g. 'mg/kg')",
+    "flat": "flat (e.g. 'mg')",
+}
 _BASIS_DIMENSION: dict[str, str | None] = {"bsa": AREA, "weight": MASS, "flat": None}
 
 Path = tuple[str | int, ...]
@@ -135,7 +139,7 @@ def _weight_condition(value: object) -> WeightCondition:
     if isinstance(value, WeightCondition):
         return value
     match = _CONDITION.match(value) if isinstance(value, str) else None
-    if not match:
+    if not isinstance(value, str) or not match:
         raise ValueError(f"{value!r} is not a weight condition; write e.g. '< 45 kg' or '>= 45 kg'")
     operator = {"≤": "<=", "≥": ">="}.get(match.group(1), match.group(1))
     return WeightCondition(operator, parse_body_measure(match.group(2), "weight"), value)
@@ -183,7 +187,9 @@ class DoseSpec(_Strict):
     basis: Basis
     amount: Amount
     amount_max: Amount | None = Field(None, description="Upper end when the source gives a dose range")
-    cap: Amount | None = Field(None, description="Per-dose maximum, in the dose's amount unit (e.g. '4 mg', '9 mcg/day')")
+    cap: Amount | None = Field(
+        None, description="Per-dose maximum, in the dose's amount unit (e.g. '4 mg', '9 mcg/day')"
+    )
     cap_source: SourceKey | None = None
 
 
@@ -338,7 +344,9 @@ class _Checker:
     def unique(self, path: str | Path, ids: list[str], what: str) -> None:
         seen = [i for n, i in enumerate(ids) if i in ids[:n]]
         if seen:
-            self.add(path if isinstance(path, tuple) else (path,), f"{what} '{seen[0]}' is used twice; ids must be unique")
+            self.add(
+                path if isinstance(path, tuple) else (path,), f"{what} '{seen[0]}' is used twice; ids must be unique"
+            )
 
     def phase(self, path: Path, phase: Phase) -> None:
         self.source(path + ("source",), phase.source)
@@ -349,13 +357,19 @@ class _Checker:
         self.unique(path + ("branches",), [b.id for b in phase.branches], "branch id")
         for j, branch in enumerate(phase.branches):
             self.branch(path + ("branches", j), branch, phase)
-        arms = [[(o.lines, ("branches", j, "options", k)) for k, o in enumerate(b.options)] for j, b in enumerate(phase.branches)]
+        arms: list[list[tuple[list[DrugLine], Path]]] = [
+            [(o.lines, ("branches", j, "options", k)) for k, o in enumerate(b.options)]
+            for j, b in enumerate(phase.branches)
+        ]
         self.no_double_dosing(path, phase.lines, arms)
 
     def branch(self, path: Path, branch: Branch, phase: Phase) -> None:
         self.source(path + ("source",), branch.source)
         if branch.decided_on_day > phase.length_days:
-            self.add(path + ("decided_on_day",), f"day {branch.decided_on_day} is after the last day of the {phase.length_days}-day cycle")
+            self.add(
+                path + ("decided_on_day",),
+                f"day {branch.decided_on_day} is after the last day of the {phase.length_days}-day cycle",
+            )
         ids = [o.id for o in branch.options]
         self.unique(path + ("options",), ids, "option id")
         if branch.default is not None and branch.default not in ids:
@@ -363,16 +377,24 @@ class _Checker:
         answered = [r for o in branch.options for r in o.when]
         twice = sorted({r for r in answered if answered.count(r) > 1})
         if twice:
-            self.add(path + ("options",), f"response {twice[0]} is claimed by two options; each response picks one option")
+            self.add(
+                path + ("options",), f"response {twice[0]} is claimed by two options; each response picks one option"
+            )
         missing = [r for r in RESPONSES if r not in answered]
         if missing:
-            self.add(path + ("options",), f"no option for response {', '.join(missing)}; every response ({', '.join(RESPONSES)}) needs an option")
+            self.add(
+                path + ("options",),
+                f"no option for response {', '.join(missing)}; every response ({', '.join(RESPONSES)}) needs an option",
+            )
         for k, option in enumerate(branch.options):
             for m, line in enumerate(option.lines):
                 line_path = path + ("options", k, "lines", m)
                 self.line(line_path, line, phase.length_days)
                 if line.days[0] < branch.decided_on_day:
-                    self.add(line_path + ("days",), f"day {line.days[0]} comes before the decision on day {branch.decided_on_day}")
+                    self.add(
+                        line_path + ("days",),
+                        f"day {line.days[0]} comes before the decision on day {branch.decided_on_day}",
+                    )
 
     def line(self, path: Path, line: DrugLine, length_days: int) -> None:
         self.source(path + ("source",), line.source)
@@ -390,11 +412,14 @@ class _Checker:
         if line.bands:
             self.bands(path + ("bands",), line.bands)
         if line.taper is not None:
-            self.taper(path + ("taper",), line, length_days)
+            self.taper(path + ("taper",), line, line.taper, length_days)
 
     def days(self, path: Path, days: tuple[int, ...], length_days: int) -> None:
         if days[-1] > length_days:
-            self.add(path, f"day {days[-1]} is outside the {length_days}-day cycle (days 0-{length_days}); lengthen 'length_days' or fix the day")
+            self.add(
+                path,
+                f"day {days[-1]} is outside the {length_days}-day cycle (days 0-{length_days}); lengthen 'length_days' or fix the day",
+            )
 
     def dose(self, path: Path, dose: DoseSpec, route: str) -> None:
         self.source(path + ("cap_source",), dose.cap_source)
@@ -406,16 +431,28 @@ class _Checker:
         if dose.cap is not None:
             expected = dose.amount.delivered_unit
             cap = dose.cap
-            if cap.per_body is not None or parse_unit(cap.delivered_unit).dimensionality != parse_unit(expected).dimensionality:
-                self.add(path + ("cap",), f"cap '{cap}' must be an amount like the computed dose ({_example_unit(dose.amount)}), not per m² or per kg")
+            if (
+                cap.per_body is not None
+                or parse_unit(cap.delivered_unit).dimensionality != parse_unit(expected).dimensionality
+            ):
+                self.add(
+                    path + ("cap",),
+                    f"cap '{cap}' must be an amount like the computed dose ({_example_unit(dose.amount)}), not per m² or per kg",
+                )
 
     def amount_fits(self, path: Path, amount: DoseAmount, basis: str, route: str) -> None:
         if amount.body_dimension != _BASIS_DIMENSION[basis]:
-            self.add(path, f"unit of '{amount}' does not fit basis '{basis}': a {basis} dose is {BASIS_UNITS[basis]}; fix the unit or the basis")
+            self.add(
+                path,
+                f"unit of '{amount}' does not fit basis '{basis}': a {basis} dose is {BASIS_UNITS[basis]}; fix the unit or the basis",
+            )
         if route == "CIV" and amount.per_time is None:
             self.add(path, f"a continuous infusion (CIV) dose is a daily amount; write e.g. '{amount}/day'")
         if route != "CIV" and amount.per_time is not None and amount.per_time != "day":
-            self.add(path, f"'{amount}': only continuous infusions may be dosed per {amount.per_time}; use '/day' or route CIV")
+            self.add(
+                path,
+                f"'{amount}': only continuous infusions may be dosed per {amount.per_time}; use '/day' or route CIV",
+            )
 
     def bands(self, path: Path, bands: list[Band]) -> None:
         edges = sorted({b.weight.kg for b in bands})
@@ -424,23 +461,30 @@ class _Checker:
             matching = [b.label for b in bands if b.weight.holds(weight)]
             if len(matching) != 1:
                 what = "no band" if not matching else f"bands {', '.join(matching)}"
-                self.add(path, f"a weight of {format_number(weight)} kg falls in {what}; bands must cover every weight exactly once")
+                self.add(
+                    path,
+                    f"a weight of {format_number(weight)} kg falls in {what}; bands must cover every weight exactly once",
+                )
                 return
 
-    def taper(self, path: Path, line: DrugLine, length_days: int) -> None:
+    def taper(self, path: Path, line: DrugLine, taper: Taper, length_days: int) -> None:
         if line.dose is None:
             self.add(path, "a taper needs a single 'dose' (not 'bands') to step down from")
             return
-        if line.taper is None:
-            return
-        taper_days = [d for days, _ in line.taper.steps() for d in days]
+        taper_days = [d for days, _ in taper.steps() for d in days]
         overlap = sorted(set(taper_days) & set(line.days))
         if overlap:
-            self.add(path + ("start_day",), f"taper day {overlap[0]} is also one of the line's days; start the taper after day {line.days[-1]}")
+            self.add(
+                path + ("start_day",),
+                f"taper day {overlap[0]} is also one of the line's days; start the taper after day {line.days[-1]}",
+            )
         self.days(path + ("amounts",), tuple(taper_days), length_days)
-        for k, amount in enumerate(line.taper.amounts):
+        for k, amount in enumerate(taper.amounts):
             if not _same_shape(amount, line.dose.amount):
-                self.add(path + ("amounts", k), f"taper amount '{amount}' must have the unit of the dose '{line.dose.amount}'")
+                self.add(
+                    path + ("amounts", k),
+                    f"taper amount '{amount}' must have the unit of the dose '{line.dose.amount}'",
+                )
 
     def no_double_dosing(self, path: Path, base: list[DrugLine], arms: list[list[tuple[list[DrugLine], Path]]]) -> None:
         combinations: list[list[tuple[DrugLine, Path]]] = [[(line, path + ("lines", j)) for j, line in enumerate(base)]]
@@ -458,7 +502,10 @@ class _Checker:
                     key = (line.drug, day)
                     if key in given and line_path not in reported:
                         reported.add(line_path)
-                        self.add(line_path + ("days",), f"{line.drug} is already given on day {day} (by {'.'.join(map(str, given[key]))}); one line per drug and day")
+                        self.add(
+                            line_path + ("days",),
+                            f"{line.drug} is already given on day {day} (by {'.'.join(map(str, given[key]))}); one line per drug and day",
+                        )
                     given.setdefault(key, line_path)
 
 
@@ -480,4 +527,3 @@ def json_schema() -> dict[str, Any]:
     schema = Regimen.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return schema
-

@@ -15,7 +15,7 @@ from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING
 
-from regimencalc.display import format_number, unit_symbol
+from regimencalc.display import format_number, superscript, unit_symbol
 from regimencalc.errors import UnitInputError
 
 if TYPE_CHECKING:
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
-_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SCALED = re.compile(
     rf"^\s*(?P<number>{_NUMBER})\s*"
     r"(?:[x×*]\s*10\s*(?:\^|\*\*)?\s*(?P<exponent>[-+]?\d+|[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))?"
@@ -51,7 +50,7 @@ def registry() -> pint.UnitRegistry:
     path = files("regimencalc").joinpath("units.txt")
     with path.open(encoding="utf-8") as handle:
         definitions = handle.read().splitlines()
-    ureg = pint.UnitRegistry(None, preprocessors=[_normalise_unit_text])
+    ureg: pint.UnitRegistry = pint.UnitRegistry(None, preprocessors=[_normalise_unit_text])
     ureg.load_definitions(definitions)
     return ureg
 
@@ -63,7 +62,13 @@ def parse_unit(text: str) -> pint.Unit:
 
     try:
         return registry().parse_units(text)
-    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError, TypeError, AttributeError) as exc:
+    except (
+        pint.errors.UndefinedUnitError,
+        pint.errors.DefinitionSyntaxError,
+        ValueError,
+        TypeError,
+        AttributeError,
+    ) as exc:
         raise UnitInputError(f"unknown unit '{text}'") from exc
 
 
@@ -82,7 +87,7 @@ def _split_scaled(text: str) -> tuple[float, str, str]:
     if match.group("exponent"):
         exponent = int(match.group("exponent").translate(_SUPERSCRIPT_DIGITS))
         value *= 10**exponent
-        written = f"{written} ×10{str(exponent).translate(_SUPERSCRIPT)}"
+        written = f"{written} ×10{superscript(exponent)}"
     return value, match.group("unit"), written
 
 
@@ -150,9 +155,7 @@ def parse_dose_amount(text: str) -> DoseAmount:
         elif dimension == TIME and per_time is None:
             per_time = str(unit)
         else:
-            raise UnitInputError(
-                f"dose '{text}': unexpected '/{denominator}'; a dose is amount[/m2 or /kg][/day]"
-            )
+            raise UnitInputError(f"dose '{text}': unexpected '/{denominator}'; a dose is amount[/m2 or /kg][/day]")
     return DoseAmount(value, str(amount), per_body, per_time, text, written)
 
 
@@ -180,9 +183,7 @@ def parse_body_measure(text: str, what: str) -> float:
     unit, other, examples = _BODY_MEASURES[what]
     text = text.strip()
     if re.fullmatch(_NUMBER, text):
-        raise UnitInputError(
-            f"{what} '{text}' has no unit; write it with one, e.g. '{text}{unit}' or '{text} {other}'"
-        )
+        raise UnitInputError(f"{what} '{text}' has no unit; write it with one, e.g. '{text}{unit}' or '{text} {other}'")
     pairs = _PAIR.findall(text)
     if not pairs or "".join(f"{n}{u}" for n, u in pairs) != re.sub(r"\s+", "", text):
         raise UnitInputError(f"{what} '{text}' is not a number with a unit; write e.g. {examples}")

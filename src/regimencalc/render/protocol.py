@@ -32,7 +32,11 @@ def render_protocol(regimen: Regimen) -> str:
                 out += [text for line in option.lines for text in _line(line, "      ")]
     out += ["", "SOURCES"]
     for key, source in regimen.sources.items():
-        extra = "".join(f"; {label} {value}" for label, value in (("doi", source.doi), ("trial", source.trial), ("provenance", source.note)) if value)
+        extra = "".join(
+            f"; {label} {value}"
+            for label, value in (("doi", source.doi), ("trial", source.trial), ("provenance", source.note))
+            if value
+        )
         out.append(f"  {key} [{source.kind}]: {source.citation}{extra}")
     return "\n".join(out) + "\n"
 
@@ -53,7 +57,9 @@ def _line(line: DrugLine, indent: str) -> list[str]:
 
 
 def _dose(dose: DoseSpec) -> str:
-    amount = dose.amount.display() if dose.amount_max is None else f"{dose.amount.display()} – {dose.amount_max.display()}"
+    amount = (
+        dose.amount.display() if dose.amount_max is None else f"{dose.amount.display()} – {dose.amount_max.display()}"
+    )
     cap = f", up to {dose.cap.display()} ({dose.cap_source or 'line source'})" if dose.cap else ""
     return f"{amount}{cap}"
 

@@ -27,7 +27,10 @@ def render_table(course: Course) -> str:
     widths = [max(len(str(c)) for c in column) for column in zip(_COLUMNS, *rows, strict=True)]
     for cycle in course.cycles:
         arms = "".join(f" · {branch}: {arm}" for branch, arm in cycle.branches.items())
-        out += ["", f"CYCLE {cycle.number} — {cycle.phase_name} — starts {cycle.start_date.isoformat()}, {cycle.length_days} days{arms}"]
+        out += [
+            "",
+            f"CYCLE {cycle.number} — {cycle.phase_name} — starts {cycle.start_date.isoformat()}, {cycle.length_days} days{arms}",
+        ]
         out.append(_line(_COLUMNS, widths))
         for administration, row in zip(course.administrations, rows, strict=True):
             if administration.cycle == cycle.number:
