@@ -125,8 +125,17 @@ def test_doctests_of_the_package():
     import regimencalc.days
     import regimencalc.display
     import regimencalc.formulas
+    import regimencalc.labs
     import regimencalc.units
 
-    for module in (regimencalc.dates, regimencalc.days, regimencalc.display, regimencalc.formulas, regimencalc.units):
+    modules = (
+        regimencalc.dates,
+        regimencalc.days,
+        regimencalc.display,
+        regimencalc.formulas,
+        regimencalc.labs,
+        regimencalc.units,
+    )
+    for module in modules:
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0, module.__name__

@@ -26,6 +26,10 @@ class PlanningError(RegimencalcError, ValueError):
     """The course cannot be planned as asked (e.g. a branch needs a response that was not given)."""
 
 
+class ObservationError(RegimencalcError, ValueError):
+    """An observation that cannot be used (unknown lab, missing unit or ULN, date before the start…)."""
+
+
 class UnknownRegimenError(RegimencalcError, LookupError):
     """A regimen id that is neither bundled nor a readable file."""
 

@@ -1,7 +1,7 @@
 """The package's one pint registry and the reading of quantities as pharmacists type them.
 
 pint does the unit work (names, prefixes, conversions, dimensions); this module only adds what
-pint cannot know: `m2`/`m²` as square metres, `×10^6` scale factors written before a unit,
+pint cannot know: `m2`/`m²` as square metres (and `mm3` as cubic millimetres), `×10^6` scale factors written before a unit,
 heights written as `5 ft 7 in`, and the split of a dose unit such as `mcg/m2/day` into the amount,
 the body-size basis and the time it is given over. pint treats `mg/kg` as dimensionless, so the
 basis is read from the written denominators, never from the combined dimension.
@@ -28,7 +28,7 @@ _SCALED = re.compile(
     r"(?:[x×*]\s*10\s*(?:\^|\*\*)?\s*(?P<exponent>[-+]?\d+|[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))?"
     r"\s*(?P<unit>.*?)\s*$"
 )
-_SQUARE = re.compile(r"(?<=[A-Za-z])\s*(?:\^?2|²)(?![\d.])")
+_POWER = re.compile(r"(?<=[A-Za-z])\s*(?:\^?([23])|([²³]))(?![\d.])")
 _PAIR = re.compile(rf"\s*({_NUMBER})\s*([A-Za-z'\"]+)\s*")
 
 MASS = "[mass]"
@@ -39,7 +39,8 @@ CELLS = "[cell_count]"
 
 
 def _normalise_unit_text(text: str) -> str:
-    return _SQUARE.sub("**2", text.strip().replace("μ", "µ"))
+    """'m2', 'm^2', 'm²' → 'm**2' and 'mm3', 'mm³' → 'mm**3'; Greek mu → micro sign."""
+    return _POWER.sub(lambda m: "**" + (m.group(1) or {"²": "2", "³": "3"}[m.group(2)]), text.strip().replace("μ", "µ"))
 
 
 @cache
