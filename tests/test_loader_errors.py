@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from regimencalc.errors import RegimenFileError
+from regimencalc.errors import InputFileError
 from regimencalc.loader import load_regimen, parse_regimen
 
 BROKEN = Path(__file__).parent / "fixtures" / "broken"
@@ -30,7 +30,7 @@ CASES = [
 @pytest.mark.parametrize(("name", "line", "column", "path", "fragment"), CASES, ids=[c[0] for c in CASES])
 def test_each_broken_file_names_its_place_and_fix(name, line, column, path, fragment):
     file = BROKEN / f"{name}.yaml"
-    with pytest.raises(RegimenFileError) as caught:
+    with pytest.raises(InputFileError) as caught:
         load_regimen(file)
     (problem,) = caught.value.problems
     assert (problem.file, problem.line, problem.column, problem.path) == (str(file), line, column, path)
@@ -60,7 +60,7 @@ def test_yaml_1_2_keeps_no_and_sexagesimal_as_text():
 def test_all_problems_of_a_file_are_reported_together():
     text = (BROKEN.parent / "minimal.yaml").read_text()
     text = text.replace("route: IV", "route: NO").replace('version: "1"', "version: 2")
-    with pytest.raises(RegimenFileError) as caught:
+    with pytest.raises(InputFileError) as caught:
         parse_regimen(text, "two.yaml")
     assert [p.path for p in caught.value.problems] == ["version", "phases[0].lines[0].route"]
 
@@ -80,7 +80,7 @@ def test_all_problems_of_a_file_are_reported_together():
 )
 def test_more_semantic_errors(old, new, fragment):
     text = (BROKEN.parent / "minimal.yaml").read_text().replace(old, new)
-    with pytest.raises(RegimenFileError) as caught:
+    with pytest.raises(InputFileError) as caught:
         parse_regimen(text, "x.yaml")
     assert any(fragment in p.message for p in caught.value.problems), caught.value.problems
 
@@ -88,7 +88,7 @@ def test_more_semantic_errors(old, new, fragment):
 def test_double_dosing_of_a_drug_on_one_day_is_refused():
     text = (BROKEN.parent / "minimal.yaml").read_text()
     line = text[text.index("      - drug: vindesine") :]
-    with pytest.raises(RegimenFileError) as caught:
+    with pytest.raises(InputFileError) as caught:
         parse_regimen(text + line.replace('days: "1"', 'days: "1-3"'), "x.yaml")
     (problem,) = caught.value.problems
     assert problem.path == "phases[0].lines[1].days" and "vindesine is already given on day 1" in problem.message
@@ -104,7 +104,7 @@ def test_unknown_regimen_id_lists_the_bundled_ones():
 def test_empty_file_and_non_mapping(tmp_path):
     empty = tmp_path / "empty.yaml"
     empty.write_text("")
-    with pytest.raises(RegimenFileError, match="the file is empty"):
+    with pytest.raises(InputFileError, match="the file is empty"):
         load_regimen(empty)
-    with pytest.raises(RegimenFileError, match="valid dictionary"):
+    with pytest.raises(InputFileError, match="valid dictionary"):
         parse_regimen("- a\n- b\n", "list.yaml")

@@ -25,9 +25,9 @@ class _Main(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:  # the one place errors become exit codes
-            from regimencalc.errors import RegimencalcError, RegimenFileError
+            from regimencalc.errors import InputFileError, RegimencalcError
 
-            if isinstance(exc, RegimenFileError):
+            if isinstance(exc, InputFileError):
                 for problem in exc.problems:
                     click.echo(f"regimencalc: {problem}", err=True)
                 ctx.exit(1)
@@ -70,7 +70,7 @@ def show(regimen: str) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def validate(paths: tuple[Path, ...]) -> None:
     """Check regimen files (or folders of them); print file:line:col: path: message per problem."""
-    from regimencalc.errors import RegimenFileError
+    from regimencalc.errors import InputFileError
     from regimencalc.loader import load_regimen
 
     files = [f for p in paths for f in (sorted(p.glob("*.yaml")) if p.is_dir() else [p])]
@@ -78,7 +78,7 @@ def validate(paths: tuple[Path, ...]) -> None:
     for file in files:
         try:
             load_regimen(file)
-        except RegimenFileError as exc:
+        except InputFileError as exc:
             failed += 1
             for problem in exc.problems:
                 click.echo(str(problem))
@@ -128,7 +128,12 @@ def schema(output: Path | None, force: bool) -> None:
 @click.option("--sex", type=click.Choice(["F", "M"]))
 @click.option("--bsa-formula", type=click.Choice(BSA_FORMULA_KEYS), default="mosteller", show_default=True)
 @click.option("--cycles", type=int, help="Plan only the first N cycles.")
-@click.option("--response", type=click.Choice(RESPONSE_CHOICES), help="Response assessment that picks branch arms.")
+@click.option(
+    "--response", type=click.Choice(RESPONSE_CHOICES), help="Response that picks branch arms no observation decides."
+)
+@click.option(
+    "--observations", type=click.Path(exists=True, dir_okay=False), help="Observations file (docs/observations.md)."
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
@@ -142,6 +147,7 @@ def schedule(
     bsa_formula: str,
     cycles: int | None,
     response: str | None,
+    observations: str | None,
     fmt: str,
     output: Path | None,
     force: bool,
@@ -153,6 +159,11 @@ def schedule(
     from regimencalc.planner import plan
 
     patient = make_patient(height, weight, age, sex)
+    observed = None
+    if observations is not None:
+        from regimencalc.observations import load_observations
+
+        observed = load_observations(observations)
     course = plan(
         load_regimen(regimen),
         patient,
@@ -160,6 +171,7 @@ def schedule(
         bsa_formula=bsa_formula,
         cycles=cycles,
         response=response,
+        observations=observed,
     )
     if fmt == "json":
         from regimencalc.render.tabular import render_json as render

@@ -52,6 +52,9 @@ class CourseFlag(_Frozen):
     source: str | None = None
 
 
+Status = Literal["planned", "given", "held", "omitted", "moved", "discontinued"]
+
+
 class Administration(_Frozen):
     """One drug given on one date, with its dose, the trace behind it and its flags."""
 
@@ -68,7 +71,10 @@ class Administration(_Frozen):
     basis: Literal["bsa", "weight", "flat"]
     trace: tuple[TraceStep, ...]
     flags: tuple[str, ...] = ()
-    status: Literal["planned"] = "planned"
+    status: Status = "planned"
+    original_date: dt.date | None = None
+    given: Amount | None = None
+    because: tuple[str, ...] = ()
     source: str
 
 
@@ -122,6 +128,7 @@ class Course(_Frozen):
     patient: PatientSummary
     start_date: dt.date
     response: str | None = None
+    assessed_until: dt.date | None = None
     cycles: tuple[Cycle, ...]
     administrations: tuple[Administration, ...]
     totals: tuple[DrugTotal, ...]

@@ -49,8 +49,8 @@ class Problem:
         return f"{self.file}:{self.line}:{self.column}: {where}{self.message}"
 
 
-class RegimenFileError(RegimencalcError, ValueError):
-    """A regimen file that is not valid YAML or not a valid regimen; holds every problem found."""
+class InputFileError(RegimencalcError, ValueError):
+    """An input file (regimen or observations) that is not valid YAML or not valid; holds every problem."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = tuple(problems)

@@ -1,4 +1,6 @@
-"""Reading regimen files: YAML 1.2 (ruamel.yaml) → plain data with positions → `Regimen`.
+"""Reading input files: YAML 1.2 (ruamel.yaml) → plain data with positions → a strict model.
+
+Regimen files and observation files go through the same path.
 
 ruamel.yaml is used, never PyYAML: YAML 1.2 keeps `NO` a string and `1:30` text, and duplicate
 keys are an error instead of a silent last-one-wins. Every problem is reported as
@@ -11,11 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path as FilePath
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from regimencalc.errors import Problem, RegimenFileError, UnknownRegimenError
+from regimencalc.errors import InputFileError, Problem, UnknownRegimenError
 from regimencalc.regimen import Path, Regimen, RegimenProblems
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+M = TypeVar("M", bound="BaseModel")
 Positions = dict[Path, tuple[int, int]]
 KeyPositions = dict[Path, tuple[int, int]]
 
@@ -43,22 +49,27 @@ def resolve(reference: str) -> FilePath:
 
 
 def load_regimen(reference: str | FilePath) -> Regimen:
-    """Load and validate a regimen by bundled id or path; RegimenFileError lists every problem."""
+    """Load and validate a regimen by bundled id or path; InputFileError lists every problem."""
     path = resolve(str(reference))
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise RegimenFileError([Problem(str(path), 1, 1, "", f"cannot read the file: {exc}")]) from exc
+        raise InputFileError([Problem(str(path), 1, 1, "", f"cannot read the file: {exc}")]) from exc
     return parse_regimen(text, str(path))
 
 
 def parse_regimen(text: str, filename: str) -> Regimen:
     """Validate regimen YAML text; `filename` is only used in messages."""
+    return parse_document(text, filename, Regimen)
+
+
+def parse_document(text: str, filename: str, model: type[M]) -> M:
+    """Validate YAML text against a strict model; InputFileError lists every located problem."""
     from pydantic import ValidationError
 
     data, values, keys = read_yaml(text, filename)
     try:
-        return Regimen.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         problems = [
             _problem(filename, values, keys, tuple(e["loc"]), _message(e), at_key=e["type"] == "extra_forbidden")
@@ -66,7 +77,7 @@ def parse_regimen(text: str, filename: str) -> Regimen:
         ]
     except RegimenProblems as exc:
         problems = [_problem(filename, values, keys, loc, message) for loc, message in exc.problems]
-    raise RegimenFileError(problems)
+    raise InputFileError(problems)
 
 
 def read_yaml(text: str, filename: str) -> tuple[Any, Positions, KeyPositions]:
@@ -83,13 +94,13 @@ def read_yaml(text: str, filename: str) -> tuple[Any, Positions, KeyPositions]:
         message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
         if "duplicate key" in message:
             message += "; each key may appear once in a mapping: remove or rename one"
-        raise RegimenFileError([Problem(filename, line, column, "", message)]) from exc
+        raise InputFileError([Problem(filename, line, column, "", message)]) from exc
     except YAMLError as exc:
-        raise RegimenFileError([Problem(filename, 1, 1, "", f"not valid YAML: {exc}")]) from exc
+        raise InputFileError([Problem(filename, 1, 1, "", f"not valid YAML: {exc}")]) from exc
     values: Positions = {(): (1, 1)}
     keys: KeyPositions = {}
     if document is None:
-        raise RegimenFileError([Problem(filename, 1, 1, "", "the file is empty; a regimen is a YAML mapping")])
+        raise InputFileError([Problem(filename, 1, 1, "", "the file is empty; a regimen is a YAML mapping")])
     return _plain(document, (), values, keys), values, keys
 
 
@@ -158,4 +169,7 @@ def _message(error: Any) -> str:
         return f"{error['input']!r} is not allowed; use one of {error['ctx']['expected']}"
     if kind == "value_error":
         return str(error["ctx"]["error"])
+    if kind in ("less_than_equal", "greater_than_equal"):
+        bound = error["ctx"]["le" if kind == "less_than_equal" else "ge"]
+        return f"{error['input']!r} is {'above' if kind == 'less_than_equal' else 'below'} the allowed {'maximum' if kind == 'less_than_equal' else 'minimum'} {bound}"
     return f"{error['msg']} (got {error.get('input')!r})"

@@ -11,14 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from regimencalc.course import (
     Administration,
     Amount,
     Course,
-    CourseFlag,
     Cycle,
     DrugTotal,
     PatientSummary,
@@ -28,8 +27,12 @@ from regimencalc.dates import cycle_starts, day_date
 from regimencalc.display import format_number
 from regimencalc.dosing import BodySize, DoseResult, compute_dose, select_band
 from regimencalc.errors import PlanningError
+from regimencalc.flags import FlagBook
 from regimencalc.formulas import BSA_FORMULAS, DEFAULT_BSA_FORMULA, bsa
+from regimencalc.history import History, place
+from regimencalc.observations import Observations
 from regimencalc.patient import BSA_M2, Patient, check_bounds
+from regimencalc.records import apply_records
 from regimencalc.regimen import RESPONSES, Branch, DrugLine, Phase, Regimen
 from regimencalc.units import DoseAmount
 
@@ -42,11 +45,13 @@ def plan(
     bsa_formula: str = DEFAULT_BSA_FORMULA,
     cycles: int | None = None,
     response: str | None = None,
+    observations: Observations | None = None,
 ) -> Course:
     """The course of `regimen` for `patient` from `start` (cycle 1 day 1).
 
     `cycles` limits how many cycles are planned (default: all, up to each phase's maximum);
-    `response` (CR, CRi, PR, NR) picks the arm of every response branch.
+    `response` (CR, CRi, PR, NR) picks the arm of a response branch that no observation decides;
+    `observations` are replayed against the plan (responses, doses given or not given).
     """
     if bsa_formula not in BSA_FORMULAS:
         raise PlanningError(f"unknown BSA formula '{bsa_formula}'; use one of {', '.join(BSA_FORMULAS)}")
@@ -55,17 +60,22 @@ def plan(
     body = BodySize(patient.weight_kg, bsa(patient.height_cm, patient.weight_kg, bsa_formula), bsa_formula)
     check_bounds("BSA", body.bsa_m2, BSA_M2, "m²", f"{body.bsa_m2:.3f} m²")
     phases = _cycle_phases(regimen, cycles)
-    book = _FlagBook()
+    book = FlagBook()
     for flag in regimen.flags:
         book.add(flag.kind, flag.text, flag.source)
     _eligibility_flags(regimen, patient, book)
 
+    starts = cycle_starts(start, [p.length_days for p in phases])
+    history = place(observations, start, starts) if observations else None
     planned_cycles: list[Cycle] = []
     administrations: list[Administration] = []
-    for number, (phase, cycle_start) in enumerate(
-        zip(phases, cycle_starts(start, [p.length_days for p in phases]), strict=True), 1
-    ):
-        lines, arms = _lines_for_cycle(regimen, phase, number, response, book)
+    for number, (phase, cycle_start) in enumerate(zip(phases, starts, strict=True), 1):
+        previous_start = starts[number - 2] if number > 1 else start - dt.timedelta(days=1)
+        decision = _Decision(regimen, number, cycle_start, previous_start, response, history, book)
+        chosen = _lines_for_cycle(phase, decision)
+        if chosen is None:
+            break
+        lines, arms = chosen
         planned_cycles.append(
             Cycle(
                 number=number,
@@ -78,6 +88,8 @@ def plan(
         )
         for line in lines:
             administrations += _administer(regimen, phase, line, number, cycle_start, body, book)
+    if history is not None:
+        administrations = apply_records(regimen, administrations, planned_cycles, history, book)
     order = {line.drug: i for i, line in enumerate(_all_lines(regimen))}
     administrations.sort(key=lambda a: (a.date, order[a.drug]))
     return Course(
@@ -99,6 +111,7 @@ def plan(
         ),
         start_date=start,
         response=response,
+        assessed_until=history.last_date if history else None,
         cycles=tuple(planned_cycles),
         administrations=tuple(administrations),
         totals=_totals(administrations),
@@ -115,39 +128,76 @@ def _cycle_phases(regimen: Regimen, cycles: int | None) -> list[Phase]:
     return phases[:cycles]
 
 
-def _lines_for_cycle(
-    regimen: Regimen, phase: Phase, number: int, response: str | None, book: _FlagBook
-) -> tuple[list[DrugLine], dict[str, str]]:
+@dataclass(frozen=True)
+class _Decision:
+    """What a cycle's branches are decided from: observations, then --response, then defaults."""
+
+    regimen: Regimen
+    cycle: int
+    cycle_start: dt.date
+    previous_start: dt.date
+    response: str | None
+    history: History | None
+    book: FlagBook
+
+
+def _lines_for_cycle(phase: Phase, decision: _Decision) -> tuple[list[DrugLine], dict[str, str]] | None:
+    """The cycle's lines with the chosen branch arms; None when a needed response is not yet known."""
     lines = list(phase.lines)
     arms: dict[str, str] = {}
     for branch in phase.branches:
-        option_id = _choose(regimen, branch, number, response, book)
+        option_id = _choose(branch, decision)
+        if option_id is None:
+            return None
         option = next(o for o in branch.options if o.id == option_id)
         arms[branch.id] = option.id
         lines += option.lines
     return lines, arms
 
 
-def _choose(regimen: Regimen, branch: Branch, number: int, response: str | None, book: _FlagBook) -> str:
-    if response is not None:
-        return next(o.id for o in branch.options if response in o.when)
+def _choose(branch: Branch, d: _Decision) -> str | None:
+    decided_on = day_date(d.cycle_start, branch.decided_on_day)
+    where = f"{branch.name} (cycle {d.cycle} day {branch.decided_on_day}, {decided_on.isoformat()})"
+    observed = d.history.response(d.previous_start, decided_on) if d.history else None
+    if observed is not None:
+        answer = observed.entry.response
+        option = next(o for o in branch.options if answer in o.when)
+        d.book.add(
+            "branch",
+            f"{where}: {answer} recorded on {observed.date.isoformat()} ({observed.id}) → {option.name}",
+            branch.source,
+        )
+        return option.id
+    if d.response is not None:
+        return next(o.id for o in branch.options if d.response in o.when)
+    ahead = d.history is not None and decided_on > d.history.last_date
     if branch.default is None:
+        if ahead:
+            d.book.add(
+                "not-yet-assessed",
+                f"{where}: not yet assessed, and the arm depends on it; the course is planned up to cycle {d.cycle - 1}",
+                branch.source,
+            )
+            return None
         raise PlanningError(
-            f"regimen '{regimen.id}' cycle {number}: '{branch.name}' depends on the response assessed on day "
+            f"regimen '{d.regimen.id}' cycle {d.cycle}: '{branch.name}' depends on the response assessed on day "
             f"{branch.decided_on_day}; give --response {'|'.join(RESPONSES)} or plan fewer cycles with --cycles"
         )
     option = next(o for o in branch.options if o.id == branch.default)
-    book.add(
-        "branch-default",
-        f"{branch.name}: no response given, so the default arm '{option.name}' is planned "
-        f"(decided on day {branch.decided_on_day}; give --response to choose)",
-        branch.source,
-    )
+    if ahead:
+        text = f"{where}: not yet assessed; the default arm '{option.name}' is planned until the response is known"
+        d.book.add("not-yet-assessed", text, branch.source)
+    else:
+        d.book.add(
+            "branch-default",
+            f"{where}: no response given, so the default arm '{option.name}' is planned (give --response or record the response)",
+            branch.source,
+        )
     return option.id
 
 
 def _administer(
-    regimen: Regimen, phase: Phase, line: DrugLine, number: int, cycle_start: dt.date, body: BodySize, book: _FlagBook
+    regimen: Regimen, phase: Phase, line: DrugLine, number: int, cycle_start: dt.date, body: BodySize, book: FlagBook
 ) -> list[Administration]:
     line_flags = [book.add(f.kind, f"{line.drug}: {f.text}", f.source) for f in line.flags]
     line_flags += [
@@ -203,7 +253,7 @@ def _dose(line: DrugLine, body: BodySize, taper: tuple[DoseAmount, str] | None) 
     return replace(result, trace=(result.trace[0], step, *result.trace[1:]))
 
 
-def _eligibility_flags(regimen: Regimen, patient: Patient, book: _FlagBook) -> None:
+def _eligibility_flags(regimen: Regimen, patient: Patient, book: FlagBook) -> None:
     eligibility = regimen.eligibility
     if eligibility is None or eligibility.age_years is None:
         return
@@ -232,16 +282,18 @@ def _all_lines(regimen: Regimen) -> list[DrugLine]:
 
 
 def _totals(administrations: list[Administration]) -> tuple[DrugTotal, ...]:
-    sums: dict[tuple[str, str], list[Administration]] = defaultdict(list)
+    sums: dict[tuple[str, str], list[Amount]] = defaultdict(list)
     for a in administrations:
-        sums[(a.drug, a.dose.unit)].append(a)
+        if a.status in ("planned", "given", "moved"):
+            amount = a.given or a.dose
+            sums[(a.drug, amount.unit)].append(amount)
     totals = []
     for (drug, unit), given in sums.items():
-        has_max = any(a.dose.max is not None for a in given)
+        has_max = any(a.max is not None for a in given)
         total = Amount(
-            value=_exact_sum(a.dose.value for a in given),
+            value=_exact_sum(a.value for a in given),
             unit=unit,
-            max=_exact_sum(a.dose.value if a.dose.max is None else a.dose.max for a in given) if has_max else None,
+            max=_exact_sum(a.value if a.max is None else a.max for a in given) if has_max else None,
         )
         totals.append(DrugTotal(drug=drug, total=total, administrations=len(given)))
     return tuple(totals)
@@ -250,19 +302,3 @@ def _totals(administrations: list[Administration]) -> tuple[DrugTotal, ...]:
 def _exact_sum(values: Iterable[float]) -> float:
     """Sum of doses already rounded to 3 significant figures, without binary noise (3 × 4.67 = 14.01)."""
     return float(sum((Decimal(repr(v)) for v in values), Decimal(0)))
-
-
-@dataclass
-class _FlagBook:
-    """Numbers each distinct flag once (F1, F2, …) so administrations can refer to it."""
-
-    entries: dict[tuple[str, str], CourseFlag] = field(default_factory=dict)
-
-    def add(self, kind: str, text: str, source: str | None) -> str:
-        key = (kind, text)
-        if key not in self.entries:
-            self.entries[key] = CourseFlag(id=f"F{len(self.entries) + 1}", kind=kind, text=text, source=source)
-        return self.entries[key].id
-
-    def flags(self) -> tuple[CourseFlag, ...]:
-        return tuple(self.entries.values())

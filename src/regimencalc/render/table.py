@@ -5,7 +5,7 @@ from __future__ import annotations
 from regimencalc.course import Administration, Course
 from regimencalc.display import format_number
 
-_COLUMNS = ("Date", "Cyc", "Day", "Drug", "Route", "Dose", "Prescribed", "Flags")
+_COLUMNS = ("Date", "Cyc", "Day", "Drug", "Route", "Dose", "Prescribed", "Status", "Flags")
 
 
 def render_table(course: Course) -> str:
@@ -20,6 +20,10 @@ def render_table(course: Course) -> str:
         f"  BSA {p.bsa_m2:.3f} m² ({p.bsa_formula}: {p.bsa_equation}; unrounded in every dose)",
         f"  cycle 1 day 1 = {course.start_date.isoformat()} · {len(course.cycles)} cycle(s) · response: {course.response or 'not given'}",
     ]
+    if course.assessed_until is not None:
+        out.append(
+            f"  observations up to {course.assessed_until.isoformat()}; later doses are as planned, not yet assessed"
+        )
     if course.flags:
         out += ["", "FLAGS (check before dispensing)"]
         out += [f"  {f.id} [{f.kind}] {f.text}" for f in course.flags]
@@ -54,8 +58,17 @@ def _row(a: Administration) -> tuple[str, ...]:
         a.route,
         dose,
         a.prescribed,
+        _status(a),
         " ".join(a.flags),
     )
+
+
+def _status(a: Administration) -> str:
+    """'planned', or what happened and why: 'given 9 mg (entry-3)', 'moved from 2026-01-20 (r1)'."""
+    given = f" {a.given.text()}" if a.status == "given" and a.given is not None else ""
+    moved = f" from {a.original_date.isoformat()}" if a.original_date is not None else ""
+    because = f" ({', '.join(a.because)})" if a.because else ""
+    return f"{a.status}{given}{moved}{because}"
 
 
 def _line(cells: tuple[str, ...], widths: list[int]) -> str:

@@ -23,6 +23,10 @@ CSV_COLUMNS = (
     "prescribed",
     "basis",
     "status",
+    "original_date",
+    "given_value",
+    "given_unit",
+    "because",
     "flags",
     "trace",
 )
@@ -56,6 +60,10 @@ def render_csv(course: Course) -> str:
                 a.prescribed,
                 a.basis,
                 a.status,
+                "" if a.original_date is None else a.original_date.isoformat(),
+                "" if a.given is None else a.given.value,
+                "" if a.given is None else a.given.unit,
+                " ".join(a.because),
                 "; ".join(flag_text[f] for f in a.flags),
                 " | ".join(step.text for step in a.trace),
             )

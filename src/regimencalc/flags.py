@@ -1,0 +1,25 @@
+"""Numbering of the warnings a course carries, so administrations can refer to them by id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from regimencalc.course import CourseFlag
+
+
+@dataclass
+class FlagBook:
+    """Numbers each distinct flag once (F1, F2, …) in the order they are first raised."""
+
+    entries: dict[tuple[str, str], CourseFlag] = field(default_factory=dict)
+
+    def add(self, kind: str, text: str, source: str | None) -> str:
+        """The id of the flag (kind, text), raising it if it is new."""
+        key = (kind, text)
+        if key not in self.entries:
+            self.entries[key] = CourseFlag(id=f"F{len(self.entries) + 1}", kind=kind, text=text, source=source)
+        return self.entries[key].id
+
+    def flags(self) -> tuple[CourseFlag, ...]:
+        """Every flag raised, in order."""
+        return tuple(self.entries.values())

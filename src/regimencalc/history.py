@@ -1,0 +1,69 @@
+"""Observations placed on the course's calendar, and what they say about each planned dose.
+
+Entries dated by cycle and day are placed on the calendar as planned from the start date. This
+module answers the planner's questions (which response decides a branch, what was given) and
+never plans anything itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from regimencalc.dates import day_date
+from regimencalc.errors import ObservationError
+from regimencalc.observations import Observation, Observations
+
+
+@dataclass(frozen=True)
+class DatedEntry:
+    """An observation with its id and calendar date."""
+
+    id: str
+    date: dt.date
+    entry: Observation
+
+
+@dataclass(frozen=True)
+class History:
+    """All observations in date order (stable for equal dates), with the CTCAE version to grade by."""
+
+    entries: tuple[DatedEntry, ...]
+    ctcae_version: str | None
+
+    @property
+    def last_date(self) -> dt.date:
+        """The date of the latest observation: after it, nothing is assessed yet."""
+        return self.entries[-1].date
+
+    def response(self, first: dt.date, last: dt.date) -> DatedEntry | None:
+        """The latest response assessment dated from `first` to `last`, inclusive."""
+        found = [e for e in self.entries if e.entry.response is not None and first <= e.date <= last]
+        return found[-1] if found else None
+
+    def records(self) -> list[DatedEntry]:
+        """Entries that record what was given or not given."""
+        return [e for e in self.entries if e.entry.given or e.entry.not_given]
+
+
+def place(observations: Observations, start: dt.date, cycle_starts: list[dt.date]) -> History:
+    """Date every entry and refuse entries before the course (day 0 of cycle 1 is allowed)."""
+    dated = []
+    for index, entry in enumerate(observations.entries):
+        entry_id = observations.entry_id(index)
+        if entry.date is not None:
+            date = entry.date
+        else:
+            assert entry.cycle is not None and entry.day is not None
+            if entry.cycle > len(cycle_starts):
+                raise ObservationError(
+                    f"observation {entry_id}: cycle {entry.cycle} is not planned (the course has {len(cycle_starts)} cycle(s))"
+                )
+            date = day_date(cycle_starts[entry.cycle - 1], entry.day)
+        if date < start - dt.timedelta(days=1):
+            raise ObservationError(
+                f"observation {entry_id} ({date.isoformat()}) is before the course starts ({start.isoformat()}); fix its date"
+            )
+        dated.append(DatedEntry(entry_id, date, entry))
+    dated.sort(key=lambda e: e.date)
+    return History(tuple(dated), observations.ctcae_version)

@@ -1,0 +1,164 @@
+"""What happened to the patient: dated observations that drive re-planning.
+
+An observations file (docs/observations.md) is read by the same strict loader as regimen files.
+Each entry is dated (an ISO date, or a cycle and day of the planned course) and may carry lab
+values with their units, toxicity grades, a response assessment and what was actually given.
+Lab values are parsed into exact Decimals here, so a bad unit is refused before anything is planned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, field_validator, model_validator
+
+from regimencalc.labs import CHEMISTRY, COUNTS, LabName, Measured, parse_chemistry, parse_count, parse_hemoglobin
+from regimencalc.regimen import Response
+
+_TERM = re.compile(r"^[a-z][a-z0-9 -]*[a-z0-9]$")
+
+#: Toxicity terms with a grading system other than CTCAE (ASTCT consensus, reference §3.2-3.3).
+ASTCT_TERMS = ("crs", "icans")
+
+
+def _date(value: object) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value) if len(value) == 10 else _bad_date(value)
+        except ValueError:
+            _bad_date(value)
+    _bad_date(value)
+    raise AssertionError  # unreachable: _bad_date raises
+
+
+def _bad_date(value: object) -> dt.date:
+    raise ValueError(f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-01-20")
+
+
+IsoDate = Annotated[
+    dt.date,
+    PlainValidator(_date),
+    WithJsonSchema({"type": "string", "format": "date"}),
+]
+
+
+def parse_lab(lab: str, text: object) -> Measured:
+    """A lab value read by its kind: counts in ×10⁹/L, haemoglobin in g/dL, chemistry as written."""
+    if not isinstance(text, str):
+        raise ValueError(f"{lab} {text!r} has no unit; write e.g. '0.8 x10^9/L', '9.5 g/dL' or '45 U/L'")
+    if lab in COUNTS:
+        return parse_count(text)
+    if lab == "hemoglobin":
+        return parse_hemoglobin(text)
+    return parse_chemistry(text)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def _labs(value: object) -> dict[str, Measured]:
+    if not isinstance(value, dict):
+        raise ValueError("labs are a mapping of lab name to value, e.g. {anc: 0.8 x10^9/L}")
+    known = (*COUNTS, "hemoglobin", *CHEMISTRY)
+    parsed = {}
+    for lab, text in value.items():
+        if lab not in known:
+            raise ValueError(f"unknown lab '{lab}'; use one of {', '.join(known)}")
+        parsed[lab] = text if isinstance(text, Measured) else parse_lab(lab, text)
+    return parsed
+
+
+Labs = Annotated[
+    dict[LabName, Measured],
+    PlainValidator(_labs),
+    WithJsonSchema({"type": "object", "additionalProperties": {"type": "string"}}),
+]
+
+
+class Limits(_Strict):
+    """The lab's normal limits and the patient's pre-treatment values, needed for some grades."""
+
+    uln: Labs = {}
+    lln: Labs = {}
+    baseline: Labs = {}
+
+
+class Given(_Strict):
+    """A dose actually given when it differs from the plan (amount as given, e.g. '10 mg')."""
+
+    drug: str
+    dose: str | None = None
+
+
+class Observation(_Strict):
+    """One dated entry: labs, toxicity grades, a response, what was (not) given."""
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")] | None = None
+    date: IsoDate | None = None
+    cycle: int | None = Field(None, ge=1)
+    day: int | None = Field(None, ge=0)
+    labs: Labs = {}
+    toxicities: dict[str, Annotated[int, Field(ge=0, le=5)]] = {}
+    response: Response | None = None
+    mrd: Literal["positive", "negative"] | None = None
+    given: list[Given] = []
+    not_given: list[str] = []
+    note: str | None = None
+
+    @field_validator("toxicities")
+    @classmethod
+    def _terms(cls, value: dict[str, int]) -> dict[str, int]:
+        for term in value:
+            if not _TERM.match(term):
+                raise ValueError(
+                    f"toxicity term '{term}' must be lower case words, e.g. 'crs', 'neutropenia', 'seizure'"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _dated_once(self) -> Observation:
+        by_date = self.date is not None
+        by_day = self.cycle is not None or self.day is not None
+        if by_date == by_day or (by_day and (self.cycle is None or self.day is None)):
+            raise ValueError("date the entry once: either 'date: YYYY-MM-DD' or both 'cycle' and 'day'")
+        return self
+
+
+class Observations(_Strict):
+    """An observations file."""
+
+    schema_version: Literal[1]
+    ctcae_version: Literal["4.03", "5.0"] | None = None
+    limits: Limits = Limits()
+    entries: list[Observation] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Observations:
+        ids = [e.id for e in self.entries if e.id]
+        twice = [i for n, i in enumerate(ids) if i in ids[:n]]
+        if twice:
+            raise ValueError(f"entry id '{twice[0]}' is used twice; ids must be unique")
+        return self
+
+    def entry_id(self, index: int) -> str:
+        """The id of an entry: its own, or 'entry-N' (1-based) when it has none."""
+        return self.entries[index].id or f"entry-{index + 1}"
+
+
+def load_observations(path: str) -> Observations:
+    """Read and validate an observations file; InputFileError lists every located problem."""
+    from pathlib import Path
+
+    from regimencalc.errors import InputFileError, Problem
+    from regimencalc.loader import parse_document
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError([Problem(path, 1, 1, "", f"cannot read the file: {exc}")]) from None
+    return parse_document(text, path, Observations)
