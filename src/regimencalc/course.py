@@ -32,7 +32,7 @@ class Amount(_Frozen):
         return f"{format_number(self.value)} – {format_number(self.max)} {self.unit}"
 
 
-TraceKind = Literal["prescribed", "band", "basis", "rate", "cap", "rounding", "final"]
+TraceKind = Literal["prescribed", "band", "basis", "rate", "cap", "rounding", "rule", "final"]
 
 
 class TraceStep(_Frozen):

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from regimencalc.dates import day_date
 from regimencalc.errors import ObservationError
-from regimencalc.observations import Observation, Observations
+from regimencalc.labs import Measured
+from regimencalc.observations import Limits, Observation, Observations
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class History:
 
     entries: tuple[DatedEntry, ...]
     ctcae_version: str | None
+    limits: Limits
 
     @property
     def last_date(self) -> dt.date:
@@ -40,6 +42,27 @@ class History:
         """The latest response assessment dated from `first` to `last`, inclusive."""
         found = [e for e in self.entries if e.entry.response is not None and first <= e.date <= last]
         return found[-1] if found else None
+
+    def latest_lab(self, lab: str, on: dt.date) -> tuple[DatedEntry, Measured] | None:
+        """The most recent value of a lab on or before a date."""
+        found = [(e, e.entry.labs[lab]) for e in self.entries if lab in e.entry.labs and e.date <= on]
+        return found[-1] if found else None
+
+    def latest_toxicity(self, term: str, on: dt.date) -> tuple[DatedEntry, int] | None:
+        """The most recent grade of a toxicity on or before a date."""
+        found = [(e, e.entry.toxicities[term]) for e in self.entries if term in e.entry.toxicities and e.date <= on]
+        return found[-1] if found else None
+
+    def dates_after(self, day: dt.date) -> list[dt.date]:
+        """Distinct observation dates after a day, in order: when a recovery can first be seen."""
+        return sorted({e.date for e in self.entries if e.date > day})
+
+    def recorded(self, drug: str, on: dt.date) -> bool:
+        """Whether an entry records a dose of `drug` as given or not given on that day (records win over rules)."""
+        return any(
+            e.date == on and (drug in e.entry.not_given or any(g.drug == drug for g in e.entry.given))
+            for e in self.entries
+        )
 
     def records(self) -> list[DatedEntry]:
         """Entries that record what was given or not given."""
@@ -66,4 +89,4 @@ def place(observations: Observations, start: dt.date, cycle_starts: list[dt.date
             )
         dated.append(DatedEntry(entry_id, date, entry))
     dated.sort(key=lambda e: e.date)
-    return History(tuple(dated), observations.ctcae_version)
+    return History(tuple(dated), observations.ctcae_version, observations.limits)

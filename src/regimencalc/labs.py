@@ -129,3 +129,14 @@ def ratio(value: Measured, reference: Measured) -> Decimal:
             f"'{value.text}' and '{reference.text}' are not in comparable units; give both in the same kind of unit"
         ) from None
     return value.value / (reference.value * factor)
+
+
+def parse_lab_value(lab: str, text: object) -> Measured:
+    """A lab value read by its kind: counts in ×10⁹/L, haemoglobin in g/dL, chemistry as written."""
+    if not isinstance(text, str):
+        raise UnitInputError(f"{lab} {text!r} has no unit; write e.g. '0.8 x10^9/L', '9.5 g/dL' or '45 U/L'")
+    if lab in COUNTS:
+        return parse_count(text)
+    if lab == "hemoglobin":
+        return parse_hemoglobin(text)
+    return parse_chemistry(text)

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, field_validator, model_validator
 
-from regimencalc.labs import CHEMISTRY, COUNTS, LabName, Measured, parse_chemistry, parse_count, parse_hemoglobin
+from regimencalc.labs import CHEMISTRY, COUNTS, LabName, Measured, parse_lab_value
 from regimencalc.regimen import Response
 
 _TERM = re.compile(r"^[a-z][a-z0-9 -]*[a-z0-9]$")
@@ -46,17 +46,6 @@ IsoDate = Annotated[
 ]
 
 
-def parse_lab(lab: str, text: object) -> Measured:
-    """A lab value read by its kind: counts in ×10⁹/L, haemoglobin in g/dL, chemistry as written."""
-    if not isinstance(text, str):
-        raise ValueError(f"{lab} {text!r} has no unit; write e.g. '0.8 x10^9/L', '9.5 g/dL' or '45 U/L'")
-    if lab in COUNTS:
-        return parse_count(text)
-    if lab == "hemoglobin":
-        return parse_hemoglobin(text)
-    return parse_chemistry(text)
-
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -69,7 +58,7 @@ def _labs(value: object) -> dict[str, Measured]:
     for lab, text in value.items():
         if lab not in known:
             raise ValueError(f"unknown lab '{lab}'; use one of {', '.join(known)}")
-        parsed[lab] = text if isinstance(text, Measured) else parse_lab(lab, text)
+        parsed[lab] = text if isinstance(text, Measured) else parse_lab_value(lab, text)
     return parsed
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from regimencalc.adjust import apply_rules
 from regimencalc.course import (
     Administration,
     Amount,
@@ -89,6 +90,7 @@ def plan(
         for line in lines:
             administrations += _administer(regimen, phase, line, number, cycle_start, body, book)
     if history is not None:
+        administrations = apply_rules(regimen, administrations, history, book)
         administrations = apply_records(regimen, administrations, planned_cycles, history, book)
     order = {line.drug: i for i, line in enumerate(_all_lines(regimen))}
     administrations.sort(key=lambda a: (a.date, order[a.drug]))

@@ -37,8 +37,9 @@ def apply_records(
             if (amount.value, amount.unit) != (planned.dose.value, planned.dose.unit):
                 text = f"{planned.drug} on {dated.date.isoformat()}: {amount.text()} given, {planned.dose.text()} planned ({dated.id})"
                 flags += (book.add("given-differs", text, None),)
+            because = tuple(dict.fromkeys((*planned.because, dated.id)))
             result[index] = planned.model_copy(
-                update={"status": "given", "given": amount, "flags": flags, "because": (*planned.because, dated.id)}
+                update={"status": "given", "given": amount, "flags": flags, "because": because}
             )
         for drug in dated.entry.not_given:
             index = _find(result, drug, dated.date)
@@ -47,7 +48,8 @@ def apply_records(
                     f"observation {dated.id}: {drug} is not planned on {dated.date.isoformat()}, so it cannot be recorded as not given"
                 )
             planned = result[index]
-            result[index] = planned.model_copy(update={"status": "omitted", "because": (*planned.because, dated.id)})
+            because = tuple(dict.fromkeys((*planned.because, dated.id)))
+            result[index] = planned.model_copy(update={"status": "omitted", "because": because})
     return result
 
 

@@ -25,6 +25,7 @@ from pydantic import (
 
 from regimencalc.days import format_days, parse_days
 from regimencalc.display import format_number
+from regimencalc.labs import CHEMISTRY, LabName, parse_lab_value
 from regimencalc.units import AREA, MASS, DoseAmount, parse_body_measure, parse_dose_amount, parse_unit
 
 Route = Literal["IV", "CIV", "PO", "SC", "IM", "IT"]
@@ -286,6 +287,59 @@ class Eligibility(_Strict):
     source: SourceKey
 
 
+class Check(_Strict):
+    """One thing a rule looks at: a lab (grade, value or multiple of ULN) or a toxicity grade.
+
+    The latest observation on or before the day checked is used.
+    """
+
+    lab: LabName | None = None
+    toxicity: Annotated[str, Field(pattern=r"^[a-z][a-z0-9 -]*[a-z0-9]$")] | None = None
+    grade_at_least: int | None = Field(None, ge=0, le=5)
+    grade_at_most: int | None = Field(None, ge=0, le=5)
+    below: str | None = Field(None, description="Lab value threshold, e.g. '1 x10^9/L' (strictly below)")
+    at_least: str | None = Field(None, description="Lab value threshold, e.g. '1 x10^9/L' (at or above)")
+    above_uln: float | None = Field(None, gt=0, description="Strictly above this multiple of ULN")
+    at_most_uln: float | None = Field(None, gt=0, description="At or below this multiple of ULN")
+
+    def comparisons(self) -> list[str]:
+        """The comparison fields that are set."""
+        fields = ("grade_at_least", "grade_at_most", "below", "at_least", "above_uln", "at_most_uln")
+        return [f for f in fields if getattr(self, f) is not None]
+
+
+class Condition(_Strict):
+    """Checks combined: `any` (at least one holds) or `all` (every one holds)."""
+
+    any: list[Check] | None = Field(None, min_length=1)
+    all: list[Check] | None = Field(None, min_length=1)
+
+    def checks(self) -> list[Check]:
+        """The checks, whichever way they are combined."""
+        return self.any or self.all or []
+
+
+RuleAction = Literal["hold", "omit", "reduce", "discontinue"]
+
+
+class Rule(_Strict):
+    """A toxicity- or lab-triggered change to doses, checked before each dose of its drugs."""
+
+    id: Identifier
+    name: str
+    drugs: list[str] = Field(min_length=1)
+    check: Literal["before-each-dose"] = "before-each-dose"
+    when: Condition
+    action: RuleAction
+    recover_when: Condition | None = Field(None, description="For 'hold': the doses resume when this holds")
+    reduce_percent: float | None = Field(None, gt=0, lt=100)
+    max_delay_days: int | None = Field(None, ge=1)
+    on_max_delay: Literal["flag", "discontinue"] = "flag"
+    ctcae_version: Literal["4.03", "5.0"] | None = None
+    source: SourceKey
+    flags: list[Flag] = []
+
+
 class Regimen(_Strict):
     """A whole regimen file."""
 
@@ -298,7 +352,9 @@ class Regimen(_Strict):
     sources: dict[str, Source] = Field(min_length=1)
     flags: list[Flag] = []
     notes: list[str] = []
+    ctcae_version: Literal["4.03", "5.0"] | None = Field(None, description="CTCAE version the rules grade by")
     phases: list[Phase] = Field(min_length=1)
+    rules: list[Rule] = []
 
     @model_validator(mode="after")
     def _whole_regimen_checks(self) -> Regimen:
@@ -325,7 +381,15 @@ def regimen_problems(regimen: Regimen) -> list[tuple[Path, str]]:
     checker.unique("phases", [p.id for p in regimen.phases], "phase id")
     for i, phase in enumerate(regimen.phases):
         checker.phase(("phases", i), phase)
+    drugs = {line.drug for phase in regimen.phases for line in _phase_lines(phase)}
+    checker.unique("rules", [r.id for r in regimen.rules], "rule id")
+    for i, rule in enumerate(regimen.rules):
+        checker.rule(("rules", i), rule, drugs)
     return checker.problems
+
+
+def _phase_lines(phase: Phase) -> list[DrugLine]:
+    return [*phase.lines, *(line for b in phase.branches for o in b.options for line in o.lines)]
 
 
 class _Checker:
@@ -362,6 +426,57 @@ class _Checker:
             for j, b in enumerate(phase.branches)
         ]
         self.no_double_dosing(path, phase.lines, arms)
+
+    def rule(self, path: Path, rule: Rule, drugs: set[str]) -> None:
+        self.source(path + ("source",), rule.source)
+        for k, flag in enumerate(rule.flags):
+            self.source(path + ("flags", k, "source"), flag.source)
+        for k, drug in enumerate(rule.drugs):
+            if drug not in drugs:
+                self.add(path + ("drugs", k), f"'{drug}' is not a drug of this regimen ({', '.join(sorted(drugs))})")
+        if rule.action == "hold" and rule.recover_when is None:
+            self.add(path, "a 'hold' rule needs 'recover_when': the condition under which doses resume")
+        if rule.action != "hold" and (rule.recover_when is not None or rule.max_delay_days is not None):
+            self.add(path, "'recover_when' and 'max_delay_days' only apply to action 'hold'")
+        if (rule.action == "reduce") != (rule.reduce_percent is not None):
+            self.add(path, "action 'reduce' needs 'reduce_percent', and only it takes one")
+        for name in ("when", "recover_when"):
+            condition = getattr(rule, name)
+            if condition is not None:
+                self.condition(path + (name,), condition)
+
+    def condition(self, path: Path, condition: Condition) -> None:
+        if (condition.any is None) == (condition.all is None):
+            self.add(path, "give exactly one of 'any' or 'all'")
+            return
+        key = "any" if condition.any is not None else "all"
+        for k, check in enumerate(condition.checks()):
+            self.check(path + (key, k), check)
+
+    def check(self, path: Path, check: Check) -> None:
+        if (check.lab is None) == (check.toxicity is None):
+            self.add(path, "a check looks at exactly one 'lab' or one 'toxicity'")
+            return
+        comparisons = check.comparisons()
+        if len(comparisons) != 1:
+            self.add(
+                path,
+                "give exactly one comparison: grade_at_least, grade_at_most, below, at_least, above_uln or at_most_uln",
+            )
+            return
+        (comparison,) = comparisons
+        if check.toxicity is not None and not comparison.startswith("grade"):
+            self.add(path + (comparison,), "a toxicity is checked by grade (grade_at_least or grade_at_most)")
+        if comparison in ("below", "at_least") and check.lab is not None:
+            if check.lab in CHEMISTRY:
+                self.add(path + (comparison,), f"{check.lab} is compared to the ULN: use above_uln or at_most_uln")
+            else:
+                try:
+                    parse_lab_value(check.lab, getattr(check, comparison))
+                except ValueError as exc:
+                    self.add(path + (comparison,), str(exc))
+        if comparison.endswith("uln") and check.lab not in CHEMISTRY:
+            self.add(path + (comparison,), f"{check.lab} has no ULN comparison; use below or at_least")
 
     def branch(self, path: Path, branch: Branch, phase: Phase) -> None:
         self.source(path + ("source",), branch.source)
