@@ -227,3 +227,80 @@ def test_broken_rules_are_load_errors(rule, path, fragment):
     with pytest.raises(InputFileError) as caught:
         parse_regimen(text, "r.yaml")
     assert any(p.path == path and fragment in p.message for p in caught.value.problems), caught.value.problems
+
+
+# Blinatumomab label (reference §2.1): discontinue for CRS grade 4, neurological toxicity grade 4,
+# or more than one seizure. Cycle 1 runs days 1-28 from 2 March 2026.
+@pytest.mark.parametrize(
+    ("entries", "stopped_from"),
+    [
+        ("  - {cycle: 1, day: 10, toxicities: {crs: 3}}\n", None),
+        ("  - {cycle: 1, day: 10, toxicities: {crs: 4}}\n", 10),
+        ("  - {cycle: 1, day: 12, toxicities: {icans: 4}}\n", 12),
+        ("  - {cycle: 1, day: 12, toxicities: {neurological toxicity: 3}}\n", None),
+        ("  - {cycle: 1, day: 5, toxicities: {seizure: 1}}\n", None),
+        ("  - {cycle: 1, day: 5, toxicities: {seizure: 1}}\n  - {cycle: 1, day: 9, toxicities: {seizure: 1}}\n", 9),
+    ],
+)
+def test_blinatumomab_label_stops(entries, stopped_from):
+    course = replan("blinatumomab", entries, FIXTURE_START)
+    blin = doses(course, "blinatumomab")
+    statuses = [(a.cycle, a.day, a.status) for a in blin]
+    if stopped_from is None:
+        assert {s for _, _, s in statuses} == {"planned"}
+    else:
+        assert [s for c, d, s in statuses if c == 1 and d < stopped_from] == ["planned"] * (stopped_from - 1)
+        assert {s for c, d, s in statuses if c > 1 or d >= stopped_from} == {"discontinued"}
+        assert len(blin) == 9 * 28  # nothing dropped
+
+
+# Inotuzumab label (reference §2.2): hold for bilirubin > 1.5 × ULN with AST/ALT > 2.5 × ULN until
+# bilirubin ≤ 1.5 × ULN and AST/ALT ≤ 2.5 × ULN. Cycle 1: days 1, 8, 15 = 2, 9, 16 March 2026.
+def test_inotuzumab_liver_hold_and_resume():
+    limits = "limits: {uln: {bilirubin: 1.2 mg/dL, ast: 40 U/L, alt: 40 U/L}}\n"
+    entries = (
+        "  - {id: liver, date: 2026-03-08, labs: {bilirubin: 2.0 mg/dL, ast: 110 U/L, alt: 90 U/L}}\n"
+        "  - {id: better, date: 2026-03-11, labs: {bilirubin: 1.8 mg/dL, ast: 100 U/L, alt: 100 U/L}}\n"  # exactly at the limits
+        "  - {id: cycle-1-day-21, date: 2026-03-22, response: CR}\n"
+    )
+    text = f"schema_version: 1\n{limits}entries:\n{entries}"
+    course = plan(
+        load_regimen("inotuzumab-ozogamicin"),
+        make_patient("170cm", "70kg"),
+        FIXTURE_START,
+        observations=parse_document(text, "obs.yaml", Observations),
+    )
+    ino = [(a.cycle, a.day, a.date.isoformat(), a.status) for a in doses(course, "inotuzumab ozogamicin")]
+    assert ino[:3] == [(1, 1, "2026-03-02", "planned"), (1, 8, "2026-03-11", "moved"), (1, 15, "2026-03-18", "moved")]
+    assert ino[3][:3] == (2, 1, "2026-03-23")  # cycle 2 keeps its date: the hold moves doses within cycle 1
+    day_8 = doses(course, "inotuzumab ozogamicin")[1]
+    assert day_8.because == ("hold-for-liver-injury-ast", "liver", "better")
+
+
+def test_the_documented_seed_000_example_replays(run_cli):
+    example = Path(__file__).resolve().parents[1] / "docs" / "examples" / "vmp-seed-000-observations.yaml"
+    code, out, _ = run_cli(
+        "schedule",
+        "vmp-lipo-mitoxantrone",
+        "--height",
+        "160cm",
+        "--weight",
+        "55kg",
+        "--start",
+        "2022-07-06",
+        "--observations",
+        str(example),
+        "--format",
+        "csv",
+    )
+    assert code == 0
+    rows = [line.split(",") for line in out.splitlines() if ",liposomal mitoxantrone," in line]
+    assert [(r[3], r[13], r[14]) for r in rows] == [
+        ("2022-07-06", "given", ""),
+        ("2022-07-07", "given", ""),
+        ("2022-07-08", "given", ""),
+        ("2022-07-24", "given", "2022-07-20"),
+        ("2022-07-25", "moved", "2022-07-21"),
+        ("2022-07-26", "moved", "2022-07-22"),
+        ("2022-08-02", "given", ""),
+    ]

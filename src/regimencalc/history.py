@@ -53,6 +53,10 @@ class History:
         found = [(e, e.entry.toxicities[term]) for e in self.entries if term in e.entry.toxicities and e.date <= on]
         return found[-1] if found else None
 
+    def events(self, term: str, on: dt.date) -> list[DatedEntry]:
+        """Entries on or before a date that record the toxicity at grade 1 or more."""
+        return [e for e in self.entries if e.entry.toxicities.get(term, 0) >= 1 and e.date <= on]
+
     def dates_after(self, day: dt.date) -> list[dt.date]:
         """Distinct observation dates after a day, in order: when a recovery can first be seen."""
         return sorted({e.date for e in self.entries if e.date > day})

@@ -301,10 +301,13 @@ class Check(_Strict):
     at_least: str | None = Field(None, description="Lab value threshold, e.g. '1 x10^9/L' (at or above)")
     above_uln: float | None = Field(None, gt=0, description="Strictly above this multiple of ULN")
     at_most_uln: float | None = Field(None, gt=0, description="At or below this multiple of ULN")
+    events_at_least: int | None = Field(
+        None, ge=1, description="Toxicity recorded (grade ≥ 1) on at least this many days"
+    )
 
     def comparisons(self) -> list[str]:
         """The comparison fields that are set."""
-        fields = ("grade_at_least", "grade_at_most", "below", "at_least", "above_uln", "at_most_uln")
+        fields = ("grade_at_least", "grade_at_most", "below", "at_least", "above_uln", "at_most_uln", "events_at_least")
         return [f for f in fields if getattr(self, f) is not None]
 
 
@@ -465,8 +468,13 @@ class _Checker:
             )
             return
         (comparison,) = comparisons
-        if check.toxicity is not None and not comparison.startswith("grade"):
-            self.add(path + (comparison,), "a toxicity is checked by grade (grade_at_least or grade_at_most)")
+        if check.toxicity is not None and not comparison.startswith(("grade", "events")):
+            self.add(
+                path + (comparison,),
+                "a toxicity is checked by grade (grade_at_least, grade_at_most) or events_at_least",
+            )
+        if check.lab is not None and comparison == "events_at_least":
+            self.add(path + (comparison,), "events_at_least counts toxicity events, not lab values")
         if comparison in ("below", "at_least") and check.lab is not None:
             if check.lab in CHEMISTRY:
                 self.add(path + (comparison,), f"{check.lab} is compared to the ULN: use above_uln or at_most_uln")

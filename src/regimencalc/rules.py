@@ -45,6 +45,11 @@ def evaluate(condition: Condition, history: History, on: dt.date, version: str |
 
 
 def _check(check: Check, history: History, on: dt.date, version: str | None) -> Verdict:
+    if check.toxicity is not None and check.events_at_least is not None:
+        events = history.events(check.toxicity, on)
+        dates = ", ".join(e.date.isoformat() for e in events) or "none"
+        reason = f"{check.toxicity} recorded on {len(events)} day(s) ({dates}), limit {check.events_at_least}"
+        return Verdict(len(events) >= check.events_at_least, (reason,), tuple(e.id for e in events))
     if check.toxicity is not None:
         found = history.latest_toxicity(check.toxicity, on)
         if found is None:
