@@ -18,7 +18,13 @@ from regimencalc.patient import make_patient
 from regimencalc.planner import plan
 
 START = dt.date(2026, 3, 2)
-REGIMENS = ["vmp-lipo-mitoxantrone", "rdc-blinatumomab", str(Path(__file__).parent / "fixtures" / "rules.yaml")]
+REGIMENS = [
+    "vmp-lipo-mitoxantrone",
+    "rdc-blinatumomab",
+    "inotuzumab-ozogamicin",
+    "blinatumomab",
+    str(Path(__file__).parent / "fixtures" / "rules.yaml"),
+]
 
 counts = st.decimals(min_value="0.01", max_value="400", places=2).map(lambda d: f"{d} x10^9/L")
 entries = st.fixed_dictionaries(
@@ -26,7 +32,7 @@ entries = st.fixed_dictionaries(
     optional={
         "labs": st.fixed_dictionaries({}, optional={"wbc": counts, "platelets": counts, "anc": counts}),
         "toxicities": st.fixed_dictionaries(
-            {}, optional={"crs": st.integers(0, 5), "lung infection": st.integers(0, 5)}
+            {}, optional={"crs": st.integers(0, 5), "seizure": st.integers(0, 5), "lung infection": st.integers(0, 5)}
         ),
         "response": st.sampled_from(["CR", "CRi", "PR", "NR"]),
     },

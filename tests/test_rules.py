@@ -304,3 +304,79 @@ def test_the_documented_seed_000_example_replays(run_cli):
         ("2022-07-26", "moved", "2022-07-22"),
         ("2022-08-02", "given", ""),
     ]
+
+
+# Inotuzumab label: hold the next cycle until ANC ≥ 1 ×10⁹/L (baseline ANC ≥ 1) and platelets
+# ≥ 50 ×10⁹/L (baseline ≥ 50). From 5 Jan 2026: cycle 2 planned 26 Jan (cycle 1 is 21 days), cycle 3
+# 23 Feb, cycle 4 23 Mar (28-day cycles).
+def ino_course(entries: str, baseline: str = "baseline: {anc: 2.0 x10^9/L, platelets: 150 x10^9/L}"):
+    text = f"schema_version: 1\nlimits: {{{baseline}}}\nentries:\n{entries}"
+    return plan(
+        load_regimen("inotuzumab-ozogamicin"),
+        make_patient("170cm", "70kg"),
+        dt.date(2026, 1, 5),
+        response="CR",
+        cycles=4,
+        observations=parse_document(text, "obs.yaml", Observations),
+    )
+
+
+def test_inotuzumab_next_cycle_waits_for_anc_and_every_later_date_moves():
+    course = ino_course(
+        "  - {id: low, date: 2026-01-24, labs: {anc: 0.8 x10^9/L}}\n  - {id: ok, date: 2026-01-30, labs: {anc: 1.0 x10^9/L}}\n"
+    )
+    assert [
+        (c.start_date.isoformat(), c.original_start_date and c.original_start_date.isoformat()) for c in course.cycles
+    ] == [
+        ("2026-01-05", None),
+        ("2026-01-30", "2026-01-26"),  # ANC exactly 1.0 on 30 Jan: recovered, 4 days late
+        ("2026-02-27", "2026-02-23"),
+        ("2026-03-27", "2026-03-23"),
+    ]
+    cycle_2 = [a for a in doses(course, "inotuzumab ozogamicin") if a.cycle == 2]
+    assert [(a.date.isoformat(), a.status, a.original_date.isoformat()) for a in cycle_2] == [
+        ("2026-01-30", "moved", "2026-01-26"),
+        ("2026-02-06", "moved", "2026-02-02"),
+        ("2026-02-13", "moved", "2026-02-09"),
+    ]
+    assert cycle_2[0].because == ("next-cycle-waits-for-anc", "low", "ok")
+    assert any("cycle 2 delayed 4 day(s) from 2026-01-26" in f.text for f in course.flags)
+
+
+def test_inotuzumab_within_cycle_doses_are_not_held_for_counts():
+    course = ino_course("  - {date: 2026-01-11, labs: {anc: 0.3 x10^9/L, platelets: 10 x10^9/L}}\n")
+    assert [a.status for a in doses(course, "inotuzumab ozogamicin") if a.cycle == 1] == ["planned"] * 3
+
+
+@pytest.mark.parametrize(
+    ("baseline", "delayed"),
+    [
+        ("baseline: {anc: 2.0 x10^9/L, platelets: 150 x10^9/L}", True),
+        ("baseline: {anc: 1.0 x10^9/L, platelets: 150 x10^9/L}", True),  # baseline exactly 1.0 counts as "at least"
+        ("baseline: {anc: 0.9 x10^9/L, platelets: 150 x10^9/L}", False),  # low baseline: the label's other branch
+        ("baseline: {platelets: 150 x10^9/L}", True),  # baseline ANC unknown: the rule applies
+    ],
+)
+def test_inotuzumab_anc_rule_depends_on_the_baseline(baseline, delayed):
+    course = ino_course(
+        "  - {date: 2026-01-24, labs: {anc: 0.8 x10^9/L}}\n  - {date: 2026-01-30, labs: {anc: 1.2 x10^9/L}}\n", baseline
+    )
+    assert (course.cycles[1].start_date != dt.date(2026, 1, 26)) is delayed
+
+
+def test_inotuzumab_cycle_without_recovery_is_held_and_platelets_exactly_50_recover():
+    held = ino_course("  - {id: low, date: 2026-01-25, labs: {platelets: 30 x10^9/L}}\n")
+    assert {a.status for a in doses(held, "inotuzumab ozogamicin") if a.cycle == 2} == {"held"}
+    assert held.cycles[1].start_date == dt.date(2026, 1, 26)
+    resumed = ino_course(
+        "  - {date: 2026-01-25, labs: {platelets: 30 x10^9/L}}\n  - {date: 2026-02-01, labs: {platelets: 50 x10^9/L}}\n"
+    )
+    assert resumed.cycles[1].start_date == dt.date(2026, 2, 1)
+
+
+def test_a_delay_beyond_28_days_is_flagged():
+    course = ino_course(
+        "  - {date: 2026-01-25, labs: {anc: 0.5 x10^9/L}}\n  - {date: 2026-02-24, labs: {anc: 1.5 x10^9/L}}\n"
+    )
+    assert course.cycles[1].start_date == dt.date(2026, 2, 24)
+    assert any("cycle 2 delayed 29 day(s)" in f.text and "exceeds 28 days" in f.text for f in course.flags)

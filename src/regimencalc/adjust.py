@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP
 
-from regimencalc.course import Administration, Amount, Status, TraceStep
+from regimencalc.course import Administration, Amount, Cycle, Status, TraceStep
 from regimencalc.display import format_number, round_significant
 from regimencalc.flags import FlagBook
 from regimencalc.history import History
@@ -37,16 +37,120 @@ class _State:
 
 
 def apply_rules(
-    regimen: Regimen, administrations: list[Administration], history: History, book: FlagBook
-) -> list[Administration]:
-    """The administrations after every rule of `regimen` has been checked against `history`."""
+    regimen: Regimen, administrations: list[Administration], cycles: list[Cycle], history: History, book: FlagBook
+) -> tuple[list[Administration], list[Cycle]]:
+    """The administrations and cycles after every rule of `regimen` has been checked against `history`."""
     if not regimen.rules:
-        return administrations
+        return administrations, cycles
     state = _State()
+    cycles, administrations = _delay_cycles(regimen, cycles, administrations, history, book, state)
     result = []
     for planned in sorted(administrations, key=lambda a: a.date):
         result.append(_visit(regimen, planned, history, book, state))
-    return result
+    return result, cycles
+
+
+def _delay_cycles(
+    regimen: Regimen,
+    cycles: list[Cycle],
+    administrations: list[Administration],
+    history: History,
+    book: FlagBook,
+    state: _State,
+) -> tuple[list[Cycle], list[Administration]]:
+    """Cycle-start rules, checked before every cycle after the first: a cycle waits for recovery, and
+    every later date moves with it."""
+    rules = [r for r in regimen.rules if r.check == "cycle-start"]
+    delay = 0
+    new_cycles: list[Cycle] = []
+    result: list[Administration] = []
+    for cycle in cycles:
+        if cycle.number == 1:
+            new_cycles.append(cycle)
+            result += [a for a in administrations if a.cycle == 1]
+            continue
+        start = cycle.start_date + dt.timedelta(days=delay)
+        in_cycle = [a for a in administrations if a.cycle == cycle.number]
+        drugs = {a.drug for a in in_cycle}
+        because: tuple[str, ...] = ()
+        flags: tuple[str, ...] = ()
+        waiting = False
+        for rule in (r for r in rules if drugs & set(r.drugs) and _applies(regimen, r, history, start)):
+            version = _version(regimen, rule, history)
+            verdict = evaluate(rule.when, history, start, version)
+            if not verdict.holds:
+                continue
+            why = "; ".join(verdict.reasons)
+            if rule.action == "discontinue":
+                flags = _flag(
+                    book, rule, f"treatment discontinued from cycle {cycle.number} ({start.isoformat()}): {why}"
+                )
+                for drug in rule.drugs:
+                    state.stopped[drug] = (rule.id, flags)
+                break
+            recovered = _recovery(rule, history, start, version)
+            if recovered is None:
+                flags = _flag(
+                    book, rule, f"cycle {cycle.number} waits from {start.isoformat()} ({why}); no recovery observed yet"
+                )
+                because, waiting = (rule.id, *verdict.evidence), True
+                break
+            day, recovery = recovered
+            extra = (day - start).days
+            text = f"cycle {cycle.number} delayed {extra} day(s) from {start.isoformat()} ({why}) to {day.isoformat()} ({'; '.join(recovery.reasons)})"
+            if rule.max_delay_days is not None and extra > rule.max_delay_days:
+                text += f"; the delay exceeds {rule.max_delay_days} days"
+                if rule.on_max_delay == "discontinue":
+                    flags = _flag(book, rule, text + ", treatment discontinued")
+                    for drug in rule.drugs:
+                        state.stopped[drug] = (rule.id, flags)
+                    break
+            delay += extra
+            flags = _flag(book, rule, text)
+            because = (rule.id, *verdict.evidence, *recovery.evidence)
+            break
+        moved_start = cycle.start_date + dt.timedelta(days=delay)
+        new_cycles.append(
+            cycle.model_copy(
+                update={"start_date": moved_start, "original_start_date": cycle.start_date if delay else None}
+            )
+        )
+        for a in in_cycle:
+            if delay:
+                a = _update(
+                    a.model_copy(update={"date": a.date + dt.timedelta(days=delay), "original_date": a.date}),
+                    "moved",
+                    because,
+                    flags,
+                )
+            elif because:
+                a = _update(a, a.status, because, flags)
+            if waiting:
+                a = _update(a, "held", because, flags)
+            result.append(a)
+    return new_cycles, result
+
+
+def _applies(regimen: Regimen, rule: Rule, history: History, on: dt.date) -> bool:
+    """Whether a rule's baseline precondition holds; a rule whose baseline is unknown applies."""
+    if rule.applies_if_baseline is None:
+        return True
+    verdict = evaluate(rule.applies_if_baseline, history.baseline(on), on, _version(regimen, rule, history))
+    return verdict.holds is not False
+
+
+def _version(regimen: Regimen, rule: Rule, history: History) -> str | None:
+    return history.ctcae_version or rule.ctcae_version or regimen.ctcae_version
+
+
+def _recovery(rule: Rule, history: History, after: dt.date, version: str | None) -> tuple[dt.date, Verdict] | None:
+    """The first observation day after `after` on which the rule's recovery condition holds."""
+    assert rule.recover_when is not None
+    for day in history.dates_after(after):
+        verdict = evaluate(rule.recover_when, history, day, version)
+        if verdict.holds:
+            return day, verdict
+    return None
 
 
 def _visit(
@@ -64,8 +168,10 @@ def _visit(
         current = _update(moved, "moved", shift.because, shift.flags)
     if history.recorded(current.drug, current.date):
         return current
-    for rule in (r for r in regimen.rules if current.drug in r.drugs):
-        version = history.ctcae_version or rule.ctcae_version or regimen.ctcae_version
+    for rule in (r for r in regimen.rules if r.check == "before-each-dose" and current.drug in r.drugs):
+        if not _applies(regimen, rule, history, current.date):
+            continue
+        version = _version(regimen, rule, history)
         verdict = evaluate(rule.when, history, current.date, version)
         if verdict.holds:
             return _act(rule, current, verdict, history, version, book, state)
@@ -92,32 +198,26 @@ def _act(
         return _update(dose, "discontinued", because, flags)
     if rule.action == "reduce":
         return _reduce(rule, dose, why, because, book)
-    assert rule.recover_when is not None
-    for day in history.dates_after(dose.date):
-        recovery = evaluate(rule.recover_when, history, day, version)
-        if recovery.holds:
-            delay = (day - dose.date).days
-            earlier = state.shifts.get((dose.drug, dose.cycle))
-            total = (earlier.days if earlier else 0) + delay
-            text = f"{dose.drug} held on {on} ({why}); recovered on {day.isoformat()} ({'; '.join(recovery.reasons)})"
-            if rule.max_delay_days is not None and total > rule.max_delay_days:
-                if rule.on_max_delay == "discontinue":
-                    flags = _flag(
-                        book, rule, f"{text}: {total} days of delay exceed {rule.max_delay_days}, discontinued"
-                    )
-                    state.stopped[dose.drug] = (rule.id, flags)
-                    return _update(dose, "discontinued", because + recovery.evidence, flags)
-                text += f"; the delay of {total} days exceeds {rule.max_delay_days} days"
-            flags = _flag(book, rule, f"{text} → moved to {day.isoformat()}")
-            state.shifts[(dose.drug, dose.cycle)] = _Shift(total, because + recovery.evidence, flags)
-            return _update(
-                dose.model_copy(update={"date": day, "original_date": dose.original_date or dose.date}),
-                "moved",
-                because + recovery.evidence,
-                flags,
-            )
-    flag = _flag(book, rule, f"{dose.drug} held from {on} ({why}); no recovery observed yet")
-    return _update(dose, "held", because, flag)
+    recovered = _recovery(rule, history, dose.date, version)
+    if recovered is None:
+        return _update(
+            dose, "held", because, _flag(book, rule, f"{dose.drug} held from {on} ({why}); no recovery observed yet")
+        )
+    day, recovery = recovered
+    because += recovery.evidence
+    earlier = state.shifts.get((dose.drug, dose.cycle))
+    total = (earlier.days if earlier else 0) + (day - dose.date).days
+    text = f"{dose.drug} held on {on} ({why}); recovered on {day.isoformat()} ({'; '.join(recovery.reasons)})"
+    if rule.max_delay_days is not None and total > rule.max_delay_days:
+        if rule.on_max_delay == "discontinue":
+            flags = _flag(book, rule, f"{text}: {total} days of delay exceed {rule.max_delay_days}, discontinued")
+            state.stopped[dose.drug] = (rule.id, flags)
+            return _update(dose, "discontinued", because, flags)
+        text += f"; the delay of {total} days exceeds {rule.max_delay_days} days"
+    flags = _flag(book, rule, f"{text} → moved to {day.isoformat()}")
+    state.shifts[(dose.drug, dose.cycle)] = _Shift(total, because, flags)
+    moved = dose.model_copy(update={"date": day, "original_date": dose.original_date or dose.date})
+    return _update(moved, "moved", because, flags)
 
 
 def _reduce(rule: Rule, dose: Administration, why: str, because: tuple[str, ...], book: FlagBook) -> Administration:

@@ -85,6 +85,7 @@ class Cycle(_Frozen):
     phase: str
     phase_name: str
     start_date: dt.date
+    original_start_date: dt.date | None = None
     length_days: int
     branches: dict[str, str] = {}
 

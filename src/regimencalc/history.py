@@ -68,6 +68,11 @@ class History:
             for e in self.entries
         )
 
+    def baseline(self, on: dt.date) -> History:
+        """The limits' baseline values as a one-entry history dated `on`, for baseline conditions."""
+        entry = Observation(id="baseline", date=on, cycle=None, day=None, labs=self.limits.baseline)
+        return History((DatedEntry("baseline", on, entry),), self.ctcae_version, self.limits)
+
     def records(self) -> list[DatedEntry]:
         """Entries that record what was given or not given."""
         return [e for e in self.entries if e.entry.given or e.entry.not_given]

@@ -90,7 +90,7 @@ def plan(
         for line in lines:
             administrations += _administer(regimen, phase, line, number, cycle_start, body, book)
     if history is not None:
-        administrations = apply_rules(regimen, administrations, history, book)
+        administrations, planned_cycles = apply_rules(regimen, administrations, planned_cycles, history, book)
         administrations = apply_records(regimen, administrations, planned_cycles, history, book)
     order = {line.drug: i for i, line in enumerate(_all_lines(regimen))}
     administrations.sort(key=lambda a: (a.date, order[a.drug]))

@@ -322,19 +322,23 @@ class Condition(_Strict):
         return self.any or self.all or []
 
 
-RuleAction = Literal["hold", "omit", "reduce", "discontinue"]
+RuleAction = Literal["hold", "delay", "omit", "reduce", "discontinue"]
+WAITING_ACTIONS = ("hold", "delay")
 
 
 class Rule(_Strict):
-    """A toxicity- or lab-triggered change to doses, checked before each dose of its drugs."""
+    """A toxicity- or lab-triggered change, checked before each dose of its drugs or at each cycle start."""
 
     id: Identifier
     name: str
     drugs: list[str] = Field(min_length=1)
-    check: Literal["before-each-dose"] = "before-each-dose"
+    check: Literal["before-each-dose", "cycle-start"] = "before-each-dose"
+    applies_if_baseline: Condition | None = Field(
+        None, description="Checked against the baseline values of the observations; without a baseline the rule applies"
+    )
     when: Condition
     action: RuleAction
-    recover_when: Condition | None = Field(None, description="For 'hold': the doses resume when this holds")
+    recover_when: Condition | None = Field(None, description="For 'hold' and 'delay': what must hold to go on")
     reduce_percent: float | None = Field(None, gt=0, lt=100)
     max_delay_days: int | None = Field(None, ge=1)
     on_max_delay: Literal["flag", "discontinue"] = "flag"
@@ -437,13 +441,17 @@ class _Checker:
         for k, drug in enumerate(rule.drugs):
             if drug not in drugs:
                 self.add(path + ("drugs", k), f"'{drug}' is not a drug of this regimen ({', '.join(sorted(drugs))})")
-        if rule.action == "hold" and rule.recover_when is None:
-            self.add(path, "a 'hold' rule needs 'recover_when': the condition under which doses resume")
-        if rule.action != "hold" and (rule.recover_when is not None or rule.max_delay_days is not None):
-            self.add(path, "'recover_when' and 'max_delay_days' only apply to action 'hold'")
+        waits = rule.action in WAITING_ACTIONS
+        if waits and rule.recover_when is None:
+            self.add(path, f"a '{rule.action}' rule needs 'recover_when': the condition under which treatment goes on")
+        if not waits and (rule.recover_when is not None or rule.max_delay_days is not None):
+            self.add(path, "'recover_when' and 'max_delay_days' only apply to actions 'hold' and 'delay'")
         if (rule.action == "reduce") != (rule.reduce_percent is not None):
             self.add(path, "action 'reduce' needs 'reduce_percent', and only it takes one")
-        for name in ("when", "recover_when"):
+        allowed = ("delay", "discontinue") if rule.check == "cycle-start" else ("hold", "omit", "reduce", "discontinue")
+        if rule.action not in allowed:
+            self.add(path + ("action",), f"a {rule.check} rule can {' or '.join(allowed)}, not {rule.action}")
+        for name in ("applies_if_baseline", "when", "recover_when"):
             condition = getattr(rule, name)
             if condition is not None:
                 self.condition(path + (name,), condition)
