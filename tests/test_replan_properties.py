@@ -2,6 +2,8 @@
 
 Whatever is observed, re-planning never raises a dose above its planned dose, never moves a date
 earlier than planned, never drops a planned administration, and gives the same course twice.
+"Planned" is the plan with the same response assessments (a response legitimately picks another
+arm, such as inotuzumab's 0.8 mg/m² day 1 without CR/CRi); the rules and records can only lower.
 """
 
 from __future__ import annotations
@@ -44,13 +46,26 @@ observation_sets = st.lists(entries, min_size=1, max_size=8).map(
 )
 
 
-@settings(max_examples=150, deadline=None)
+def responses_only(observations: Observations) -> Observations:
+    entries = [
+        {"date": e.date, "response": e.response} if e.response else {"date": e.date} for e in observations.entries
+    ]
+    return Observations.model_validate({"schema_version": 1, "entries": entries})
+
+
+@settings(max_examples=120, deadline=None)
 @given(st.sampled_from(REGIMENS), observation_sets)
 def test_replanning_never_raises_a_dose_moves_back_or_drops_a_dose(regimen_id, observations):
     regimen = load_regimen(regimen_id)
     patient = make_patient("170cm", "70kg")
-    planned = {a.id: a for a in plan(regimen, patient, START, response="CR").administrations}
-    course = plan(regimen, patient, START, response="CR", observations=observations)
+    cycles = min(2, regimen.total_cycles)
+    planned = {
+        a.id: a
+        for a in plan(
+            regimen, patient, START, response="CR", cycles=cycles, observations=responses_only(observations)
+        ).administrations
+    }
+    course = plan(regimen, patient, START, response="CR", cycles=cycles, observations=observations)
     replanned = {a.id: a for a in course.administrations}
     assert set(planned) <= set(replanned)
     for key, before in planned.items():
@@ -60,4 +75,4 @@ def test_replanning_never_raises_a_dose_moves_back_or_drops_a_dose(regimen_id, o
         assert (after.original_date is not None) == (after.date != before.date)
     dates = [a.date for a in course.administrations]
     assert dates == sorted(dates)
-    assert plan(regimen, patient, START, response="CR", observations=observations) == course
+    assert plan(regimen, patient, START, response="CR", cycles=cycles, observations=observations) == course
