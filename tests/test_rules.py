@@ -234,10 +234,10 @@ def test_broken_rules_are_load_errors(rule, path, fragment):
 @pytest.mark.parametrize(
     ("entries", "stopped_from"),
     [
-        ("  - {cycle: 1, day: 10, toxicities: {crs: 3}}\n", None),
+        ("  - {cycle: 1, day: 2, toxicities: {crs: 2}}\n", None),
         ("  - {cycle: 1, day: 10, toxicities: {crs: 4}}\n", 10),
         ("  - {cycle: 1, day: 12, toxicities: {icans: 4}}\n", 12),
-        ("  - {cycle: 1, day: 12, toxicities: {neurological toxicity: 3}}\n", None),
+        ("  - {cycle: 1, day: 12, toxicities: {neurological toxicity: 2}}\n", None),
         ("  - {cycle: 1, day: 5, toxicities: {seizure: 1}}\n", None),
         ("  - {cycle: 1, day: 5, toxicities: {seizure: 1}}\n  - {cycle: 1, day: 9, toxicities: {seizure: 1}}\n", 9),
     ],
@@ -380,3 +380,88 @@ def test_a_delay_beyond_28_days_is_flagged():
     )
     assert course.cycles[1].start_date == dt.date(2026, 2, 24)
     assert any("cycle 2 delayed 29 day(s)" in f.text and "exceeds 28 days" in f.text for f in course.flags)
+
+
+def test_a_rule_shadowed_by_an_earlier_milder_one_is_a_load_error():
+    yaml_text = (Path(__file__).resolve().parents[1] / "regimens" / "blinatumomab.yaml").read_text()
+    start = yaml_text.index("  - id: interrupt-for-crs-grade-3")
+    end = yaml_text.index("  - id: interrupt-for-neurotoxicity-grade-3")
+    block = yaml_text[start:end]
+    reordered = yaml_text.replace(block, "").replace("rules:\n", "rules:\n" + block, 1)
+    with pytest.raises(InputFileError) as caught:
+        parse_regimen(reordered, "blinatumomab.yaml")
+    assert any(
+        "can never fire: rule 'interrupt-for-crs-grade-3' comes first" in p.message for p in caught.value.problems
+    )
+
+
+# Blinatumomab label, CRS grade 3: interrupt; restart at 9 mcg/day (5 mcg/m²/day < 45 kg) when resolved,
+# escalate after 7 days; ≤ 7 days of interruption: the same cycle goes on to 28 infusion days; > 7 days:
+# a new cycle. From 2 March 2026, cycle 1 day 10 is 11 March.
+def blin(entries: str, height: str = "170cm", weight: str = "70kg"):
+    text = f"schema_version: 1\nentries:\n{entries}"
+    course = plan(
+        load_regimen("blinatumomab"),
+        make_patient(height, weight),
+        FIXTURE_START,
+        cycles=2,
+        observations=parse_document(text, "obs.yaml", Observations),
+    )
+    return [
+        (a.day, a.date.isoformat(), a.status, a.dose.value) for a in doses(course, "blinatumomab") if a.cycle == 1
+    ], course
+
+
+def test_crs_grade_3_interruption_of_7_days_continues_the_cycle_at_the_step_dose():
+    cycle_1, course = blin(
+        "  - {id: crs3, cycle: 1, day: 10, toxicities: {crs: 3}}\n  - {id: resolved, cycle: 1, day: 17, toxicities: {crs: 0}}\n"
+    )
+    assert cycle_1[:9] == [(d, f"2026-03-{1 + d:02d}", "planned", 9.0 if d <= 7 else 28.0) for d in range(1, 10)]
+    moved = cycle_1[9:]
+    assert len(moved) == 19 and {s for _, _, s, _ in moved} == {"moved"}  # days 10-28: all 28 infusion days kept
+    assert [date for _, date, _, _ in moved][:2] == ["2026-03-18", "2026-03-19"]  # restart 18 March, 7 days late
+    assert [dose for _, _, _, dose in moved] == [9.0] * 7 + [28.0] * 12  # 7 days at the step dose, then 28
+    assert any("7-day interruption: the same cycle goes on" in f.text for f in course.flags)
+    assert course.cycles[1].start_date == dt.date(2026, 4, 13)  # the next cycle keeps its date (42 days after 2 March)
+
+
+def test_crs_grade_3_interruption_of_8_days_ends_the_cycle():
+    cycle_1, course = blin(
+        "  - {cycle: 1, day: 10, toxicities: {crs: 3}}\n  - {cycle: 1, day: 18, toxicities: {crs: 0}}\n"
+    )
+    assert {s for d, _, s, _ in cycle_1 if d >= 10} == {"omitted"} and len(cycle_1) == 28
+    assert any("more than 7 days: the cycle ends and a new cycle starts on 2026-03-19" in f.text for f in course.flags)
+
+
+def test_restart_step_dose_under_45_kg_is_per_m2():
+    # child 120 cm, 22 kg: 5 mcg/m²/day × 0.85635 m² = 4.28; full dose 15 × 0.85635 = 12.8
+    cycle_1, _ = blin(
+        "  - {cycle: 1, day: 10, toxicities: {crs: 3}}\n  - {cycle: 1, day: 12, toxicities: {crs: 0}}\n",
+        "120cm",
+        "22kg",
+    )
+    assert [dose for d, _, s, dose in cycle_1 if s == "moved"] == [4.28] * 7 + [12.8] * 12
+
+
+def test_neurotoxicity_grade_3_needs_3_days_at_grade_1_and_stops_after_more_than_7():
+    # grade 3 on day 10; grade 1 on day 12 and still grade 1 on day 14: restart on day 15 (12 + 3), 5 days later
+    cycle_1, _ = blin(
+        "  - {cycle: 1, day: 10, toxicities: {neurological toxicity: 3}}\n"
+        "  - {cycle: 1, day: 12, toxicities: {neurological toxicity: 1}}\n"
+        "  - {cycle: 1, day: 14, toxicities: {neurological toxicity: 1}}\n"
+    )
+    assert next(date for d, date, s, _ in cycle_1 if d == 10) == "2026-03-16"
+    # back to grade 2 on day 13: the 3 days start again from day 14 → restart day 17, still ≤ 7 days
+    relapsed, _ = blin(
+        "  - {cycle: 1, day: 10, toxicities: {neurological toxicity: 3}}\n"
+        "  - {cycle: 1, day: 12, toxicities: {neurological toxicity: 1}}\n"
+        "  - {cycle: 1, day: 13, toxicities: {neurological toxicity: 2}}\n"
+        "  - {cycle: 1, day: 14, toxicities: {neurological toxicity: 1}}\n"
+    )
+    assert next(date for d, date, s, _ in relapsed if d == 10) == "2026-03-18"
+    # grade 1 only from day 16: restart day 19, 9 days after day 10 → discontinued
+    stopped, course = blin(
+        "  - {cycle: 1, day: 10, toxicities: {neurological toxicity: 3}}\n  - {cycle: 1, day: 16, toxicities: {neurological toxicity: 1}}\n"
+    )
+    assert {s for d, _, s, _ in stopped if d >= 10} == {"discontinued"}
+    assert {a.status for a in doses(course, "blinatumomab") if a.cycle == 2} == {"discontinued"}

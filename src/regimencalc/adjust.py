@@ -31,9 +31,22 @@ class _Shift:
 
 
 @dataclass
+class _Step:
+    """A restart at a step dose: how many more doses get it, and the dose."""
+
+    remaining: int
+    dose: Administration
+    rule: str
+    flags: tuple[str, ...]
+
+
+@dataclass
 class _State:
+    planned: dict[tuple[str, int, int], Administration] = field(default_factory=dict)
     shifts: dict[tuple[str, int], _Shift] = field(default_factory=dict)
     stopped: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    ended: dict[tuple[str, int], tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    steps: dict[tuple[str, int], _Step] = field(default_factory=dict)
 
 
 def apply_rules(
@@ -42,7 +55,7 @@ def apply_rules(
     """The administrations and cycles after every rule of `regimen` has been checked against `history`."""
     if not regimen.rules:
         return administrations, cycles
-    state = _State()
+    state = _State(planned={(a.drug, a.cycle, a.day): a for a in administrations})
     cycles, administrations = _delay_cycles(regimen, cycles, administrations, history, book, state)
     result = []
     for planned in sorted(administrations, key=lambda a: a.date):
@@ -144,12 +157,22 @@ def _version(regimen: Regimen, rule: Rule, history: History) -> str | None:
 
 
 def _recovery(rule: Rule, history: History, after: dt.date, version: str | None) -> tuple[dt.date, Verdict] | None:
-    """The first observation day after `after` on which the rule's recovery condition holds."""
+    """The day treatment may go on: the first observation day after `after` on which the recovery
+    condition holds, or with `recover_for_days`, that many days later if no observation in between
+    breaks it."""
     assert rule.recover_when is not None
+    lasting = dt.timedelta(days=rule.recover_for_days or 0)
     for day in history.dates_after(after):
         verdict = evaluate(rule.recover_when, history, day, version)
-        if verdict.holds:
-            return day, verdict
+        if not verdict.holds:
+            continue
+        broken = any(
+            evaluate(rule.recover_when, history, later, version).holds is False
+            for later in history.dates_after(day)
+            if later <= day + lasting
+        )
+        if not broken:
+            return day + lasting, verdict
     return None
 
 
@@ -166,6 +189,9 @@ def _visit(
             update={"date": planned.date + dt.timedelta(days=shift.days), "original_date": planned.date}
         )
         current = _update(moved, "moved", shift.because, shift.flags)
+    if (current.drug, current.cycle) in state.ended:
+        rule_id, flags = state.ended[(current.drug, current.cycle)]
+        return _update(current, "omitted", (rule_id,), flags)
     if history.recorded(current.drug, current.date):
         return current
     for rule in (r for r in regimen.rules if r.check == "before-each-dose" and current.drug in r.drugs):
@@ -174,8 +200,31 @@ def _visit(
         version = _version(regimen, rule, history)
         verdict = evaluate(rule.when, history, current.date, version)
         if verdict.holds:
-            return _act(rule, current, verdict, history, version, book, state)
-    return current
+            return _stepped(_act(rule, current, verdict, history, version, book, state), state)
+    return _stepped(current, state)
+
+
+def _stepped(dose: Administration, state: _State) -> Administration:
+    """The dose at the step dose while a restart after an interruption lasts (never above the plan)."""
+    step = state.steps.get((dose.drug, dose.cycle))
+    if step is None or step.remaining == 0 or dose.status != "moved":
+        return dose
+    step.remaining -= 1
+    if step.dose.dose.value >= dose.dose.value:
+        return dose
+    lower = step.dose.dose
+    text = f"restarted at the step dose {lower.text()} after an interruption ({step.rule}): {dose.dose.text()} → {lower.text()}"
+    trace = (
+        *dose.trace[:-1],
+        TraceStep(kind="rule", text=text, value=lower),
+        TraceStep(kind="final", text=f"dose {lower.text()}", value=lower),
+    )
+    return _update(
+        dose.model_copy(update={"dose": lower, "rate": step.dose.rate, "trace": trace}),
+        "moved",
+        (step.rule,),
+        step.flags,
+    )
 
 
 def _act(
@@ -205,6 +254,8 @@ def _act(
         )
     day, recovery = recovered
     because += recovery.evidence
+    if rule.action == "interrupt":
+        return _interrupt(rule, dose, day, why, recovery, because, book, state)
     earlier = state.shifts.get((dose.drug, dose.cycle))
     total = (earlier.days if earlier else 0) + (day - dose.date).days
     text = f"{dose.drug} held on {on} ({why}); recovered on {day.isoformat()} ({'; '.join(recovery.reasons)})"
@@ -217,6 +268,44 @@ def _act(
     flags = _flag(book, rule, f"{text} → moved to {day.isoformat()}")
     state.shifts[(dose.drug, dose.cycle)] = _Shift(total, because, flags)
     moved = dose.model_copy(update={"date": day, "original_date": dose.original_date or dose.date})
+    return _update(moved, "moved", because, flags)
+
+
+def _interrupt(
+    rule: Rule,
+    dose: Administration,
+    restart: dt.date,
+    why: str,
+    recovery: Verdict,
+    because: tuple[str, ...],
+    book: FlagBook,
+    state: _State,
+) -> Administration:
+    """Stop the infusion until `restart`; a short interruption continues the cycle (the missed days
+    follow the restart, the first ones at the step dose), a longer one ends it."""
+    days = (restart - dose.date).days
+    text = f"{dose.drug} interrupted on {dose.date.isoformat()} ({why}); may restart on {restart.isoformat()} ({'; '.join(recovery.reasons)}): {days}-day interruption"
+    if rule.max_interruption_days is not None and days > rule.max_interruption_days:
+        if rule.on_long_interruption == "discontinue":
+            flags = _flag(book, rule, f"{text}, more than {rule.max_interruption_days} days: discontinued")
+            state.stopped[dose.drug] = (rule.id, flags)
+            return _update(dose, "discontinued", because, flags)
+        flags = _flag(
+            book,
+            rule,
+            f"{text}, more than {rule.max_interruption_days} days: the cycle ends and a new cycle starts on "
+            f"{restart.isoformat()} (plan it with --start {restart.isoformat()})",
+        )
+        state.ended[(dose.drug, dose.cycle)] = (rule.id, flags)
+        return _update(dose, "omitted", because, flags)
+    flags = _flag(book, rule, f"{text}: the same cycle goes on to its full number of infusion days")
+    earlier = state.shifts.get((dose.drug, dose.cycle))
+    state.shifts[(dose.drug, dose.cycle)] = _Shift((earlier.days if earlier else 0) + days, because, flags)
+    if rule.restart_step is not None:
+        like = state.planned.get((dose.drug, rule.restart_step.like_cycle, rule.restart_step.like_day))
+        if like is not None:
+            state.steps[(dose.drug, dose.cycle)] = _Step(rule.restart_step.days, like, rule.id, flags)
+    moved = dose.model_copy(update={"date": restart, "original_date": dose.original_date or dose.date})
     return _update(moved, "moved", because, flags)
 
 

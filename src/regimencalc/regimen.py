@@ -322,8 +322,16 @@ class Condition(_Strict):
         return self.any or self.all or []
 
 
-RuleAction = Literal["hold", "delay", "omit", "reduce", "discontinue"]
-WAITING_ACTIONS = ("hold", "delay")
+RuleAction = Literal["hold", "interrupt", "delay", "omit", "reduce", "discontinue"]
+WAITING_ACTIONS = ("hold", "interrupt", "delay")
+
+
+class RestartStep(_Strict):
+    """After an interruption, give the dose planned on cycle `like_cycle` day `like_day` for `days` days."""
+
+    like_cycle: int = Field(ge=1)
+    like_day: int = Field(ge=0)
+    days: int = Field(ge=1)
 
 
 class Rule(_Strict):
@@ -338,7 +346,19 @@ class Rule(_Strict):
     )
     when: Condition
     action: RuleAction
-    recover_when: Condition | None = Field(None, description="For 'hold' and 'delay': what must hold to go on")
+    recover_when: Condition | None = Field(
+        None, description="For 'hold', 'interrupt' and 'delay': what must hold to go on"
+    )
+    recover_for_days: int | None = Field(
+        None, ge=1, description="The recovery must last this many days before going on"
+    )
+    restart_step: RestartStep | None = Field(None, description="For 'interrupt': restart at a step dose")
+    max_interruption_days: int | None = Field(
+        None, ge=1, description="For 'interrupt': what a longer interruption does is 'on_long_interruption'"
+    )
+    on_long_interruption: Literal["new-cycle", "discontinue"] = Field(
+        "new-cycle", description="new-cycle: the cycle's remaining doses are omitted and a new cycle is flagged"
+    )
     reduce_percent: float | None = Field(None, gt=0, lt=100)
     max_delay_days: int | None = Field(None, ge=1)
     on_max_delay: Literal["flag", "discontinue"] = "flag"
@@ -392,7 +412,16 @@ def regimen_problems(regimen: Regimen) -> list[tuple[Path, str]]:
     checker.unique("rules", [r.id for r in regimen.rules], "rule id")
     for i, rule in enumerate(regimen.rules):
         checker.rule(("rules", i), rule, drugs)
+        checker.shadowed(("rules", i), rule, regimen.rules[:i])
     return checker.problems
+
+
+def _grade_triggers(condition: Condition) -> list[tuple[str, int]]:
+    """(lab or toxicity, grade) of a condition that fires on any single 'grade_at_least' check."""
+    if condition.any is None:
+        return []
+    triggers = [(c.toxicity or c.lab or "", c.grade_at_least) for c in condition.any if c.grade_at_least is not None]
+    return triggers if len(triggers) == len(condition.any) else []
 
 
 def _phase_lines(phase: Phase) -> list[DrugLine]:
@@ -444,17 +473,41 @@ class _Checker:
         waits = rule.action in WAITING_ACTIONS
         if waits and rule.recover_when is None:
             self.add(path, f"a '{rule.action}' rule needs 'recover_when': the condition under which treatment goes on")
-        if not waits and (rule.recover_when is not None or rule.max_delay_days is not None):
-            self.add(path, "'recover_when' and 'max_delay_days' only apply to actions 'hold' and 'delay'")
+        if not waits and (
+            rule.recover_when is not None or rule.max_delay_days is not None or rule.recover_for_days is not None
+        ):
+            self.add(
+                path, "'recover_when', 'recover_for_days' and 'max_delay_days' only apply to hold, interrupt and delay"
+            )
+        if rule.action != "interrupt" and (rule.restart_step is not None or rule.max_interruption_days is not None):
+            self.add(path, "'restart_step' and 'max_interruption_days' only apply to action 'interrupt'")
         if (rule.action == "reduce") != (rule.reduce_percent is not None):
             self.add(path, "action 'reduce' needs 'reduce_percent', and only it takes one")
-        allowed = ("delay", "discontinue") if rule.check == "cycle-start" else ("hold", "omit", "reduce", "discontinue")
+        allowed = (
+            ("delay", "discontinue")
+            if rule.check == "cycle-start"
+            else ("hold", "interrupt", "omit", "reduce", "discontinue")
+        )
         if rule.action not in allowed:
             self.add(path + ("action",), f"a {rule.check} rule can {' or '.join(allowed)}, not {rule.action}")
         for name in ("applies_if_baseline", "when", "recover_when"):
             condition = getattr(rule, name)
             if condition is not None:
                 self.condition(path + (name,), condition)
+
+    def shadowed(self, path: Path, rule: Rule, earlier: list[Rule]) -> None:
+        """A rule whose every trigger an earlier rule on the same drugs already catches can never fire."""
+        triggers = _grade_triggers(rule.when)
+        for other in earlier:
+            if other.check != rule.check or not set(rule.drugs) <= set(other.drugs) or other.applies_if_baseline:
+                continue
+            caught = _grade_triggers(other.when)
+            if triggers and all(any(t == term and at <= g for t, at in caught) for term, g in triggers):
+                self.add(
+                    path,
+                    f"can never fire: rule '{other.id}' comes first and fires at a lower grade; put the more severe rule first",
+                )
+                return
 
     def condition(self, path: Path, condition: Condition) -> None:
         if (condition.any is None) == (condition.all is None):
