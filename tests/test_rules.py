@@ -272,7 +272,7 @@ def test_inotuzumab_liver_hold_and_resume():
     )
     ino = [(a.cycle, a.day, a.date.isoformat(), a.status) for a in doses(course, "inotuzumab ozogamicin")]
     assert ino[:3] == [(1, 1, "2026-03-02", "planned"), (1, 8, "2026-03-11", "moved"), (1, 15, "2026-03-18", "moved")]
-    assert ino[3][:3] == (2, 1, "2026-03-23")  # cycle 2 keeps its date: the hold moves doses within cycle 1
+    assert ino[3] == (2, 1, "2026-03-24", "moved")  # planned 23 March: 5 days after the moved day 15, so 6 days
     day_8 = doses(course, "inotuzumab ozogamicin")[1]
     assert day_8.because == ("hold-for-liver-injury-ast", "liver", "better")
 
@@ -465,3 +465,37 @@ def test_neurotoxicity_grade_3_needs_3_days_at_grade_1_and_stops_after_more_than
     )
     assert {s for d, _, s, _ in stopped if d >= 10} == {"discontinued"}
     assert {a.status for a in doses(course, "blinatumomab") if a.cycle == 2} == {"discontinued"}
+
+
+def test_inotuzumab_stops_without_cr_or_cri_after_3_cycles():
+    # cycle 4 planned 23 March; the latest response before it decides
+    def statuses(response: str):
+        course = ino_course(f"  - {{id: bm, date: 2026-03-20, response: {response}}}\n")
+        return {a.cycle: a.status for a in doses(course, "inotuzumab ozogamicin")}, course
+
+    stopped, course = statuses("PR")
+    assert stopped == {1: "planned", 2: "planned", 3: "planned", 4: "discontinued"}
+    assert any(
+        "stop-without-cr-after-3-cycles" in f.text and "latest response PR (bm, 2026-03-20)" in f.text
+        for f in course.flags
+    )
+    assert statuses("CRi")[0][4] == "planned"
+
+
+def test_inotuzumab_doses_stay_at_least_6_days_apart():
+    # liver hold moves cycle 1 day 15 (26 Jan... planned 19 Jan) to 24 Jan; cycle 2 day 1 (26 Jan) is then only
+    # 2 days later and moves to 30 Jan (24 + 6), with cycle 2's later doses
+    limits = (
+        "uln: {bilirubin: 1.2 mg/dL, ast: 40 U/L, alt: 40 U/L}, baseline: {anc: 2.0 x10^9/L, platelets: 150 x10^9/L}"
+    )
+    entries = (
+        "  - {date: 2026-01-18, labs: {bilirubin: 2.0 mg/dL, ast: 110 U/L, alt: 90 U/L}}\n"
+        "  - {date: 2026-01-24, labs: {bilirubin: 1.0 mg/dL, ast: 40 U/L, alt: 40 U/L}}\n"
+    )
+    course = ino_course(entries, limits)
+    ino = [(a.cycle, a.day, a.date.isoformat(), a.status) for a in doses(course, "inotuzumab ozogamicin")]
+    assert ino[2] == (1, 15, "2026-01-24", "moved")
+    assert ino[3:6] == [(2, 1, "2026-01-30", "moved"), (2, 8, "2026-02-06", "moved"), (2, 15, "2026-02-13", "moved")]
+    assert any(f.kind == "spacing" and "at least 6 days apart → moved to 2026-01-30" in f.text for f in course.flags)
+    dates = [a.date for a in doses(course, "inotuzumab ozogamicin")]
+    assert all((b - a).days >= 6 for a, b in zip(dates, dates[1:], strict=False))

@@ -40,13 +40,23 @@ class _Step:
     flags: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class _Stop:
+    """A drug discontinued from a date on, and why."""
+
+    since: dt.date
+    rule: str
+    flags: tuple[str, ...]
+
+
 @dataclass
 class _State:
     planned: dict[tuple[str, int, int], Administration] = field(default_factory=dict)
     shifts: dict[tuple[str, int], _Shift] = field(default_factory=dict)
-    stopped: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    stopped: dict[str, _Stop] = field(default_factory=dict)
     ended: dict[tuple[str, int], tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     steps: dict[tuple[str, int], _Step] = field(default_factory=dict)
+    last_given: dict[str, dt.date] = field(default_factory=dict)
 
 
 def apply_rules(
@@ -59,7 +69,10 @@ def apply_rules(
     cycles, administrations = _delay_cycles(regimen, cycles, administrations, history, book, state)
     result = []
     for planned in sorted(administrations, key=lambda a: a.date):
-        result.append(_visit(regimen, planned, history, book, state))
+        visited = _visit(regimen, planned, history, book, state)
+        if visited.status in ("planned", "moved", "given"):
+            state.last_given[visited.drug] = visited.date
+        result.append(visited)
     return result, cycles
 
 
@@ -88,7 +101,8 @@ def _delay_cycles(
         because: tuple[str, ...] = ()
         flags: tuple[str, ...] = ()
         waiting = False
-        for rule in (r for r in rules if drugs & set(r.drugs) and _applies(regimen, r, history, start)):
+        active = (r for r in rules if drugs & set(r.drugs) and cycle.number >= (r.from_cycle or 2))
+        for rule in (r for r in active if _applies(regimen, r, history, start)):
             version = _version(regimen, rule, history)
             verdict = evaluate(rule.when, history, start, version)
             if not verdict.holds:
@@ -99,7 +113,7 @@ def _delay_cycles(
                     book, rule, f"treatment discontinued from cycle {cycle.number} ({start.isoformat()}): {why}"
                 )
                 for drug in rule.drugs:
-                    state.stopped[drug] = (rule.id, flags)
+                    state.stopped[drug] = _Stop(start, rule.id, flags)
                 break
             recovered = _recovery(rule, history, start, version)
             if recovered is None:
@@ -116,7 +130,7 @@ def _delay_cycles(
                 if rule.on_max_delay == "discontinue":
                     flags = _flag(book, rule, text + ", treatment discontinued")
                     for drug in rule.drugs:
-                        state.stopped[drug] = (rule.id, flags)
+                        state.stopped[drug] = _Stop(start, rule.id, flags)
                     break
             delay += extra
             flags = _flag(book, rule, text)
@@ -179,9 +193,9 @@ def _recovery(rule: Rule, history: History, after: dt.date, version: str | None)
 def _visit(
     regimen: Regimen, planned: Administration, history: History, book: FlagBook, state: _State
 ) -> Administration:
-    if planned.drug in state.stopped:
-        rule_id, flags = state.stopped[planned.drug]
-        return _update(planned, "discontinued", (rule_id,), flags)
+    stop = state.stopped.get(planned.drug)
+    if stop is not None and planned.date >= stop.since:
+        return _update(planned, "discontinued", (stop.rule,), stop.flags)
     shift = state.shifts.get((planned.drug, planned.cycle))
     current = planned
     if shift is not None:
@@ -194,7 +208,12 @@ def _visit(
         return _update(current, "omitted", (rule_id,), flags)
     if history.recorded(current.drug, current.date):
         return current
-    for rule in (r for r in regimen.rules if r.check == "before-each-dose" and current.drug in r.drugs):
+    current = _spaced(regimen, current, book, state)
+    for rule in (
+        r
+        for r in regimen.rules
+        if r.check == "before-each-dose" and current.drug in r.drugs and current.cycle >= (r.from_cycle or 1)
+    ):
         if not _applies(regimen, rule, history, current.date):
             continue
         version = _version(regimen, rule, history)
@@ -202,6 +221,27 @@ def _visit(
         if verdict.holds:
             return _stepped(_act(rule, current, verdict, history, version, book, state), state)
     return _stepped(current, state)
+
+
+def _spaced(regimen: Regimen, dose: Administration, book: FlagBook, state: _State) -> Administration:
+    """A dose closer than the regimen's minimum spacing to the drug's previous dose moves later, and the
+    drug's later doses in the cycle with it."""
+    spacing = next((s for s in regimen.spacing if s.drug == dose.drug), None)
+    previous = state.last_given.get(dose.drug)
+    if spacing is None or previous is None or (dose.date - previous).days >= spacing.min_days:
+        return dose
+    earliest = previous + dt.timedelta(days=spacing.min_days)
+    text = (
+        f"{dose.drug} on {dose.date.isoformat()} is {(dose.date - previous).days} day(s) after the previous dose "
+        f"({previous.isoformat()}); at least {spacing.min_days} days apart → moved to {earliest.isoformat()}"
+    )
+    flags = (book.add("spacing", text, spacing.source),)
+    because = (f"spacing-{dose.drug.replace(' ', '-')}",)
+    earlier = state.shifts.get((dose.drug, dose.cycle))
+    extra = (earliest - dose.date).days
+    state.shifts[(dose.drug, dose.cycle)] = _Shift((earlier.days if earlier else 0) + extra, because, flags)
+    moved = dose.model_copy(update={"date": earliest, "original_date": dose.original_date or dose.date})
+    return _update(moved, "moved", because, flags)
 
 
 def _stepped(dose: Administration, state: _State) -> Administration:
@@ -243,7 +283,7 @@ def _act(
         return _update(dose, "omitted", because, _flag(book, rule, f"{dose.drug} on {on} omitted: {why}"))
     if rule.action == "discontinue":
         flags = _flag(book, rule, f"{dose.drug} discontinued from {on}: {why}")
-        state.stopped[dose.drug] = (rule.id, flags)
+        state.stopped[dose.drug] = _Stop(dose.date, rule.id, flags)
         return _update(dose, "discontinued", because, flags)
     if rule.action == "reduce":
         return _reduce(rule, dose, why, because, book)
@@ -262,7 +302,7 @@ def _act(
     if rule.max_delay_days is not None and total > rule.max_delay_days:
         if rule.on_max_delay == "discontinue":
             flags = _flag(book, rule, f"{text}: {total} days of delay exceed {rule.max_delay_days}, discontinued")
-            state.stopped[dose.drug] = (rule.id, flags)
+            state.stopped[dose.drug] = _Stop(dose.date, rule.id, flags)
             return _update(dose, "discontinued", because, flags)
         text += f"; the delay of {total} days exceeds {rule.max_delay_days} days"
     flags = _flag(book, rule, f"{text} → moved to {day.isoformat()}")
@@ -288,7 +328,7 @@ def _interrupt(
     if rule.max_interruption_days is not None and days > rule.max_interruption_days:
         if rule.on_long_interruption == "discontinue":
             flags = _flag(book, rule, f"{text}, more than {rule.max_interruption_days} days: discontinued")
-            state.stopped[dose.drug] = (rule.id, flags)
+            state.stopped[dose.drug] = _Stop(dose.date, rule.id, flags)
             return _update(dose, "discontinued", because, flags)
         flags = _flag(
             book,

@@ -295,6 +295,9 @@ class Check(_Strict):
 
     lab: LabName | None = None
     toxicity: Annotated[str, Field(pattern=r"^[a-z][a-z0-9 -]*[a-z0-9]$")] | None = None
+    response_not_in: list[Response] | None = Field(
+        None, min_length=1, description="The latest response is none of these"
+    )
     grade_at_least: int | None = Field(None, ge=0, le=5)
     grade_at_most: int | None = Field(None, ge=0, le=5)
     below: str | None = Field(None, description="Lab value threshold, e.g. '1 x10^9/L' (strictly below)")
@@ -341,6 +344,7 @@ class Rule(_Strict):
     name: str
     drugs: list[str] = Field(min_length=1)
     check: Literal["before-each-dose", "cycle-start"] = "before-each-dose"
+    from_cycle: int | None = Field(None, ge=1, description="Only checked from this cycle on")
     applies_if_baseline: Condition | None = Field(
         None, description="Checked against the baseline values of the observations; without a baseline the rule applies"
     )
@@ -367,6 +371,14 @@ class Rule(_Strict):
     flags: list[Flag] = []
 
 
+class Spacing(_Strict):
+    """A minimum number of days between two doses of a drug (inotuzumab: at least 6)."""
+
+    drug: str
+    min_days: int = Field(ge=1)
+    source: SourceKey
+
+
 class Regimen(_Strict):
     """A whole regimen file."""
 
@@ -382,6 +394,7 @@ class Regimen(_Strict):
     ctcae_version: Literal["4.03", "5.0"] | None = Field(None, description="CTCAE version the rules grade by")
     phases: list[Phase] = Field(min_length=1)
     rules: list[Rule] = []
+    spacing: list[Spacing] = []
 
     @model_validator(mode="after")
     def _whole_regimen_checks(self) -> Regimen:
@@ -413,6 +426,12 @@ def regimen_problems(regimen: Regimen) -> list[tuple[Path, str]]:
     for i, rule in enumerate(regimen.rules):
         checker.rule(("rules", i), rule, drugs)
         checker.shadowed(("rules", i), rule, regimen.rules[:i])
+    for i, spacing in enumerate(regimen.spacing):
+        checker.source(("spacing", i, "source"), spacing.source)
+        if spacing.drug not in drugs:
+            checker.add(
+                ("spacing", i, "drug"), f"'{spacing.drug}' is not a drug of this regimen ({', '.join(sorted(drugs))})"
+            )
     return checker.problems
 
 
@@ -518,8 +537,12 @@ class _Checker:
             self.check(path + (key, k), check)
 
     def check(self, path: Path, check: Check) -> None:
+        if check.response_not_in is not None:
+            if check.lab is not None or check.toxicity is not None or check.comparisons():
+                self.add(path, "a response check stands alone: {response_not_in: [CR, CRi]}")
+            return
         if (check.lab is None) == (check.toxicity is None):
-            self.add(path, "a check looks at exactly one 'lab' or one 'toxicity'")
+            self.add(path, "a check looks at exactly one 'lab', one 'toxicity' or 'response_not_in'")
             return
         comparisons = check.comparisons()
         if len(comparisons) != 1:

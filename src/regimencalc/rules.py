@@ -8,6 +8,7 @@ the course says the dose is not yet assessed where the observations stop.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -45,6 +46,8 @@ def evaluate(condition: Condition, history: History, on: dt.date, version: str |
 
 
 def _check(check: Check, history: History, on: dt.date, version: str | None) -> Verdict:
+    if check.response_not_in is not None:
+        return _response(check.response_not_in, history, on)
     if check.toxicity is not None and check.events_at_least is not None:
         events = history.events(check.toxicity, on)
         dates = ", ".join(e.date.isoformat() for e in events) or "none"
@@ -97,6 +100,15 @@ def _check(check: Check, history: History, on: dt.date, version: str | None) -> 
         sign, bound = ("≤" if holds else ">"), check.at_most_uln
     shown = f"{times.quantize(Decimal('0.01')).normalize():f}"
     return Verdict(holds, (f"{LAB_NAMES[lab]} {value} = {shown} × ULN {sign} {bound} × ULN {where}",), (entry.id,))
+
+
+def _response(excluded: Sequence[str], history: History, on: dt.date) -> Verdict:
+    assessed = history.response(dt.date.min, on)
+    if assessed is None:
+        return Verdict(None, (f"no response recorded by {on.isoformat()}",), ())
+    answer = assessed.entry.response
+    reason = f"latest response {answer} ({assessed.id}, {assessed.date.isoformat()})"
+    return Verdict(answer not in excluded, (reason,), (assessed.id,))
 
 
 def _compare_grade(check: Check, grade: int) -> bool:
