@@ -212,7 +212,7 @@ def test_grading_needs_a_ctcae_version():
         (
             "{id: r, name: r, drugs: [alpha], when: {any: [{lab: anc, below: 1 x10^9/L}]}, action: reduce, source: test}",
             "rules[0]",
-            "needs 'reduce_percent'",
+            "needs one of 'reduce_percent' or 'reduce_to_level'",
         ),
         (
             "{id: r, name: r, drugs: [alpha], when: {any: [{lab: anc, below: 1 x10^9/L}]}, action: omit, source: nope}",
@@ -499,3 +499,49 @@ def test_inotuzumab_doses_stay_at_least_6_days_apart():
     assert any(f.kind == "spacing" and "at least 6 days apart → moved to 2026-01-30" in f.text for f in course.flags)
     dates = [a.date for a in doses(course, "inotuzumab ozogamicin")]
     assert all((b - a).days >= 6 for a, b in zip(dates, dates[1:], strict=False))
+
+
+def fixture_with(rules: str, extra: str = "") -> object:
+    text = FIXTURE.read_text()
+    return parse_regimen(text[: text.index("rules:")] + extra + "rules:\n" + rules, "fixture.yaml")
+
+
+def test_a_check_on_a_named_day_applies_from_that_day_on():
+    regimen = fixture_with(
+        "  - {id: day-5, name: Day 5 count, drugs: [alpha], check: on-day, on_day: 5,"
+        " when: {any: [{lab: anc, below: 0.5 x10^9/L}]}, action: omit, source: test}\n"
+    )
+    seen = replan(regimen, "  - {id: low, cycle: 1, day: 4, labs: {anc: 0.4 x10^9/L}}\n", FIXTURE_START)
+    assert alpha(seen) == [(d, "planned", 100.0) for d in range(1, 5)] + [(d, "omitted", 100.0) for d in range(5, 11)]
+    late = replan(regimen, "  - {cycle: 1, day: 6, labs: {anc: 0.4 x10^9/L}}\n", FIXTURE_START)
+    assert {s for _, s, _ in alpha(late)} == {"planned"}  # measured after day 5: not what day 5 saw
+
+
+def test_reduce_to_a_named_dose_level():
+    regimen = fixture_with(
+        "  - {id: to-level, name: Level -1 for CRS, drugs: [alpha], when: {any: [{toxicity: crs, grade_at_least: 2}]},"
+        " action: reduce, reduce_to_level: '-1', source: test}\n",
+        "dose_levels:\n  - {drug: alpha, name: '-1', percent: 75, source: test}\n",
+    )
+    course = replan(regimen, "  - {cycle: 1, day: 9, toxicities: {crs: 2}}\n", FIXTURE_START)
+    assert alpha(course)[-2:] == [(9, "planned", 75.0), (10, "planned", 75.0)]
+    assert "reduced to dose level -1 (75 %)" in doses(course, "alpha")[8].trace[-2].text
+    with pytest.raises(InputFileError, match="no dose level '-2' of alpha"):
+        fixture_with(
+            "  - {id: to-level, name: x, drugs: [alpha], when: {any: [{toxicity: crs, grade_at_least: 2}]},"
+            " action: reduce, reduce_to_level: '-2', source: test}\n",
+            "dose_levels:\n  - {drug: alpha, name: '-1', percent: 75, source: test}\n",
+        )
+
+
+def test_a_recorded_late_cycle_start_moves_that_cycle_and_every_later_one():
+    # inotuzumab cycle 1 may be extended to 28 days (label): cycle 2 recorded as started on 2 Feb, 7 days
+    # after its planned 26 Jan; cycle 3 moves from 23 Feb to 2 Mar
+    course = ino_course("  - {id: c2, date: 2026-02-02, started_cycle: 2}\n")
+    assert [c.start_date.isoformat() for c in course.cycles] == ["2026-01-05", "2026-02-02", "2026-03-02", "2026-03-30"]
+    assert any(
+        f.kind == "recorded-start" and "cycle 2 started on 2026-02-02, 7 day(s) after 2026-01-26 (c2)" in f.text
+        for f in course.flags
+    )
+    with pytest.raises(ObservationError, match="cycle 2 cannot start on 2026-01-20, before its planned day 1"):
+        ino_course("  - {id: early, date: 2026-01-20, started_cycle: 2}\n")

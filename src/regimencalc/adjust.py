@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP
 
 from regimencalc.course import Administration, Amount, Cycle, Status, TraceStep
 from regimencalc.display import format_number, round_significant
+from regimencalc.errors import ObservationError
 from regimencalc.flags import FlagBook
 from regimencalc.history import History
 from regimencalc.regimen import Regimen, Rule
@@ -101,7 +102,19 @@ def _delay_cycles(
         because: tuple[str, ...] = ()
         flags: tuple[str, ...] = ()
         waiting = False
-        active = (r for r in rules if drugs & set(r.drugs) and cycle.number >= (r.from_cycle or 2))
+        started = history.cycle_started(cycle.number)
+        active = [] if started else [r for r in rules if drugs & set(r.drugs) and cycle.number >= (r.from_cycle or 2)]
+        if started is not None:
+            if started.date < start:
+                raise ObservationError(
+                    f"observation {started.id}: cycle {cycle.number} cannot start on {started.date.isoformat()}, "
+                    f"before its planned day 1 ({start.isoformat()})"
+                )
+            if started.date > start:
+                extra = (started.date - start).days
+                delay += extra
+                text = f"cycle {cycle.number} started on {started.date.isoformat()}, {extra} day(s) after {start.isoformat()} ({started.id})"
+                flags, because = (book.add("recorded-start", text, None),), (started.id,)
         for rule in (r for r in active if _applies(regimen, r, history, start)):
             version = _version(regimen, rule, history)
             verdict = evaluate(rule.when, history, start, version)
@@ -209,18 +222,30 @@ def _visit(
     if history.recorded(current.drug, current.date):
         return current
     current = _spaced(regimen, current, book, state)
-    for rule in (
-        r
-        for r in regimen.rules
-        if r.check == "before-each-dose" and current.drug in r.drugs and current.cycle >= (r.from_cycle or 1)
-    ):
+    for rule in (r for r in regimen.rules if _checks_dose(r, current)):
         if not _applies(regimen, rule, history, current.date):
             continue
         version = _version(regimen, rule, history)
-        verdict = evaluate(rule.when, history, current.date, version)
+        verdict = evaluate(rule.when, history, _checked_on(rule, current), version)
         if verdict.holds:
-            return _stepped(_act(rule, current, verdict, history, version, book, state), state)
+            return _stepped(_act(regimen, rule, current, verdict, history, version, book, state), state)
     return _stepped(current, state)
+
+
+def _checks_dose(rule: Rule, dose: Administration) -> bool:
+    """Whether a rule looks at this dose: before each dose, or on a named day for doses from that day on."""
+    if dose.drug not in rule.drugs or dose.cycle < (rule.from_cycle or 1):
+        return False
+    if rule.check == "on-day":
+        return rule.on_day is not None and dose.day >= rule.on_day
+    return rule.check == "before-each-dose"
+
+
+def _checked_on(rule: Rule, dose: Administration) -> dt.date:
+    """The day a rule is evaluated for a dose: the dose's own day, or the cycle's named day."""
+    if rule.check != "on-day" or rule.on_day is None:
+        return dose.date
+    return (dose.original_date or dose.date) + dt.timedelta(days=rule.on_day - dose.day)
 
 
 def _spaced(regimen: Regimen, dose: Administration, book: FlagBook, state: _State) -> Administration:
@@ -268,6 +293,7 @@ def _stepped(dose: Administration, state: _State) -> Administration:
 
 
 def _act(
+    regimen: Regimen,
     rule: Rule,
     dose: Administration,
     verdict: Verdict,
@@ -286,7 +312,7 @@ def _act(
         state.stopped[dose.drug] = _Stop(dose.date, rule.id, flags)
         return _update(dose, "discontinued", because, flags)
     if rule.action == "reduce":
-        return _reduce(rule, dose, why, because, book)
+        return _reduce(regimen, rule, dose, why, because, book)
     recovered = _recovery(rule, history, dose.date, version)
     if recovered is None:
         return _update(
@@ -349,9 +375,15 @@ def _interrupt(
     return _update(moved, "moved", because, flags)
 
 
-def _reduce(rule: Rule, dose: Administration, why: str, because: tuple[str, ...], book: FlagBook) -> Administration:
-    assert rule.reduce_percent is not None
-    factor = 1 - rule.reduce_percent / 100
+def _reduce(
+    regimen: Regimen, rule: Rule, dose: Administration, why: str, because: tuple[str, ...], book: FlagBook
+) -> Administration:
+    if rule.reduce_to_level is not None:
+        level = next(v for v in regimen.dose_levels if v.drug == dose.drug and v.name == rule.reduce_to_level)
+        factor, how = level.percent / 100, f"to dose level {level.name} ({format_number(level.percent)} %)"
+    else:
+        assert rule.reduce_percent is not None
+        factor, how = 1 - rule.reduce_percent / 100, f"by {format_number(rule.reduce_percent)} %"
 
     def cut(value: float) -> float:
         return min(value, float(round_significant(value * factor, 3, ROUND_HALF_UP)))
@@ -361,13 +393,11 @@ def _reduce(rule: Rule, dose: Administration, why: str, because: tuple[str, ...]
     )
     step = TraceStep(
         kind="rule",
-        text=f"reduced by {format_number(rule.reduce_percent)} % ({rule.id}: {why}): {dose.dose.text()} → {reduced.text()}",
+        text=f"reduced {how} ({rule.id}: {why}): {dose.dose.text()} → {reduced.text()}",
         value=reduced,
     )
     final = TraceStep(kind="final", text=f"dose {reduced.text()}", value=reduced)
-    flag = _flag(
-        book, rule, f"{dose.drug} on {dose.date.isoformat()} reduced by {format_number(rule.reduce_percent)} %: {why}"
-    )
+    flag = _flag(book, rule, f"{dose.drug} on {dose.date.isoformat()} reduced {how}: {why}")
     rate = None if dose.rate is None else dose.rate.model_copy(update={"value": reduced.value})
     updated = dose.model_copy(update={"dose": reduced, "rate": rate, "trace": (*dose.trace[:-1], step, final)})
     return _update(updated, dose.status, because, flag)

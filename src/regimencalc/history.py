@@ -61,6 +61,10 @@ class History:
         """Distinct observation dates after a day, in order: when a recovery can first be seen."""
         return sorted({e.date for e in self.entries if e.date > day})
 
+    def cycle_started(self, number: int) -> DatedEntry | None:
+        """The entry recording that cycle `number` actually started, if any."""
+        return next((e for e in self.entries if e.entry.started_cycle == number), None)
+
     def recorded(self, drug: str, on: dt.date) -> bool:
         """Whether an entry records a dose of `drug` as given or not given on that day (records win over rules)."""
         return any(
@@ -70,7 +74,7 @@ class History:
 
     def baseline(self, on: dt.date) -> History:
         """The limits' baseline values as a one-entry history dated `on`, for baseline conditions."""
-        entry = Observation(id="baseline", date=on, cycle=None, day=None, labs=self.limits.baseline)
+        entry = Observation(id="baseline", date=on, cycle=None, day=None, labs=self.limits.baseline, started_cycle=None)
         return History((DatedEntry("baseline", on, entry),), self.ctcae_version, self.limits)
 
     def records(self) -> list[DatedEntry]:

@@ -97,6 +97,9 @@ class Observation(_Strict):
     mrd: Literal["positive", "negative"] | None = None
     given: list[Given] = []
     not_given: list[str] = []
+    started_cycle: int | None = Field(
+        None, ge=2, description="This cycle actually started (day 1) on this entry's date"
+    )
     note: str | None = None
 
     @field_validator("toxicities")

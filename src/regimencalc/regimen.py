@@ -343,7 +343,10 @@ class Rule(_Strict):
     id: Identifier
     name: str
     drugs: list[str] = Field(min_length=1)
-    check: Literal["before-each-dose", "cycle-start"] = "before-each-dose"
+    check: Literal["before-each-dose", "cycle-start", "on-day"] = "before-each-dose"
+    on_day: int | None = Field(
+        None, ge=0, description="For 'on-day': the cycle day checked; the action applies from it on"
+    )
     from_cycle: int | None = Field(None, ge=1, description="Only checked from this cycle on")
     applies_if_baseline: Condition | None = Field(
         None, description="Checked against the baseline values of the observations; without a baseline the rule applies"
@@ -364,11 +367,21 @@ class Rule(_Strict):
         "new-cycle", description="new-cycle: the cycle's remaining doses are omitted and a new cycle is flagged"
     )
     reduce_percent: float | None = Field(None, gt=0, lt=100)
+    reduce_to_level: str | None = Field(None, description="For 'reduce': a dose level named under 'dose_levels'")
     max_delay_days: int | None = Field(None, ge=1)
     on_max_delay: Literal["flag", "discontinue"] = "flag"
     ctcae_version: Literal["4.03", "5.0"] | None = None
     source: SourceKey
     flags: list[Flag] = []
+
+
+class DoseLevel(_Strict):
+    """A named dose level of a drug as a percentage of the planned dose ('-1': 75 %)."""
+
+    drug: str
+    name: str
+    percent: float = Field(gt=0, lt=100)
+    source: SourceKey
 
 
 class Spacing(_Strict):
@@ -395,6 +408,7 @@ class Regimen(_Strict):
     phases: list[Phase] = Field(min_length=1)
     rules: list[Rule] = []
     spacing: list[Spacing] = []
+    dose_levels: list[DoseLevel] = []
 
     @model_validator(mode="after")
     def _whole_regimen_checks(self) -> Regimen:
@@ -423,8 +437,13 @@ def regimen_problems(regimen: Regimen) -> list[tuple[Path, str]]:
         checker.phase(("phases", i), phase)
     drugs = {line.drug for phase in regimen.phases for line in _phase_lines(phase)}
     checker.unique("rules", [r.id for r in regimen.rules], "rule id")
+    levels = {(level.drug, level.name) for level in regimen.dose_levels}
+    for i, level in enumerate(regimen.dose_levels):
+        checker.source(("dose_levels", i, "source"), level.source)
+        if level.drug not in drugs:
+            checker.add(("dose_levels", i, "drug"), f"'{level.drug}' is not a drug of this regimen")
     for i, rule in enumerate(regimen.rules):
-        checker.rule(("rules", i), rule, drugs)
+        checker.rule(("rules", i), rule, drugs, levels)
         checker.shadowed(("rules", i), rule, regimen.rules[:i])
     for i, spacing in enumerate(regimen.spacing):
         checker.source(("spacing", i, "source"), spacing.source)
@@ -482,7 +501,7 @@ class _Checker:
         ]
         self.no_double_dosing(path, phase.lines, arms)
 
-    def rule(self, path: Path, rule: Rule, drugs: set[str]) -> None:
+    def rule(self, path: Path, rule: Rule, drugs: set[str], levels: set[tuple[str, str]]) -> None:
         self.source(path + ("source",), rule.source)
         for k, flag in enumerate(rule.flags):
             self.source(path + ("flags", k, "source"), flag.source)
@@ -500,8 +519,10 @@ class _Checker:
             )
         if rule.action != "interrupt" and (rule.restart_step is not None or rule.max_interruption_days is not None):
             self.add(path, "'restart_step' and 'max_interruption_days' only apply to action 'interrupt'")
-        if (rule.action == "reduce") != (rule.reduce_percent is not None):
-            self.add(path, "action 'reduce' needs 'reduce_percent', and only it takes one")
+        if (rule.action == "reduce") != ((rule.reduce_percent is None) != (rule.reduce_to_level is None)):
+            self.add(path, "action 'reduce' needs one of 'reduce_percent' or 'reduce_to_level', and only it takes them")
+        if (rule.check == "on-day") != (rule.on_day is not None):
+            self.add(path, "'on_day' goes with check 'on-day', and check 'on-day' needs it")
         allowed = (
             ("delay", "discontinue")
             if rule.check == "cycle-start"
@@ -509,6 +530,13 @@ class _Checker:
         )
         if rule.action not in allowed:
             self.add(path + ("action",), f"a {rule.check} rule can {' or '.join(allowed)}, not {rule.action}")
+        if rule.reduce_to_level is not None:
+            for drug in rule.drugs:
+                if (drug, rule.reduce_to_level) not in levels:
+                    self.add(
+                        path + ("reduce_to_level",),
+                        f"no dose level '{rule.reduce_to_level}' of {drug} under 'dose_levels'",
+                    )
         for name in ("applies_if_baseline", "when", "recover_when"):
             condition = getattr(rule, name)
             if condition is not None:
