@@ -23,6 +23,23 @@ def command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "regimencalc"]
 
 
+def schedule(cli: list[str], regimen: str) -> list[str]:
+    """A JSON schedule of a bundled regimen for the README's sample patient."""
+    return [
+        *cli,
+        "schedule",
+        regimen,
+        "--height",
+        "170cm",
+        "--weight",
+        "70kg",
+        "--start",
+        "2026-01-05",
+        "--format",
+        "json",
+    ]
+
+
 def median_ms(args: list[str], runs: int) -> float:
     subprocess.run(args, check=True, capture_output=True)  # warm the file cache
     times = []
@@ -39,32 +56,8 @@ def main() -> None:
     cases = {
         "python -c pass": [sys.executable, "-c", "pass"],
         "regimencalc --help": [*cli, "--help"],
-        "regimencalc schedule --format json": [
-            *cli,
-            "schedule",
-            "rdc-blinatumomab",
-            "--height",
-            "170cm",
-            "--weight",
-            "70kg",
-            "--start",
-            "2026-01-05",
-            "--format",
-            "json",
-        ],
-        "regimencalc schedule blinatumomab (9 cycles, 252 doses) --format json": [
-            *cli,
-            "schedule",
-            "blinatumomab",
-            "--height",
-            "170cm",
-            "--weight",
-            "70kg",
-            "--start",
-            "2026-01-05",
-            "--format",
-            "json",
-        ],
+        "regimencalc schedule --format json": schedule(cli, "rdc-blinatumomab"),
+        "regimencalc schedule blinatumomab (9 cycles, 252 doses) --format json": schedule(cli, "blinatumomab"),
     }
     baseline = None
     print(f"median of {runs} runs, {' '.join(cli)}")

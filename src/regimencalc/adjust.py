@@ -260,13 +260,9 @@ def _spaced(regimen: Regimen, dose: Administration, book: FlagBook, state: _Stat
         f"{dose.drug} on {dose.date.isoformat()} is {(dose.date - previous).days} day(s) after the previous dose "
         f"({previous.isoformat()}); at least {spacing.min_days} days apart → moved to {earliest.isoformat()}"
     )
-    flags = (book.add("spacing", text, spacing.source),)
-    because = (f"spacing-{dose.drug.replace(' ', '-')}",)
-    earlier = state.shifts.get((dose.drug, dose.cycle))
-    extra = (earliest - dose.date).days
-    state.shifts[(dose.drug, dose.cycle)] = _Shift((earlier.days if earlier else 0) + extra, because, flags)
-    moved = dose.model_copy(update={"date": earliest, "original_date": dose.original_date or dose.date})
-    return _update(moved, "moved", because, flags)
+    return _move(
+        state, dose, earliest, (f"spacing-{dose.drug.replace(' ', '-')}",), (book.add("spacing", text, spacing.source),)
+    )
 
 
 def _stepped(dose: Administration, state: _State) -> Administration:
@@ -308,9 +304,7 @@ def _act(
     if rule.action == "omit":
         return _update(dose, "omitted", because, _flag(book, rule, f"{dose.drug} on {on} omitted: {why}"))
     if rule.action == "discontinue":
-        flags = _flag(book, rule, f"{dose.drug} discontinued from {on}: {why}")
-        state.stopped[dose.drug] = _Stop(dose.date, rule.id, flags)
-        return _update(dose, "discontinued", because, flags)
+        return _discontinue(state, dose, rule, because, _flag(book, rule, f"{dose.drug} discontinued from {on}: {why}"))
     if rule.action == "reduce":
         return _reduce(regimen, rule, dose, why, because, book)
     recovered = _recovery(rule, history, dose.date, version)
@@ -328,13 +322,9 @@ def _act(
     if rule.max_delay_days is not None and total > rule.max_delay_days:
         if rule.on_max_delay == "discontinue":
             flags = _flag(book, rule, f"{text}: {total} days of delay exceed {rule.max_delay_days}, discontinued")
-            state.stopped[dose.drug] = _Stop(dose.date, rule.id, flags)
-            return _update(dose, "discontinued", because, flags)
+            return _discontinue(state, dose, rule, because, flags)
         text += f"; the delay of {total} days exceeds {rule.max_delay_days} days"
-    flags = _flag(book, rule, f"{text} → moved to {day.isoformat()}")
-    state.shifts[(dose.drug, dose.cycle)] = _Shift(total, because, flags)
-    moved = dose.model_copy(update={"date": day, "original_date": dose.original_date or dose.date})
-    return _update(moved, "moved", because, flags)
+    return _move(state, dose, day, because, _flag(book, rule, f"{text} → moved to {day.isoformat()}"))
 
 
 def _interrupt(
@@ -354,8 +344,7 @@ def _interrupt(
     if rule.max_interruption_days is not None and days > rule.max_interruption_days:
         if rule.on_long_interruption == "discontinue":
             flags = _flag(book, rule, f"{text}, more than {rule.max_interruption_days} days: discontinued")
-            state.stopped[dose.drug] = _Stop(dose.date, rule.id, flags)
-            return _update(dose, "discontinued", because, flags)
+            return _discontinue(state, dose, rule, because, flags)
         flags = _flag(
             book,
             rule,
@@ -365,14 +354,11 @@ def _interrupt(
         state.ended[(dose.drug, dose.cycle)] = (rule.id, flags)
         return _update(dose, "omitted", because, flags)
     flags = _flag(book, rule, f"{text}: the same cycle goes on to its full number of infusion days")
-    earlier = state.shifts.get((dose.drug, dose.cycle))
-    state.shifts[(dose.drug, dose.cycle)] = _Shift((earlier.days if earlier else 0) + days, because, flags)
     if rule.restart_step is not None:
         like = state.planned.get((dose.drug, rule.restart_step.like_cycle, rule.restart_step.like_day))
         if like is not None:
             state.steps[(dose.drug, dose.cycle)] = _Step(rule.restart_step.days, like, rule.id, flags)
-    moved = dose.model_copy(update={"date": restart, "original_date": dose.original_date or dose.date})
-    return _update(moved, "moved", because, flags)
+    return _move(state, dose, restart, because, flags)
 
 
 def _reduce(
@@ -401,6 +387,26 @@ def _reduce(
     rate = None if dose.rate is None else dose.rate.model_copy(update={"value": reduced.value})
     updated = dose.model_copy(update={"dose": reduced, "rate": rate, "trace": (*dose.trace[:-1], step, final)})
     return _update(updated, dose.status, because, flag)
+
+
+def _discontinue(
+    state: _State, dose: Administration, rule: Rule, because: tuple[str, ...], flags: tuple[str, ...]
+) -> Administration:
+    """Stop the drug from this dose on."""
+    state.stopped[dose.drug] = _Stop(dose.date, rule.id, flags)
+    return _update(dose, "discontinued", because, flags)
+
+
+def _move(
+    state: _State, dose: Administration, to: dt.date, because: tuple[str, ...], flags: tuple[str, ...]
+) -> Administration:
+    """Move a dose later, and the drug's later doses in its cycle by as much."""
+    earlier = state.shifts.get((dose.drug, dose.cycle))
+    state.shifts[(dose.drug, dose.cycle)] = _Shift(
+        (earlier.days if earlier else 0) + (to - dose.date).days, because, flags
+    )
+    moved = dose.model_copy(update={"date": to, "original_date": dose.original_date or dose.date})
+    return _update(moved, "moved", because, flags)
 
 
 def _flag(book: FlagBook, rule: Rule, text: str) -> tuple[str, ...]:
