@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from regimencalc.course import Course
 
 FORMATS = ("table", "csv", "json")
 BSA_FORMULA_KEYS = ("mosteller", "dubois", "haycock", "gehan-george", "boyd")
@@ -119,25 +123,36 @@ def schema(output: Path | None, force: bool) -> None:
     _emit(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n", output, force)
 
 
-@main.command()
-@click.argument("regimen")
-@click.option("--height", required=True, help="e.g. 170cm, 1.7 m, 5 ft 7 in")
-@click.option("--weight", required=True, help="e.g. 70kg, 154 lb")
-@click.option("--start", required=True, help="Cycle 1 day 1, YYYY-MM-DD.")
-@click.option("--age", help="Age in years (checked against the regimen's eligibility).")
-@click.option("--sex", type=click.Choice(["F", "M"]))
-@click.option("--bsa-formula", type=click.Choice(BSA_FORMULA_KEYS), default="mosteller", show_default=True)
-@click.option("--cycles", type=int, help="Plan only the first N cycles.")
-@click.option(
-    "--response", type=click.Choice(RESPONSE_CHOICES), help="Response that picks branch arms no observation decides."
-)
-@click.option(
-    "--observations", type=click.Path(exists=True, dir_okay=False), help="Observations file (docs/observations.md)."
-)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
-@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
-def schedule(
+def course_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The inputs every course command takes: regimen, patient, start, observations, choices."""
+    options = [
+        click.argument("regimen"),
+        click.option("--height", required=True, help="e.g. 170cm, 1.7 m, 5 ft 7 in"),
+        click.option("--weight", required=True, help="e.g. 70kg, 154 lb"),
+        click.option("--start", required=True, help="Cycle 1 day 1, YYYY-MM-DD."),
+        click.option("--age", help="Age in years (checked against the regimen's eligibility)."),
+        click.option("--sex", type=click.Choice(["F", "M"])),
+        click.option("--bsa-formula", type=click.Choice(BSA_FORMULA_KEYS), default="mosteller", show_default=True),
+        click.option("--cycles", type=int, help="Plan only the first N cycles."),
+        click.option(
+            "--response",
+            type=click.Choice(RESPONSE_CHOICES),
+            help="Response that picks branch arms no observation decides.",
+        ),
+        click.option(
+            "--observations",
+            type=click.Path(exists=True, dir_okay=False),
+            help="Observations file (docs/observations.md).",
+        ),
+        click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to a file instead of stdout."),
+        click.option("--force", is_flag=True, help="Overwrite the output file if it exists."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def plan_course(
     regimen: str,
     height: str,
     weight: str,
@@ -148,11 +163,8 @@ def schedule(
     cycles: int | None,
     response: str | None,
     observations: str | None,
-    fmt: str,
-    output: Path | None,
-    force: bool,
-) -> None:
-    """Every dose of REGIMEN (a bundled id or a file) for a patient, dated from --start."""
+) -> Course:
+    """The course the common options describe."""
     from regimencalc.dates import parse_start_date
     from regimencalc.loader import load_regimen
     from regimencalc.patient import make_patient
@@ -164,7 +176,7 @@ def schedule(
         from regimencalc.observations import load_observations
 
         observed = load_observations(observations)
-    course = plan(
+    return plan(
         load_regimen(regimen),
         patient,
         parse_start_date(start),
@@ -173,6 +185,14 @@ def schedule(
         response=response,
         observations=observed,
     )
+
+
+@main.command()
+@course_options
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+def schedule(fmt: str, output: Path | None, force: bool, **inputs: Any) -> None:
+    """Every dose of REGIMEN (a bundled id or a file) for a patient, dated from --start."""
+    course = plan_course(**inputs)
     if fmt == "json":
         from regimencalc.render.tabular import render_json as render
     elif fmt == "csv":
