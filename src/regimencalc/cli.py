@@ -202,6 +202,31 @@ def schedule(fmt: str, output: Path | None, force: bool, **inputs: Any) -> None:
     _emit(render(course), output, force)
 
 
+@main.command()
+@course_options
+@click.option("--per-day", is_flag=True, help="One event per day listing its drugs (default: one per drug and day).")
+@click.option("--time", "at", help="Timed events starting at HH:MM (default: all-day events).")
+@click.option("--tz", help="Time zone of --time, e.g. Europe/Paris (default: floating local time).")
+@click.option("--remind", help="A reminder before each event, e.g. 1d, 12h, 30min.")
+@click.option("--course-id", help="The course's identity in event UIDs (default: regimen id and start date).")
+def ics(
+    output: Path | None,
+    force: bool,
+    per_day: bool,
+    at: str | None,
+    tz: str | None,
+    remind: str | None,
+    course_id: str | None,
+    **inputs: Any,
+) -> None:
+    """The course as an .ics calendar (RFC 5545) that calendar clients import and update."""
+    from regimencalc.render.ics import render_ics
+    from regimencalc.timing import calendar_options
+
+    options = calendar_options(per_day=per_day, at=at, zone=tz, remind=remind, course_id=course_id)
+    _emit(render_ics(plan_course(**inputs), options), output, force)
+
+
 def _emit(text: str, output: Path | None, force: bool) -> None:
     if output is None:
         click.echo(text, nl=False)
