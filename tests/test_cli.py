@@ -209,3 +209,25 @@ def test_help_does_not_import_heavy_libraries():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_course_schema_is_committed_and_validates_real_output(run_cli):
+    import jsonschema
+
+    code, out, _ = run_cli("schema", "--of", "course")
+    committed = (Path(__file__).resolve().parents[1] / "docs" / "course.schema.json").read_text(encoding="utf-8")
+    assert code == 0 and out == committed, (
+        "regenerate with: regimencalc schema --of course -o docs/course.schema.json --force"
+    )
+    schema = json.loads(committed)
+    for regimen_id, extra in (
+        ("rdc-blinatumomab", ()),
+        ("tisagenlecleucel", ()),
+        ("inotuzumab-ozogamicin", ("--response", "CR")),
+    ):
+        _, document, _ = run_cli("schedule", regimen_id, *ADULT, *extra, "--format", "json")
+        jsonschema.validate(json.loads(document), schema)
+    broken = json.loads(run_cli("schedule", "vicp", *ADULT, "--format", "json")[1])
+    broken["administrations"][0]["status"] = "maybe"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)

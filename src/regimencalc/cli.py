@@ -112,13 +112,24 @@ def bsa(height: str, weight: str, formula: str, all_formulas: bool) -> None:
 
 
 @main.command()
+@click.option(
+    "--of",
+    "document",
+    type=click.Choice(["regimen", "course"]),
+    default="regimen",
+    show_default=True,
+    help="regimen: regimen files; course: the JSON output of schedule --format json.",
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
-def schema(output: Path | None, force: bool) -> None:
-    """Print the JSON Schema of regimen files (for editor autocompletion)."""
+def schema(document: str, output: Path | None, force: bool) -> None:
+    """Print a JSON Schema: of regimen files (for editor autocompletion) or of the JSON course output."""
     import json
 
-    from regimencalc.regimen import json_schema
+    if document == "course":
+        from regimencalc.course import json_schema
+    else:
+        from regimencalc.regimen import json_schema
 
     _emit(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n", output, force)
 

@@ -7,7 +7,7 @@ field added or renamed here is a format change: bump `Course.format_version` whe
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -134,3 +134,10 @@ class Course(_Frozen):
     administrations: tuple[Administration, ...]
     totals: tuple[DrugTotal, ...]
     flags: tuple[CourseFlag, ...]
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of `schedule --format json` documents (docs/output-json.md)."""
+    schema = Course.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
