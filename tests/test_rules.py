@@ -545,3 +545,22 @@ def test_a_recorded_late_cycle_start_moves_that_cycle_and_every_later_one():
     )
     with pytest.raises(ObservationError, match="cycle 2 cannot start on 2026-01-20, before its planned day 1"):
         ino_course("  - {id: early, date: 2026-01-20, started_cycle: 2}\n")
+
+
+def test_rules_are_carried_on_the_course_in_plain_words():
+    criteria = {
+        c.id: c.text
+        for c in plan(load_regimen("vmp-lipo-mitoxantrone"), make_patient("160cm", "55kg"), VMP_START).criteria
+    }
+    assert criteria == {
+        "hold-lipo-mitoxantrone-for-counts": "before each dose of liposomal mitoxantrone: if white blood cells grade ≥ 4 or "
+        "platelets grade ≥ 3 (CTCAE v4.03) → hold until white blood cells grade ≤ 3 and platelets grade ≤ 2"
+    }
+    blin = {
+        c.id: c.text
+        for c in plan(load_regimen("blinatumomab"), make_patient("160cm", "55kg"), VMP_START, cycles=1).criteria
+    }
+    assert blin["interrupt-for-crs-grade-3"] == (
+        "before each dose of blinatumomab: if crs grade ≥ 3 → interrupt until crs grade ≤ 0, "
+        "then restart at the cycle 1 day 1 dose for 7 days; more than 7 days: a new cycle"
+    )

@@ -110,6 +110,15 @@ class PatientSummary(_Frozen):
     bsa_equation: str
 
 
+class Criterion(_Frozen):
+    """A rule of the regimen in plain words: the criteria to treat a dose sheet prints."""
+
+    id: str
+    name: str
+    text: str
+    source: str
+
+
 class RegimenSummary(_Frozen):
     """Which regimen (and version) the course was planned from, and its sources."""
 
@@ -134,6 +143,7 @@ class Course(_Frozen):
     administrations: tuple[Administration, ...]
     totals: tuple[DrugTotal, ...]
     flags: tuple[CourseFlag, ...]
+    criteria: tuple[Criterion, ...] = ()
 
 
 def json_schema() -> dict[str, Any]:

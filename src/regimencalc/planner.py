@@ -19,6 +19,7 @@ from regimencalc.course import (
     Administration,
     Amount,
     Course,
+    Criterion,
     Cycle,
     DrugTotal,
     PatientSummary,
@@ -35,6 +36,7 @@ from regimencalc.observations import Observations
 from regimencalc.patient import BSA_M2, Patient, check_bounds
 from regimencalc.records import apply_records
 from regimencalc.regimen import RESPONSES, Branch, DrugLine, Phase, Regimen
+from regimencalc.rules import describe_rule
 from regimencalc.units import DoseAmount
 
 
@@ -118,6 +120,17 @@ def plan(
         administrations=tuple(administrations),
         totals=_totals(administrations),
         flags=book.flags(),
+        criteria=tuple(
+            Criterion(
+                id=rule.id,
+                name=rule.name,
+                text=describe_rule(
+                    rule, (history.ctcae_version if history else None) or rule.ctcae_version or regimen.ctcae_version
+                ),
+                source=rule.source,
+            )
+            for rule in regimen.rules
+        ),
     )
 
 

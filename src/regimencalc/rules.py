@@ -16,7 +16,7 @@ from regimencalc.ctcae import grade_lab
 from regimencalc.errors import ObservationError
 from regimencalc.history import History
 from regimencalc.labs import LAB_NAMES, parse_lab_value, ratio
-from regimencalc.regimen import Check, Condition
+from regimencalc.regimen import Check, Condition, Rule
 
 
 @dataclass(frozen=True)
@@ -116,3 +116,62 @@ def _compare_grade(check: Check, grade: int) -> bool:
         return grade >= check.grade_at_least
     assert check.grade_at_most is not None
     return grade <= check.grade_at_most
+
+
+def describe_rule(rule: Rule, version: str | None) -> str:
+    """A rule in plain words, for the criteria-to-treat section of a dose sheet."""
+    when = {"before-each-dose": "before each dose", "cycle-start": "before each cycle"}.get(
+        rule.check, f"on day {rule.on_day}"
+    )
+    if rule.from_cycle:
+        when += f" from cycle {rule.from_cycle}"
+    grading = f" (CTCAE v{version})" if version and _grades(rule) else ""
+    text = f"{when} of {', '.join(rule.drugs)}: if {describe_condition(rule.when)}{grading} → {_action(rule)}"
+    if rule.recover_when is not None:
+        lasting = f" for {rule.recover_for_days} days" if rule.recover_for_days else ""
+        text += f" until {describe_condition(rule.recover_when)}{lasting}"
+    if rule.restart_step is not None:
+        step = rule.restart_step
+        text += f", then restart at the cycle {step.like_cycle} day {step.like_day} dose for {step.days} days"
+    if rule.max_interruption_days is not None:
+        longer = "a new cycle" if rule.on_long_interruption == "new-cycle" else "discontinue"
+        text += f"; more than {rule.max_interruption_days} days: {longer}"
+    if rule.max_delay_days is not None:
+        text += f"; more than {rule.max_delay_days} days: {'flag' if rule.on_max_delay == 'flag' else 'discontinue'}"
+    if rule.applies_if_baseline is not None:
+        text += f"; applies when the baseline had {describe_condition(rule.applies_if_baseline)}"
+    return text
+
+
+def describe_condition(condition: Condition) -> str:
+    """'white blood cells grade ≥ 4 or platelets grade ≥ 3'."""
+    joiner = " or " if condition.any is not None else " and "
+    return joiner.join(_describe_check(c) for c in condition.checks())
+
+
+def _describe_check(check: Check) -> str:
+    if check.response_not_in is not None:
+        return f"the latest response is not {' or '.join(check.response_not_in)}"
+    subject = LAB_NAMES[check.lab] if check.lab else check.toxicity
+    parts = {
+        "grade_at_least": f"grade ≥ {check.grade_at_least}",
+        "grade_at_most": f"grade ≤ {check.grade_at_most}",
+        "below": f"< {check.below}",
+        "at_least": f"≥ {check.at_least}",
+        "above_uln": f"> {check.above_uln} × ULN",
+        "at_most_uln": f"≤ {check.at_most_uln} × ULN",
+        "events_at_least": f"recorded on {check.events_at_least} or more days",
+    }
+    return f"{subject} {' '.join(parts[c] for c in check.comparisons())}"
+
+
+def _grades(rule: Rule) -> bool:
+    conditions = [c for c in (rule.when, rule.recover_when, rule.applies_if_baseline) if c is not None]
+    return any(check.lab and check.comparisons()[0].startswith("grade") for c in conditions for check in c.checks())
+
+
+def _action(rule: Rule) -> str:
+    if rule.action == "reduce":
+        amount = f"to dose level {rule.reduce_to_level}" if rule.reduce_to_level else f"by {rule.reduce_percent:g} %"
+        return f"reduce {amount}"
+    return {"hold": "hold", "delay": "delay the cycle", "interrupt": "interrupt"}.get(rule.action, rule.action)
