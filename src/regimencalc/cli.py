@@ -238,7 +238,41 @@ def ics(
     _emit(render_ics(plan_course(**inputs), options), output, force)
 
 
-def _emit(text: str, output: Path | None, force: bool) -> None:
+@main.command()
+@course_options
+@click.option("--patient-name", help="Printed on the sheet (a blank line to fill when not given).")
+@click.option("--patient-id", help="A second identifier: MRN or date of birth (blank when not given).")
+@click.option("--written", help="Date written, YYYY-MM-DD (default: today).")
+@click.option("--measured", help="Date height and weight were measured, YYYY-MM-DD (blank when not given).")
+def sheet(
+    output: Path | None,
+    force: bool,
+    patient_name: str | None,
+    patient_id: str | None,
+    written: str | None,
+    measured: str | None,
+    **inputs: Any,
+) -> None:
+    """A printable dose sheet: HTML (stdout or -o sheet.html) or PDF (-o sheet.pdf, needs regimencalc[pdf])."""
+    import datetime as dt
+
+    from regimencalc.dates import parse_date
+    from regimencalc.render.sheet import SheetInfo, render_sheet_html, render_sheet_pdf
+
+    info = SheetInfo(
+        written=parse_date(written, "--written") if written else dt.date.today(),
+        patient_name=patient_name,
+        patient_id=patient_id,
+        measured=parse_date(measured, "--measured") if measured else None,
+    )
+    html = render_sheet_html(plan_course(**inputs), info)
+    if output is not None and output.suffix.lower() == ".pdf":
+        _emit(render_sheet_pdf(html), output, force)
+    else:
+        _emit(html, output, force)
+
+
+def _emit(text: str | bytes, output: Path | None, force: bool) -> None:
     if output is None:
         click.echo(text, nl=False)
         return

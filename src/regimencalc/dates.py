@@ -9,15 +9,18 @@ from regimencalc.errors import PlanningError
 
 
 def parse_start_date(text: str) -> dt.date:
-    """An ISO date (YYYY-MM-DD), refused with a one-line reason otherwise."""
+    """The start date (YYYY-MM-DD), refused with a one-line reason otherwise."""
+    return parse_date(text, "start date")
+
+
+def parse_date(text: str, what: str) -> dt.date:
+    """An ISO date (YYYY-MM-DD); `what` names it in the one-line error."""
     try:
         if len(text) != 10:
             raise ValueError
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise PlanningError(
-            f"start date '{text}' is not a valid date; write it as YYYY-MM-DD, e.g. 2026-01-05"
-        ) from None
+        raise PlanningError(f"{what} '{text}' is not a valid date; write it as YYYY-MM-DD, e.g. 2026-01-05") from None
 
 
 def cycle_starts(start: dt.date, lengths: Iterable[int]) -> list[dt.date]:

@@ -28,7 +28,15 @@ def write_output(data: str | bytes, path: Path, *, force: bool = False) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(payload)
+        os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
         raise RegimencalcError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _umask() -> int:
+    """The process umask (mkstemp makes private files; outputs get the usual permissions)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
