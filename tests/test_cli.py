@@ -102,7 +102,7 @@ def test_schedule_csv(run_cli):
         (("schedule", "inotuzumab-ozogamicin", *ADULT), "give --response"),
         (
             ("schedule", "rdc-blinatumomab", "--height", "1700cm", "--weight", "70kg", "--start", "2026-01-05"),
-            "outside the plausible range",
+            "is impossible",
         ),
         (("bsa", "--height", "170cm", "--weight", "154"), "weight '154' has no unit"),
     ],

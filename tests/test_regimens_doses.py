@@ -269,21 +269,21 @@ def test_blinatumomab_45_kg_exactly_is_the_fixed_dose_band():
 
 # Tisagenlecleucel (label): ≤ 50 kg 0.2-5.0 ×10⁶ cells/kg; > 50 kg 0.1-2.5 ×10⁸ cells in total.
 @pytest.mark.parametrize(
-    ("weight", "low", "high"),
+    ("height", "weight", "low", "high"),
     [
-        ("22kg", 4.4e6, 1.1e8),  # 0.2e6 × 22; 5e6 × 22
-        ("23.7kg", 4.74e6, 1.18e8),  # 5e6 × 23.7 = 1.185e8, rounded down (inwards) to 1.18e8
-        ("50kg", 1.0e7, 2.5e8),  # 50 kg is still per kg: 0.2e6 × 50; 5e6 × 50
-        ("51kg", 1.0e7, 2.5e8),  # over 50 kg: the flat total range
-        ("110kg", 1.0e7, 2.5e8),
+        ("120cm", "22kg", 4.4e6, 1.1e8),  # 0.2e6 × 22; 5e6 × 22
+        ("125cm", "23.7kg", 4.74e6, 1.18e8),  # 5e6 × 23.7 = 1.185e8, rounded down (inwards) to 1.18e8
+        ("155cm", "50kg", 1.0e7, 2.5e8),  # 50 kg is still per kg: 0.2e6 × 50; 5e6 × 50
+        ("160cm", "51kg", 1.0e7, 2.5e8),  # over 50 kg: the flat total range
+        ("180cm", "110kg", 1.0e7, 2.5e8),
     ],
 )
-def test_tisagenlecleucel_dose_range(weight, low, high):
+def test_tisagenlecleucel_dose_range(height, weight, low, high):
     from regimencalc.loader import load_regimen
     from regimencalc.patient import make_patient
     from regimencalc.planner import plan
 
-    course = plan(load_regimen("tisagenlecleucel"), make_patient("150cm", weight, 12), dt.date(2026, 1, 5))
+    course = plan(load_regimen("tisagenlecleucel"), make_patient(height, weight, 12), dt.date(2026, 1, 5))
     (infusion,) = course.administrations
     assert (infusion.dose.value, infusion.dose.max, infusion.dose.unit) == (low, high, "cells")
     assert infusion.day == 1 and infusion.date == dt.date(2026, 1, 5)

@@ -26,6 +26,10 @@ class _Main(click.Group):
         hide_traceback = "REGIMENCALC_DEBUG" not in os.environ
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            command = f" {exc.ctx.info_name}" if exc.ctx and exc.ctx.parent else ""
+            click.echo(f"regimencalc: error: {exc.format_message()} (see regimencalc{command} --help)", err=True)
+            ctx.exit(2)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:  # the one place errors become exit codes
@@ -155,6 +159,12 @@ def course_options(command: Callable[..., None]) -> Callable[..., None]:
             type=click.Path(exists=True, dir_okay=False),
             help="Observations file (docs/observations.md).",
         ),
+        click.option(
+            "--accept-unusual",
+            multiple=True,
+            metavar="KEY",
+            help="Confirm an unusual value (height, weight, age, bmi, bsa, height-for-age, weight-for-age); printed on the output.",
+        ),
         click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to a file instead of stdout."),
         click.option("--force", is_flag=True, help="Overwrite the output file if it exists."),
     ]
@@ -174,6 +184,7 @@ def plan_course(
     cycles: int | None,
     response: str | None,
     observations: str | None,
+    accept_unusual: tuple[str, ...],
 ) -> Course:
     """The course the common options describe."""
     from regimencalc.dates import parse_start_date
@@ -181,7 +192,7 @@ def plan_course(
     from regimencalc.patient import make_patient
     from regimencalc.planner import plan
 
-    patient = make_patient(height, weight, age, sex)
+    patient = make_patient(height, weight, age, sex, frozenset(accept_unusual))
     observed = None
     if observations is not None:
         from regimencalc.observations import load_observations

@@ -33,7 +33,8 @@ from regimencalc.flags import FlagBook
 from regimencalc.formulas import BSA_FORMULAS, DEFAULT_BSA_FORMULA, bsa
 from regimencalc.history import History, place
 from regimencalc.observations import Observations
-from regimencalc.patient import BSA_M2, Patient, check_bounds
+from regimencalc.patient import Patient
+from regimencalc.plausibility import confirm, unusual_bsa
 from regimencalc.records import apply_records
 from regimencalc.regimen import RESPONSES, Branch, DrugLine, Phase, Regimen
 from regimencalc.rules import describe_rule
@@ -61,9 +62,12 @@ def plan(
     if response is not None and response not in RESPONSES:
         raise PlanningError(f"response '{response}' is not one of {', '.join(RESPONSES)}")
     body = BodySize(patient.weight_kg, bsa(patient.height_cm, patient.weight_kg, bsa_formula), bsa_formula)
-    check_bounds("BSA", body.bsa_m2, BSA_M2, "m²", f"{body.bsa_m2:.3f} m²")
+    unusual = unusual_bsa(body.bsa_m2, BSA_FORMULAS[bsa_formula].name)
+    confirmed = patient.confirmed + confirm([unusual] if unusual else [], patient.accepted)
     phases = _cycle_phases(regimen, cycles)
     book = FlagBook()
+    for text in confirmed:
+        book.add("accepted-unusual", text, None)
     for flag in regimen.flags:
         book.add(flag.kind, flag.text, flag.source)
     _eligibility_flags(regimen, patient, book)
