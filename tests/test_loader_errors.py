@@ -108,3 +108,37 @@ def test_empty_file_and_non_mapping(tmp_path):
         load_regimen(empty)
     with pytest.raises(InputFileError, match="valid dictionary"):
         parse_regimen("- a\n- b\n", "list.yaml")
+
+
+def test_yaml_warnings_never_reach_stderr():
+    # found by the loader fuzz run: a duplicated anchor line made ruamel print a warning on stderr
+    # before its error, breaking the one-line promise
+    import warnings
+
+    from regimencalc.loader import bundled_dir
+
+    text = (bundled_dir() / "inotuzumab-ozogamicin.yaml").read_text()
+    line = "    flags: &counts-28-days\n"
+    with warnings.catch_warnings(record=True) as caught, pytest.raises(InputFileError) as refused:
+        warnings.simplefilter("always")
+        parse_regimen(text.replace(line, line + line, 1), "twice.yaml")
+    assert caught == []
+    (problem,) = refused.value.problems
+    assert problem.line == 95 and 'duplicate key "flags"' in problem.message
+
+
+def test_a_bare_number_for_an_amount_asks_for_its_unit():
+    text = (BROKEN.parent / "minimal.yaml").read_text().replace("cap: 4 mg}", "cap: 4}")
+    with pytest.raises(InputFileError) as caught:
+        parse_regimen(text, "x.yaml")
+    assert any("must be written as text with its unit, e.g. '3 mg/m2', not 4" in p.message for p in caught.value.problems)
+
+
+@pytest.mark.parametrize("tag", ["!!python/object:os.system", "!custom", "!!str"])
+def test_explicit_yaml_tags_are_refused_at_their_place(tag):
+    # found by the loader fuzz run (bench/fuzz_loader.py): a '!!python/object' tag crashed ruamel with a TypeError
+    text = (BROKEN.parent / "minimal.yaml").read_text().replace("name: Minimal valid regimen", f"name: {tag} Minimal")
+    with pytest.raises(InputFileError) as caught:
+        parse_regimen(text, "tagged.yaml")
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.column) == (3, 7) and "is not allowed; remove it" in problem.message

@@ -160,6 +160,9 @@ def course_options(command: Callable[..., None]) -> Callable[..., None]:
             help="Observations file (docs/observations.md).",
         ),
         click.option(
+            "--prior", type=click.Path(exists=True, dir_okay=False), help="Prior cumulative exposure (docs/safety.md)."
+        ),
+        click.option(
             "--accept-unusual",
             multiple=True,
             metavar="KEY",
@@ -184,6 +187,7 @@ def plan_course(
     cycles: int | None,
     response: str | None,
     observations: str | None,
+    prior: str | None,
     accept_unusual: tuple[str, ...],
 ) -> Course:
     """The course the common options describe."""
@@ -198,6 +202,11 @@ def plan_course(
         from regimencalc.observations import load_observations
 
         observed = load_observations(observations)
+    exposure = None
+    if prior is not None:
+        from regimencalc.prior import load_prior
+
+        exposure = load_prior(prior)
     return plan(
         load_regimen(regimen),
         patient,
@@ -206,6 +215,7 @@ def plan_course(
         cycles=cycles,
         response=response,
         observations=observed,
+        prior=exposure,
     )
 
 

@@ -98,6 +98,17 @@ class DrugTotal(_Frozen):
     administrations: int
 
 
+class CumulativeDose(_Frozen):
+    """Lifetime exposure to a drug with a limit or a doxorubicin equivalence, in mg/m²."""
+
+    drug: str
+    prior_mg_per_m2: float
+    course_mg_per_m2: float
+    total_mg_per_m2: float
+    doxorubicin_ratio: float | None = None
+    doxorubicin_equivalent_mg_per_m2: float | None = None
+
+
 class PatientSummary(_Frozen):
     """The patient values the doses were computed from."""
 
@@ -144,6 +155,7 @@ class Course(_Frozen):
     totals: tuple[DrugTotal, ...]
     flags: tuple[CourseFlag, ...]
     criteria: tuple[Criterion, ...] = ()
+    cumulative: tuple[CumulativeDose, ...] = ()
 
 
 def json_schema() -> dict[str, Any]:

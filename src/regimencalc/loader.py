@@ -10,6 +10,7 @@ or the enclosing mapping, for missing ones).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path as FilePath
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 
 M = TypeVar("M", bound="BaseModel")
 Positions = dict[Path, tuple[int, int]]
+#: Fields that hold an amount: a bare number there lacks its unit, it is not a quoting problem.
+AMOUNT_FIELDS = ("dose", "amount", "amount_max", "cap", "below", "at_least")
 KeyPositions = dict[Path, tuple[int, int]]
 
 
@@ -83,11 +86,16 @@ def parse_document(text: str, filename: str, model: type[M]) -> M:
 def read_yaml(text: str, filename: str) -> tuple[Any, Positions, KeyPositions]:
     """Plain Python data from YAML 1.2 text, with the line:column of every value and key."""
     from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.error import MarkedYAMLError, MarkedYAMLWarning, YAMLError
 
     yaml = YAML(typ="rt")
     try:
-        document = yaml.load(text)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            _refuse_tags(yaml, text, filename)
+            document = yaml.load(text)
+    except InputFileError:
+        raise
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -95,13 +103,38 @@ def read_yaml(text: str, filename: str) -> tuple[Any, Positions, KeyPositions]:
         if "duplicate key" in message:
             message += "; each key may appear once in a mapping: remove or rename one"
         raise InputFileError([Problem(filename, line, column, "", message)]) from exc
-    except YAMLError as exc:
-        raise InputFileError([Problem(filename, 1, 1, "", f"not valid YAML: {exc}")]) from exc
+    except (YAMLError, TypeError, ValueError, RecursionError) as exc:
+        raise InputFileError([Problem(filename, 1, 1, "", f"not valid YAML: {type(exc).__name__}: {exc}")]) from exc
+    reused = [w.message for w in caught if isinstance(w.message, MarkedYAMLWarning)]
+    if reused:
+        raise InputFileError([_warning_problem(filename, warning) for warning in reused])
     values: Positions = {(): (1, 1)}
     keys: KeyPositions = {}
     if document is None:
         raise InputFileError([Problem(filename, 1, 1, "", "the file is empty; a regimen is a YAML mapping")])
     return _plain(document, (), values, keys), values, keys
+
+
+def _refuse_tags(yaml: Any, text: str, filename: str) -> None:
+    """Explicit YAML tags ('!!python/object:…', '!custom') have no place in these files: refuse the first."""
+    for event in yaml.parse(text):
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            mark = event.start_mark
+            raise InputFileError(
+                [
+                    Problem(
+                        filename, mark.line + 1, mark.column + 1, "", f"the YAML tag '{tag}' is not allowed; remove it"
+                    )
+                ]
+            )
+
+
+def _warning_problem(filename: str, warning: Any) -> Problem:
+    """A YAML warning (an anchor defined twice) as a problem: a clinical file must not be ambiguous."""
+    mark = warning.problem_mark or warning.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return Problem(filename, line, column, "", f"{warning.problem or warning}; give each anchor a unique name")
 
 
 def _plain(node: Any, path: Path, values: Positions, keys: KeyPositions) -> Any:
@@ -163,6 +196,8 @@ def _message(error: Any) -> str:
         return f"unknown field '{field}'; remove it or check its spelling (see docs/regimen-format.md)"
     if kind == "missing":
         return f"required field '{field}' is missing"
+    if kind == "string_type" and field in AMOUNT_FIELDS and isinstance(error["input"], int | float):
+        return f"{error['input']!r} has no unit; write the amount with its unit, e.g. {field}: {error['input']} mg/m2"
     if kind == "string_type":
         return f'expected text, got {error["input"]!r}; quote it, e.g. {field}: "{error["input"]}"'
     if kind == "literal_error":

@@ -25,6 +25,7 @@ from regimencalc.course import (
     PatientSummary,
     RegimenSummary,
 )
+from regimencalc.cumulative import course_mg_per_m2, cumulate
 from regimencalc.dates import cycle_starts, day_date
 from regimencalc.display import format_number
 from regimencalc.dosing import BodySize, DoseResult, compute_dose, select_band
@@ -35,6 +36,7 @@ from regimencalc.history import History, place
 from regimencalc.observations import Observations
 from regimencalc.patient import Patient
 from regimencalc.plausibility import confirm, unusual_bsa
+from regimencalc.prior import Prior
 from regimencalc.records import apply_records
 from regimencalc.regimen import RESPONSES, Branch, DrugLine, Phase, Regimen
 from regimencalc.rules import describe_rule
@@ -50,12 +52,14 @@ def plan(
     cycles: int | None = None,
     response: str | None = None,
     observations: Observations | None = None,
+    prior: Prior | None = None,
 ) -> Course:
     """The course of `regimen` for `patient` from `start` (cycle 1 day 1).
 
     `cycles` limits how many cycles are planned (default: all, up to each phase's maximum);
     `response` (CR, CRi, PR, NR) picks the arm of a response branch that no observation decides;
-    `observations` are replayed against the plan (responses, doses given or not given).
+    `observations` are replayed against the plan (responses, doses given or not given);
+    `prior` exposure is added to the course for cumulative limits and anthracycline equivalents.
     """
     if bsa_formula not in BSA_FORMULAS:
         raise PlanningError(f"unknown BSA formula '{bsa_formula}'; use one of {', '.join(BSA_FORMULAS)}")
@@ -100,6 +104,11 @@ def plan(
         administrations = apply_records(regimen, administrations, planned_cycles, history, book)
     order = {line.drug: i for i, line in enumerate(_all_lines(regimen))}
     administrations.sort(key=lambda a: (a.date, order[a.drug]))
+    cumulative, cumulative_flags = cumulate(
+        course_mg_per_m2(tuple(administrations), body.bsa_m2), prior.totals() if prior else {}, patient.accepted
+    )
+    for kind, text, source in cumulative_flags:
+        book.add(kind, text, source)
     return Course(
         regimen=RegimenSummary(
             id=regimen.id,
@@ -135,6 +144,7 @@ def plan(
             )
             for rule in regimen.rules
         ),
+        cumulative=cumulative,
     )
 
 

@@ -30,7 +30,7 @@ USUAL = {
 CHILD_LIMITS = ((1.0, 95.0, 16.0), (2.0, 110.0, 22.0), (5.0, 135.0, 40.0), (10.0, 170.0, 90.0), (14.0, 200.0, 140.0))
 #: Adults (18 years or more): at least this height (cm) and weight (kg).
 ADULT_MINIMUM = (18.0, 90.0, 25.0)
-KEYS = ("height", "weight", "age", "bmi", "bsa", "height-for-age", "weight-for-age")
+KEYS = ("height", "weight", "age", "bmi", "bsa", "height-for-age", "weight-for-age", "cumulative")
 
 
 @dataclass(frozen=True)

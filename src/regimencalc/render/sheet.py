@@ -42,6 +42,9 @@ FLAG_WORDS = {
     "given-differs": "Given dose differs from the plan",
     "given-outside-plan": "Given outside the plan",
     "recorded-start": "Cycle started late",
+    "accepted-unusual": "Unusual value confirmed",
+    "cumulative-limit": "Lifetime limit",
+    "cumulative-threshold": "Cumulative anthracycline threshold",
 }
 _BLANK = '<span class="blank"></span>'
 _CSS = """
@@ -211,10 +214,22 @@ def _totals(course: Course) -> str:
         f"<tr><td>{escape(t.drug)}</td><td>{escape(t.total.text())}</td><td>{t.administrations}</td></tr>"
         for t in course.totals
     )
+    lifetime = ""
+    if course.cumulative:
+        lines = "\n".join(
+            f"<tr><td>{escape(c.drug)}</td><td>{format_number(c.prior_mg_per_m2)}</td><td>{format_number(c.course_mg_per_m2)}</td>"
+            f"<td>{format_number(c.total_mg_per_m2)}</td><td>{'' if c.doxorubicin_ratio is None else format_number(c.doxorubicin_ratio)}</td>"
+            f"<td>{'' if c.doxorubicin_equivalent_mg_per_m2 is None else format_number(c.doxorubicin_equivalent_mg_per_m2)}</td></tr>"
+            for c in course.cumulative
+        )
+        lifetime = (
+            "<h3>Lifetime exposure (mg/m²)</h3>\n<table>\n<tr><th>Drug</th><th>Prior</th><th>This course</th><th>Total</th>"
+            f"<th>Doxorubicin ratio</th><th>Doxorubicin equivalents</th></tr>\n{lines}\n</table>"
+        )
     return (
-        '<section class="totals"><h2>Cumulative doses in this course</h2>\n<table>\n'
-        "<tr><th>Drug</th><th>Total (planned and given)</th><th>Administrations</th></tr>\n"
-        f"{rows}\n</table>\n</section>"
+        '<section class="totals"><h2>Cumulative doses</h2>\n<table>\n'
+        "<tr><th>Drug</th><th>Total in this course (planned and given)</th><th>Administrations</th></tr>\n"
+        f"{rows}\n</table>\n{lifetime}\n</section>"
     )
 
 
