@@ -131,7 +131,9 @@ def test_a_bare_number_for_an_amount_asks_for_its_unit():
     text = (BROKEN.parent / "minimal.yaml").read_text().replace("cap: 4 mg}", "cap: 4}")
     with pytest.raises(InputFileError) as caught:
         parse_regimen(text, "x.yaml")
-    assert any("must be written as text with its unit, e.g. '3 mg/m2', not 4" in p.message for p in caught.value.problems)
+    assert any(
+        "must be written as text with its unit, e.g. '3 mg/m2', not 4" in p.message for p in caught.value.problems
+    )
 
 
 @pytest.mark.parametrize("tag", ["!!python/object:os.system", "!custom", "!!str"])

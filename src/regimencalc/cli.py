@@ -163,6 +163,11 @@ def course_options(command: Callable[..., None]) -> Callable[..., None]:
             "--prior", type=click.Path(exists=True, dir_okay=False), help="Prior cumulative exposure (docs/safety.md)."
         ),
         click.option(
+            "--rounding",
+            type=click.Path(exists=True, dir_okay=False),
+            help="Institutional rounding profile (docs/safety.md).",
+        ),
+        click.option(
             "--accept-unusual",
             multiple=True,
             metavar="KEY",
@@ -188,6 +193,7 @@ def plan_course(
     response: str | None,
     observations: str | None,
     prior: str | None,
+    rounding: str | None,
     accept_unusual: tuple[str, ...],
 ) -> Course:
     """The course the common options describe."""
@@ -207,6 +213,11 @@ def plan_course(
         from regimencalc.prior import load_prior
 
         exposure = load_prior(prior)
+    profile = None
+    if rounding is not None:
+        from regimencalc.rounding import load_rounding
+
+        profile = load_rounding(rounding)
     return plan(
         load_regimen(regimen),
         patient,
@@ -216,6 +227,7 @@ def plan_course(
         response=response,
         observations=observed,
         prior=exposure,
+        rounding=profile,
     )
 
 

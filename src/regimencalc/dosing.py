@@ -17,6 +17,7 @@ from regimencalc.course import Amount, TraceStep
 from regimencalc.display import format_amount, format_number, round_significant, unit_symbol
 from regimencalc.formulas import BSA_FORMULAS
 from regimencalc.regimen import Band, Basis, DoseSpec
+from regimencalc.rounding import RoundingProfile, profile_round
 from regimencalc.units import DoseAmount, registry
 
 SIGNIFICANT_FIGURES = 3
@@ -41,6 +42,7 @@ class DoseResult:
     rate: Amount | None
     trace: tuple[TraceStep, ...]
     capped: bool
+    rounding_refused: str | None = None
 
 
 def select_band(bands: list[Band], weight_kg: float) -> tuple[Band, TraceStep]:
@@ -51,9 +53,15 @@ def select_band(bands: list[Band], weight_kg: float) -> tuple[Band, TraceStep]:
 
 
 def compute_dose(
-    spec: DoseSpec, body: BodySize, cite: str, cap_cite: str, taper: tuple[DoseAmount, str] | None = None
+    spec: DoseSpec,
+    body: BodySize,
+    cite: str,
+    cap_cite: str,
+    taper: tuple[DoseAmount, str] | None = None,
+    profile: tuple[RoundingProfile, str] | None = None,
 ) -> DoseResult:
-    """The dose of `spec` for `body`; `taper` (amount, description) replaces the spec's amount.
+    """The dose of `spec` for `body`; `taper` (amount, description) replaces the spec's amount;
+    `profile` (a rounding profile and the drug) replaces the default rounding where it can.
 
     `cite` and `cap_cite` are the source keys printed in the trace.
     """
@@ -85,6 +93,17 @@ def compute_dose(
         else:
             steps.append(TraceStep(kind="cap", text=f"cap {spec.cap.display()} ({cap_cite}) not reached"))
 
+    refused = None
+    if profile is not None and not capped and len(raw) == 1:
+        value, text = profile_round(profile[0], profile[1], raw[0], unit, cap)
+        if value is not None:
+            dose = _amount([value], unit)
+            steps.append(TraceStep(kind="rounding", text=text, value=dose))
+            steps.append(TraceStep(kind="final", text=f"dose {dose.text()}{_per_day(amount)}", value=dose))
+            rate = _amount([value], f"{unit}/day") if amount.per_time is not None else None
+            return DoseResult(prescribed, spec.basis, dose, rate, tuple(steps), capped, refused)
+        refused = text
+        steps.append(TraceStep(kind="rounding", text=text))
     modes = [ROUND_HALF_UP] if len(raw) == 1 else [ROUND_CEILING, ROUND_FLOOR]
     how = "to 3 significant figures" if len(raw) == 1 else "inwards to 3 significant figures"
     rounded = [float(round_significant(r, SIGNIFICANT_FIGURES, m)) for r, m in zip(raw, modes, strict=True)]
@@ -101,7 +120,7 @@ def compute_dose(
     dose = _amount(rounded, unit)
     rate = _amount(rounded, f"{unit}/day") if amount.per_time is not None else None
     steps.append(TraceStep(kind="final", text=f"dose {dose.text()}{_per_day(amount)}", value=dose))
-    return DoseResult(prescribed, spec.basis, dose, rate, tuple(steps), capped)
+    return DoseResult(prescribed, spec.basis, dose, rate, tuple(steps), capped, refused)
 
 
 def _times_basis(amount: DoseAmount, basis: str, body: BodySize) -> float:

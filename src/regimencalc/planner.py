@@ -39,6 +39,7 @@ from regimencalc.plausibility import confirm, unusual_bsa
 from regimencalc.prior import Prior
 from regimencalc.records import apply_records
 from regimencalc.regimen import RESPONSES, Branch, DrugLine, Phase, Regimen
+from regimencalc.rounding import RoundingProfile
 from regimencalc.rules import describe_rule
 from regimencalc.units import DoseAmount
 
@@ -53,13 +54,15 @@ def plan(
     response: str | None = None,
     observations: Observations | None = None,
     prior: Prior | None = None,
+    rounding: RoundingProfile | None = None,
 ) -> Course:
     """The course of `regimen` for `patient` from `start` (cycle 1 day 1).
 
     `cycles` limits how many cycles are planned (default: all, up to each phase's maximum);
     `response` (CR, CRi, PR, NR) picks the arm of a response branch that no observation decides;
     `observations` are replayed against the plan (responses, doses given or not given);
-    `prior` exposure is added to the course for cumulative limits and anthracycline equivalents.
+    `prior` exposure is added to the course for cumulative limits and anthracycline equivalents;
+    `rounding` is an institutional rounding profile used instead of the default rounding where it can.
     """
     if bsa_formula not in BSA_FORMULAS:
         raise PlanningError(f"unknown BSA formula '{bsa_formula}'; use one of {', '.join(BSA_FORMULAS)}")
@@ -72,6 +75,13 @@ def plan(
     book = FlagBook()
     for text in confirmed:
         book.add("accepted-unusual", text, None)
+    if rounding is not None:
+        book.add(
+            "rounding-profile",
+            f"doses of {', '.join(sorted(rounding.drugs))} rounded by the institutional profile '{rounding.name}' "
+            f"(within {rounding.max_percent:g} %; {rounding.source})",
+            None,
+        )
     for flag in regimen.flags:
         book.add(flag.kind, flag.text, flag.source)
     _eligibility_flags(regimen, patient, book)
@@ -98,7 +108,7 @@ def plan(
             )
         )
         for line in lines:
-            administrations += _administer(regimen, phase, line, number, cycle_start, body, book)
+            administrations += _administer(regimen, phase, line, number, cycle_start, body, book, rounding)
     if history is not None:
         administrations, planned_cycles = apply_rules(regimen, administrations, planned_cycles, history, book)
         administrations = apply_records(regimen, administrations, planned_cycles, history, book)
@@ -226,7 +236,14 @@ def _choose(branch: Branch, d: _Decision) -> str | None:
 
 
 def _administer(
-    regimen: Regimen, phase: Phase, line: DrugLine, number: int, cycle_start: dt.date, body: BodySize, book: FlagBook
+    regimen: Regimen,
+    phase: Phase,
+    line: DrugLine,
+    number: int,
+    cycle_start: dt.date,
+    body: BodySize,
+    book: FlagBook,
+    rounding: RoundingProfile | None,
 ) -> list[Administration]:
     line_flags = [book.add(f.kind, f"{line.drug}: {f.text}", f.source) for f in line.flags]
     line_flags += [
@@ -245,8 +262,11 @@ def _administer(
         ]
     result: list[Administration] = []
     for days, taper in schedule:
-        dosed = _dose(line, body, taper)
+        profile = (rounding, line.drug) if rounding is not None and line.drug in rounding.drugs else None
+        dosed = _dose(line, body, taper, profile)
         flags = list(line_flags)
+        if dosed.rounding_refused:
+            flags.append(book.add("rounding-refused", f"{line.drug}: {dosed.rounding_refused}", None))
         if dosed.capped:
             flags.append(
                 book.add("cap-applied", f"{line.drug}: dose capped at {dosed.dose.text()} ({phase.name})", None)
@@ -273,12 +293,14 @@ def _administer(
     return result
 
 
-def _dose(line: DrugLine, body: BodySize, taper: tuple[DoseAmount, str] | None) -> DoseResult:
+def _dose(
+    line: DrugLine, body: BodySize, taper: tuple[DoseAmount, str] | None, profile: tuple[RoundingProfile, str] | None
+) -> DoseResult:
     if line.bands is None:
         assert line.dose is not None
-        return compute_dose(line.dose, body, line.source, line.dose.cap_source or line.source, taper)
+        return compute_dose(line.dose, body, line.source, line.dose.cap_source or line.source, taper, profile)
     band, step = select_band(line.bands, body.weight_kg)
-    result = compute_dose(band.dose, body, line.source, band.dose.cap_source or line.source)
+    result = compute_dose(band.dose, body, line.source, band.dose.cap_source or line.source, None, profile)
     return replace(result, trace=(result.trace[0], step, *result.trace[1:]))
 
 

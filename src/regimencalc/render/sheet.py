@@ -45,6 +45,8 @@ FLAG_WORDS = {
     "accepted-unusual": "Unusual value confirmed",
     "cumulative-limit": "Lifetime limit",
     "cumulative-threshold": "Cumulative anthracycline threshold",
+    "rounding-profile": "Institutional rounding",
+    "rounding-refused": "Rounding refused (beyond the profile's limit)",
 }
 _BLANK = '<span class="blank"></span>'
 _CSS = """

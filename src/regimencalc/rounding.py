@@ -1,0 +1,147 @@
+"""Institutional rounding profiles (opt-in, `--rounding FILE`): increments or vial sizes per drug,
+with a maximum deviation beyond which a dose is not rounded.
+
+```yaml
+schema_version: 1
+name: Example hospital rounding
+source: HOPA position statement (Fahrenbruch et al. 2018), rounding within 10 % (reference §6, V)
+max_percent: 10
+max_absolute: 50 mg          # optional
+drugs:
+  cytarabine: {increment: 50 mg}
+  idarubicin: {increment: 1 mg}
+  vindesine: {vials: [1 mg, 5 mg]}
+```
+A profile never rounds past a cap and never moves a dose more than its limits: a rounding that would
+is refused (the default 3-significant-figure rounding is kept) and flagged. The deviation of every
+rounding is in the trace.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import combinations_with_replacement
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from regimencalc.display import format_number
+from regimencalc.units import parse_quantity
+
+MAX_VIALS = 12
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def _amount(text: str) -> str:
+    quantity = parse_quantity(text)
+    if str(quantity.dimensionality) not in ("[mass]", "[cell_count]") or quantity.magnitude <= 0:
+        raise ValueError(f"'{text}' must be a positive amount such as '50 mg' or '1 g'")
+    return text
+
+
+class DrugRounding(_Strict):
+    """How one drug is rounded: to a multiple of an increment, or to what whole vials make."""
+
+    increment: str | None = None
+    vials: list[str] | None = Field(None, min_length=1)
+
+    @field_validator("increment")
+    @classmethod
+    def _increment(cls, value: str | None) -> str | None:
+        return None if value is None else _amount(value)
+
+    @field_validator("vials")
+    @classmethod
+    def _vials(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else [_amount(v) for v in value]
+
+    @model_validator(mode="after")
+    def _one(self) -> DrugRounding:
+        if (self.increment is None) == (self.vials is None):
+            raise ValueError("give exactly one of 'increment' or 'vials'")
+        return self
+
+    def describe(self) -> str:
+        """'the nearest 50 mg' or 'whole vials of 1 mg, 5 mg'."""
+        return f"the nearest {self.increment}" if self.increment else f"whole vials of {', '.join(self.vials or [])}"
+
+    def candidates(self, raw: Decimal, unit: str) -> list[Decimal]:
+        """Amounts (in `unit`) this rule can give near `raw`."""
+        if self.increment is not None:
+            step = _in(self.increment, unit)
+            low = (raw / step).to_integral_value(rounding="ROUND_FLOOR") * step
+            return [low, low + step] if low > 0 else [low + step]
+        sizes = sorted({_in(v, unit) for v in self.vials or []})
+        reachable = {
+            sum(combo, Decimal(0)) for n in range(1, MAX_VIALS + 1) for combo in combinations_with_replacement(sizes, n)
+        }
+        below = [a for a in reachable if a <= raw]
+        above = [a for a in reachable if a > raw]
+        return [*([max(below)] if below else []), *([min(above)] if above else [])]
+
+
+class RoundingProfile(_Strict):
+    """An institutional rounding profile."""
+
+    schema_version: Literal[1]
+    name: str
+    source: str
+    kind: Literal["institutional"] = "institutional"
+    max_percent: float = Field(gt=0, le=25)
+    max_absolute: str | None = None
+    drugs: dict[str, DrugRounding] = Field(min_length=1)
+
+    @field_validator("max_absolute")
+    @classmethod
+    def _absolute(cls, value: str | None) -> str | None:
+        return None if value is None else _amount(value)
+
+
+def profile_round(profile: RoundingProfile, drug: str, raw: float, unit: str, cap: float) -> tuple[float | None, str]:
+    """The profile's rounding of one dose: (value, trace text), or (None, why it was refused)."""
+    rule = profile.drugs[drug]
+    exact = Decimal(repr(raw))
+    options = [c for c in rule.candidates(exact, unit) if c > 0 and c <= Decimal(repr(cap))]
+    if not options:
+        return None, f"not rounded to {rule.describe()} ({profile.name}): no amount fits under the cap"
+    best = min(options, key=lambda c: (abs(c - exact), c))
+    deviation = abs(best - exact) / exact * 100
+    shown = f"{best.normalize():f} {unit}"
+    limit = f"limit {profile.max_percent:g} %"
+    if profile.max_absolute is not None:
+        limit += f" and {profile.max_absolute}"
+    if deviation > Decimal(repr(profile.max_percent)) or (
+        profile.max_absolute is not None and abs(best - exact) > _in(profile.max_absolute, unit)
+    ):
+        return None, (
+            f"not rounded to {rule.describe()} ({profile.name}): {shown} would move the dose "
+            f"{deviation.quantize(Decimal('0.01'), ROUND_HALF_UP)} % ({limit})"
+        )
+    return float(best), (
+        f"rounded to {rule.describe()} ({profile.name}): {format_number(raw, 6)} {unit} → {shown} "
+        f"(deviation {deviation.quantize(Decimal('0.01'), ROUND_HALF_UP)} %, {limit})"
+    )
+
+
+def _in(text: str, unit: str) -> Decimal:
+    """An amount expressed in the dose's display unit, exactly."""
+    symbol = "microgram" if unit == "mcg" else unit
+    value = parse_quantity(text).to(symbol).magnitude
+    return Decimal(f"{value:.12g}")
+
+
+def load_rounding(path: str) -> RoundingProfile:
+    """Read and validate a rounding profile; InputFileError lists every located problem."""
+    from pathlib import Path
+
+    from regimencalc.errors import InputFileError, Problem
+    from regimencalc.loader import parse_document
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError([Problem(path, 1, 1, "", f"cannot read the file: {exc}")]) from None
+    return parse_document(text, path, RoundingProfile)
