@@ -163,6 +163,9 @@ def course_options(command: Callable[..., None]) -> Callable[..., None]:
             "--prior", type=click.Path(exists=True, dir_okay=False), help="Prior cumulative exposure (docs/safety.md)."
         ),
         click.option(
+            "--bsa-cap", help="Cap the BSA, e.g. 2m2: an institutional option, flagged (ASCO advises against)."
+        ),
+        click.option(
             "--rounding",
             type=click.Path(exists=True, dir_okay=False),
             help="Institutional rounding profile (docs/safety.md).",
@@ -194,6 +197,7 @@ def plan_course(
     observations: str | None,
     prior: str | None,
     rounding: str | None,
+    bsa_cap: str | None,
     accept_unusual: tuple[str, ...],
 ) -> Course:
     """The course the common options describe."""
@@ -201,6 +205,7 @@ def plan_course(
     from regimencalc.loader import load_regimen
     from regimencalc.patient import make_patient
     from regimencalc.planner import plan
+    from regimencalc.plausibility import parse_bsa_cap
 
     patient = make_patient(height, weight, age, sex, frozenset(accept_unusual))
     observed = None
@@ -228,6 +233,7 @@ def plan_course(
         observations=observed,
         prior=exposure,
         rounding=profile,
+        bsa_cap=None if bsa_cap is None else parse_bsa_cap(bsa_cap),
     )
 
 

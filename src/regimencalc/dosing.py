@@ -30,6 +30,7 @@ class BodySize:
     weight_kg: float
     bsa_m2: float
     bsa_formula: str
+    uncapped_bsa_m2: float | None = None
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,8 @@ def _basis_text(ends: list[DoseAmount], basis: str, body: BodySize, raw: list[fl
     if basis == "flat":
         return f"flat dose, not scaled to body size: {_amounts(raw, unit)}{per_time}"
     if basis == "bsa":
-        factor = f"{body.bsa_m2:.3f} m² (BSA, {BSA_FORMULAS[body.bsa_formula].name})"
+        capped = f", capped from {body.uncapped_bsa_m2:.3f} m² (institutional)" if body.uncapped_bsa_m2 else ""
+        factor = f"{body.bsa_m2:.3f} m² (BSA, {BSA_FORMULAS[body.bsa_formula].name}{capped})"
     else:
         factor = f"{format_number(body.weight_kg, 4)} kg (weight)"
     written = " – ".join(a.display() for a in ends)

@@ -74,7 +74,9 @@ class History:
 
     def baseline(self, on: dt.date) -> History:
         """The limits' baseline values as a one-entry history dated `on`, for baseline conditions."""
-        entry = Observation(id="baseline", date=on, cycle=None, day=None, labs=self.limits.baseline, started_cycle=None)
+        entry = Observation(
+            id="baseline", date=on, cycle=None, day=None, labs=self.limits.baseline, started_cycle=None, weight=None
+        )
         return History((DatedEntry("baseline", on, entry),), self.ctcae_version, self.limits)
 
     def records(self) -> list[DatedEntry]:

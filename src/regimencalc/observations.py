@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchem
 
 from regimencalc.labs import CHEMISTRY, COUNTS, LabName, Measured, parse_lab_value
 from regimencalc.regimen import Response
+from regimencalc.units import parse_body_measure
 
 _TERM = re.compile(r"^[a-z][a-z0-9 -]*[a-z0-9]$")
 
@@ -100,7 +101,19 @@ class Observation(_Strict):
     started_cycle: int | None = Field(
         None, ge=2, description="This cycle actually started (day 1) on this entry's date"
     )
+    weight: str | None = Field(None, description="Weight measured on this date, e.g. '63kg'")
     note: str | None = None
+
+    @field_validator("weight")
+    @classmethod
+    def _weight(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_body_measure(value, "weight")
+        return value
+
+    def weight_kg(self) -> float | None:
+        """The weight measured on this date, in kg."""
+        return None if self.weight is None else parse_body_measure(self.weight, "weight")
 
     @field_validator("toxicities")
     @classmethod

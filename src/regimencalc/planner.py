@@ -55,6 +55,7 @@ def plan(
     observations: Observations | None = None,
     prior: Prior | None = None,
     rounding: RoundingProfile | None = None,
+    bsa_cap: float | None = None,
 ) -> Course:
     """The course of `regimen` for `patient` from `start` (cycle 1 day 1).
 
@@ -62,7 +63,8 @@ def plan(
     `response` (CR, CRi, PR, NR) picks the arm of a response branch that no observation decides;
     `observations` are replayed against the plan (responses, doses given or not given);
     `prior` exposure is added to the course for cumulative limits and anthracycline equivalents;
-    `rounding` is an institutional rounding profile used instead of the default rounding where it can.
+    `rounding` is an institutional rounding profile used instead of the default rounding where it can;
+    `bsa_cap` (m²) caps the BSA, an institutional option ASCO advises against (always flagged).
     """
     if bsa_formula not in BSA_FORMULAS:
         raise PlanningError(f"unknown BSA formula '{bsa_formula}'; use one of {', '.join(BSA_FORMULAS)}")
@@ -71,10 +73,13 @@ def plan(
     body = BodySize(patient.weight_kg, bsa(patient.height_cm, patient.weight_kg, bsa_formula), bsa_formula)
     unusual = unusual_bsa(body.bsa_m2, BSA_FORMULAS[bsa_formula].name)
     confirmed = patient.confirmed + confirm([unusual] if unusual else [], patient.accepted)
+    if bsa_cap is not None and body.bsa_m2 > bsa_cap:
+        body = BodySize(body.weight_kg, bsa_cap, bsa_formula, uncapped_bsa_m2=body.bsa_m2)
     phases = _cycle_phases(regimen, cycles)
     book = FlagBook()
     for text in confirmed:
         book.add("accepted-unusual", text, None)
+    _size_flags(regimen, patient, body, bsa_cap, book)
     if rounding is not None:
         book.add(
             "rounding-profile",
@@ -110,6 +115,7 @@ def plan(
         for line in lines:
             administrations += _administer(regimen, phase, line, number, cycle_start, body, book, rounding)
     if history is not None:
+        _weight_flags(patient, history, book)
         administrations, planned_cycles = apply_rules(regimen, administrations, planned_cycles, history, book)
         administrations = apply_records(regimen, administrations, planned_cycles, history, book)
     order = {line.drug: i for i, line in enumerate(_all_lines(regimen))}
@@ -302,6 +308,61 @@ def _dose(
     band, step = select_band(line.bands, body.weight_kg)
     result = compute_dose(band.dose, body, line.source, band.dose.cap_source or line.source, None, profile)
     return replace(result, trace=(result.trace[0], step, *result.trace[1:]))
+
+
+#: Below these, BSA-based doses can overdose infants: reference §5 (Cancer Council Australia consensus, P).
+SMALL_CHILD_KG = 10.0
+SMALL_CHILD_M2 = 0.6
+
+
+def _size_flags(regimen: Regimen, patient: Patient, body: BodySize, bsa_cap: float | None, book: FlagBook) -> None:
+    """Flags about body size that a pharmacist must see: a capped BSA, a very small child."""
+    if bsa_cap is not None:
+        what = (
+            f"BSA {body.uncapped_bsa_m2:.3f} m² capped at {bsa_cap:g} m²"
+            if body.uncapped_bsa_m2
+            else f"BSA cap {bsa_cap:g} m² (not reached)"
+        )
+        book.add(
+            "bsa-cap",
+            f"{what}: an institutional option; ASCO 2012/2021 recommend full weight-based dosing with no routine cap",
+            "reference §4.1 (ASCO, V; capping is U as a guideline)",
+        )
+    per_m2 = any(
+        (line.dose is not None and line.dose.basis == "bsa") or any(b.dose.basis == "bsa" for b in line.bands or [])
+        for line in _all_lines(regimen)
+    )
+    if per_m2 and (patient.weight_kg < SMALL_CHILD_KG or body.bsa_m2 < SMALL_CHILD_M2):
+        book.add(
+            "small-child",
+            f"weight {format_number(patient.weight_kg, 4)} kg, BSA {body.bsa_m2:.3f} m²: below 10 kg or 0.6 m², doses per m² "
+            "can overdose infants; check the protocol's infant dosing (mg/kg conversions such as ÷ 30 are unverified "
+            "conventions and are not applied)",
+            "reference §5 (P; the ÷ 30 rule is U)",
+        )
+
+
+#: A weight change of this fraction since the doses' weight is flagged (institutional default, docs/safety.md).
+WEIGHT_CHANGE = 0.10
+
+
+def _weight_flags(patient: Patient, history: History, book: FlagBook) -> None:
+    """Flag the latest recorded weight when it is 10 % or more from the weight the doses use."""
+    weighed = [(e, e.entry.weight_kg()) for e in history.entries if e.entry.weight is not None]
+    if not weighed:
+        return
+    entry, weight = weighed[-1]
+    assert weight is not None
+    change = (weight - patient.weight_kg) / patient.weight_kg
+    if abs(change) >= WEIGHT_CHANGE:
+        direction = "above" if change > 0 else "below"
+        book.add(
+            "weight-change",
+            f"weight {format_number(weight, 4)} kg on {entry.date.isoformat()} ({entry.id}) is {abs(change) * 100:.1f} % "
+            f"{direction} the {format_number(patient.weight_kg, 4)} kg these doses use: recalculate with --weight "
+            f"{format_number(weight, 4)}kg",
+            None,
+        )
 
 
 def _eligibility_flags(regimen: Regimen, patient: Patient, book: FlagBook) -> None:

@@ -127,3 +127,19 @@ def _for_age(height_cm: float, weight_kg: float, age: float) -> list[Unusual]:
             )
         )
     return found
+
+
+def parse_bsa_cap(text: str) -> float:
+    """A BSA cap as typed ('2m2', '2.0 m²'), refused unless it is an area between 1 and 3 m²."""
+    import pint
+
+    from regimencalc.errors import UnitInputError
+    from regimencalc.units import parse_quantity
+
+    try:
+        value = float(parse_quantity(text).to("m**2").magnitude)
+    except (UnitInputError, pint.errors.DimensionalityError):
+        raise PatientInputError(f"--bsa-cap '{text}' is not an area; write e.g. 2m2") from None
+    if not 1.0 <= value <= 3.0:
+        raise PatientInputError(f"--bsa-cap '{text}' should be between 1 and 3 m²")
+    return value

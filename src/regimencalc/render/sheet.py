@@ -47,6 +47,9 @@ FLAG_WORDS = {
     "cumulative-threshold": "Cumulative anthracycline threshold",
     "rounding-profile": "Institutional rounding",
     "rounding-refused": "Rounding refused (beyond the profile's limit)",
+    "bsa-cap": "BSA capped (institutional option)",
+    "small-child": "Small child",
+    "weight-change": "Weight changed",
 }
 _BLANK = '<span class="blank"></span>'
 _CSS = """
