@@ -107,7 +107,7 @@ def test_a_rounding_never_moves_a_dose_beyond_the_profile_limit_or_past_a_cap(ra
 @pytest.mark.parametrize(
     ("body", "fragment"),
     [
-        ("  x: {increment: 50 mg, vials: [10 mg]}\n", "give exactly one of 'increment' or 'vials'"),
+        ("  x: {increment: 50 mg, vials: [10 mg]}\n", "give exactly one of 'increment', 'vials' or 'bands'"),
         ("  x: {increment: -5 mg}\n", "is not a number followed by a unit"),
         ("  x: {increment: 5 mL}\n", "must be a positive amount"),
         ("  x: {}\n", "give exactly one"),
@@ -122,3 +122,20 @@ def test_bad_profiles_are_refused_with_their_place(body, fragment):
 def test_a_profile_may_not_allow_more_than_25_percent():
     with pytest.raises(InputFileError, match="above the allowed maximum 25"):
         profile("  x: {increment: 1 mg}\n", max_percent=30)
+
+
+def test_a_dose_banding_table():
+    # VICP cyclophosphamide is 1 g flat: band 900 mg to <1000 mg would not hold it; 1000 to <1100 mg → 1050 mg (5 %)
+    bands = "  cyclophosphamide:\n    bands:\n      - {low: 900 mg, high: 1000 mg, dose: 950 mg}\n      - {low: 1000 mg, high: 1100 mg, dose: 1050 mg}\n"
+    course = plan(load_regimen("vicp"), make_patient("170cm", "70kg", 40), dt.date(2026, 1, 5), rounding=profile(bands))
+    cyclo = doses(course, "cyclophosphamide")[0]
+    assert (cyclo.dose.value, cyclo.dose.unit) == (1.05, "g")
+    assert (
+        "rounded to the dose-banding table (Test): 1 g → 1.05 g (deviation 5.00 %, limit 10 %)" in cyclo.trace[-2].text
+    )
+    outside = "  cyclophosphamide:\n    bands:\n      - {low: 500 mg, high: 900 mg, dose: 700 mg}\n"
+    course = plan(
+        load_regimen("vicp"), make_patient("170cm", "70kg", 40), dt.date(2026, 1, 5), rounding=profile(outside)
+    )
+    assert doses(course, "cyclophosphamide")[0].dose.value == 1.0
+    assert any("no band or amount fits the dose" in f.text for f in course.flags)

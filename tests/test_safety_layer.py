@@ -86,3 +86,38 @@ def test_a_weight_change_of_10_percent_is_flagged(weight, flagged):
     assert bool(found) is flagged
     if flagged:
         assert "these doses use: recalculate with --weight" in found[0] and "(w)" in found[0]
+
+
+AGE_BANDS = Path(__file__).parent / "fixtures" / "age-bands.yaml"
+
+
+@pytest.mark.parametrize(
+    ("height", "weight", "age", "dose", "band"),
+    [
+        ("70cm", "8kg", "0.5", 24.0, "age 0.5 years is < 1 years"),  # 3 mg/kg × 8 kg
+        ("75cm", "9kg", "0.999", 27.0, "< 1 years"),
+        ("76cm", "10kg", "1", 45.9, "age 1 years is ≥ 1 years"),  # 100 mg/m² × √(76 × 10 / 3600) = 45.947 → 45.9
+        ("85cm", "12kg", "2", 53.2, "≥ 1 years"),  # 100 × 0.53229
+    ],
+)
+def test_age_bands_as_data(height, weight, age, dose, band):
+    course = plan(load_regimen(AGE_BANDS), make_patient(height, weight, age), START)
+    (given,) = course.administrations
+    assert given.dose.value == dose
+    assert any(step.kind == "band" and band in step.text for step in given.trace)
+
+
+def test_an_age_band_needs_the_age():
+    from regimencalc.errors import PlanningError
+
+    with pytest.raises(PlanningError, match=r"the dose of testdrug depends on age .*give --age"):
+        plan(load_regimen(AGE_BANDS), make_patient("76cm", "10kg"), START)
+
+
+def test_age_bands_must_cover_every_age():
+    from regimencalc.errors import InputFileError
+    from regimencalc.loader import parse_regimen
+
+    text = AGE_BANDS.read_text().replace('age: ">= 12 months"', 'age: "> 1 year"')
+    with pytest.raises(InputFileError, match="at 1 years falls in no band"):
+        parse_regimen(text, "gap.yaml")

@@ -15,6 +15,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP
 
 from regimencalc.course import Amount, TraceStep
 from regimencalc.display import format_amount, format_number, round_significant, unit_symbol
+from regimencalc.errors import PlanningError
 from regimencalc.formulas import BSA_FORMULAS
 from regimencalc.regimen import Band, Basis, DoseSpec
 from regimencalc.rounding import RoundingProfile, profile_round
@@ -25,12 +26,13 @@ SIGNIFICANT_FIGURES = 3
 
 @dataclass(frozen=True)
 class BodySize:
-    """What a dose is multiplied by: weight (kg) and BSA (m², unrounded) with its formula key."""
+    """What a dose depends on: weight (kg), BSA (m², unrounded) with its formula key, age for age bands."""
 
     weight_kg: float
     bsa_m2: float
     bsa_formula: str
     uncapped_bsa_m2: float | None = None
+    age_years: float | None = None
 
 
 @dataclass(frozen=True)
@@ -46,11 +48,18 @@ class DoseResult:
     rounding_refused: str | None = None
 
 
-def select_band(bands: list[Band], weight_kg: float) -> tuple[Band, TraceStep]:
-    """The weight band a patient falls in, and the trace step that says why."""
-    band = next(b for b in bands if b.weight.holds(weight_kg))
-    text = f"weight {format_number(weight_kg, 4)} kg is {band.weight} → band '{band.label}'"
-    return band, TraceStep(kind="band", text=text)
+def select_band(bands: list[Band], body: BodySize, drug: str) -> tuple[Band, TraceStep]:
+    """The band a patient falls in, and the trace step that says why; PlanningError when the band
+    depends on an age that was not given."""
+    if body.age_years is None and any(b.age is not None for b in bands):
+        raise PlanningError(f"the dose of {drug} depends on age ({', '.join(b.label for b in bands)}); give --age")
+    band = next(b for b in bands if b.holds(body.weight_kg, body.age_years))
+    reasons: list[str] = []
+    if band.weight is not None:
+        reasons.append(f"weight {format_number(body.weight_kg, 4)} kg is {band.weight}")
+    if band.age is not None and body.age_years is not None:
+        reasons.append(f"age {format_number(body.age_years, 4)} years is {band.age}")
+    return band, TraceStep(kind="band", text=f"{' and '.join(reasons)} → band '{band.label}'")
 
 
 def compute_dose(

@@ -70,11 +70,16 @@ def plan(
         raise PlanningError(f"unknown BSA formula '{bsa_formula}'; use one of {', '.join(BSA_FORMULAS)}")
     if response is not None and response not in RESPONSES:
         raise PlanningError(f"response '{response}' is not one of {', '.join(RESPONSES)}")
-    body = BodySize(patient.weight_kg, bsa(patient.height_cm, patient.weight_kg, bsa_formula), bsa_formula)
+    body = BodySize(
+        patient.weight_kg,
+        bsa(patient.height_cm, patient.weight_kg, bsa_formula),
+        bsa_formula,
+        age_years=patient.age_years,
+    )
     unusual = unusual_bsa(body.bsa_m2, BSA_FORMULAS[bsa_formula].name)
     confirmed = patient.confirmed + confirm([unusual] if unusual else [], patient.accepted)
     if bsa_cap is not None and body.bsa_m2 > bsa_cap:
-        body = BodySize(body.weight_kg, bsa_cap, bsa_formula, uncapped_bsa_m2=body.bsa_m2)
+        body = BodySize(body.weight_kg, bsa_cap, bsa_formula, uncapped_bsa_m2=body.bsa_m2, age_years=body.age_years)
     phases = _cycle_phases(regimen, cycles)
     book = FlagBook()
     for text in confirmed:
@@ -305,7 +310,7 @@ def _dose(
     if line.bands is None:
         assert line.dose is not None
         return compute_dose(line.dose, body, line.source, line.dose.cap_source or line.source, taper, profile)
-    band, step = select_band(line.bands, body.weight_kg)
+    band, step = select_band(line.bands, body, line.drug)
     result = compute_dose(band.dose, body, line.source, band.dose.cap_source or line.source, None, profile)
     return replace(result, trace=(result.trace[0], step, *result.trace[1:]))
 

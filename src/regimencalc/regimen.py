@@ -26,7 +26,7 @@ from pydantic import (
 from regimencalc.days import format_days, parse_days
 from regimencalc.display import format_number
 from regimencalc.labs import CHEMISTRY, LabName, parse_lab_value
-from regimencalc.units import AREA, MASS, DoseAmount, parse_body_measure, parse_dose_amount, parse_unit
+from regimencalc.units import AREA, MASS, DoseAmount, parse_body_measure, parse_dose_amount, parse_quantity, parse_unit
 
 Route = Literal["IV", "CIV", "PO", "SC", "IM", "IT"]
 Basis = Literal["bsa", "weight", "flat"]
@@ -112,46 +112,65 @@ SourceKey = Annotated[str, Field(min_length=1)]
 
 
 @dataclass(frozen=True)
-class WeightCondition:
-    """A weight band edge as a label writes it: '< 45 kg', '>= 45 kg', '<= 50 kg', '> 50 kg'."""
+class Threshold:
+    """A band edge as a label writes it: '< 45 kg', '>= 45 kg', '<= 50 kg', '< 1 year', '< 12 months'."""
 
     operator: str
-    kg: float
+    value: float
+    unit: str
     text: str
 
-    def holds(self, weight_kg: float) -> bool:
-        """Whether a weight falls in the band; edges exactly as written (45 kg is '>= 45 kg')."""
+    def holds(self, measured: float) -> bool:
+        """Whether a value falls in the band; edges exactly as written (45 kg is '>= 45 kg')."""
         return {
-            "<": weight_kg < self.kg,
-            "<=": weight_kg <= self.kg,
-            ">": weight_kg > self.kg,
-            ">=": weight_kg >= self.kg,
+            "<": measured < self.value,
+            "<=": measured <= self.value,
+            ">": measured > self.value,
+            ">=": measured >= self.value,
         }[self.operator]
 
     def __str__(self) -> str:
         symbol = {"<=": "≤", ">=": "≥"}.get(self.operator, self.operator)
-        return f"{symbol} {format_number(self.kg)} kg"
+        return f"{symbol} {format_number(self.value)} {self.unit}"
 
 
 _CONDITION = re.compile(r"^\s*(<=|>=|<|>|≤|≥)\s*(.+)$")
 
 
-def _weight_condition(value: object) -> WeightCondition:
-    if isinstance(value, WeightCondition):
-        return value
+def _condition(value: object, what: str, example: str) -> tuple[str, str]:
     match = _CONDITION.match(value) if isinstance(value, str) else None
     if not isinstance(value, str) or not match:
-        raise ValueError(f"{value!r} is not a weight condition; write e.g. '< 45 kg' or '>= 45 kg'")
-    operator = {"≤": "<=", "≥": ">="}.get(match.group(1), match.group(1))
-    return WeightCondition(operator, parse_body_measure(match.group(2), "weight"), value)
+        raise ValueError(f"{value!r} is not {what} condition; write e.g. {example}")
+    return {"≤": "<=", "≥": ">="}.get(match.group(1), match.group(1)), match.group(2)
 
 
+def _weight_condition(value: object) -> Threshold:
+    if isinstance(value, Threshold):
+        return value
+    operator, amount = _condition(value, "a weight", "'< 45 kg' or '>= 45 kg'")
+    return Threshold(operator, parse_body_measure(amount, "weight"), "kg", str(value))
+
+
+def _age_condition(value: object) -> Threshold:
+    if isinstance(value, Threshold):
+        return value
+    operator, amount = _condition(value, "an age", "'< 1 year' or '>= 12 months'")
+    try:
+        years = float(parse_quantity(amount).to("year").magnitude)
+    except Exception:  # pint: not a duration, or not a quantity at all
+        raise ValueError(f"{value!r}: '{amount}' is not an age; write e.g. '< 1 year' or '>= 12 months'") from None
+    return Threshold(operator, years, "years", str(value))
+
+
+def _threshold_schema(examples: list[str]) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "pattern": r"^\s*(<=|>=|<|>|≤|≥)\s*\d", "examples": examples})
+
+
+_AS_WRITTEN = PlainSerializer(lambda c: c.text, return_type=str)
 Weight = Annotated[
-    WeightCondition,
-    PlainValidator(_weight_condition),
-    PlainSerializer(lambda c: c.text, return_type=str),
-    WithJsonSchema({"type": "string", "pattern": r"^\s*(<=|>=|<|>|≤|≥)\s*\d", "examples": ["< 45 kg", ">= 45 kg"]}),
+    Threshold, PlainValidator(_weight_condition), _AS_WRITTEN, _threshold_schema(["< 45 kg", ">= 45 kg"])
 ]
+Age = Annotated[Threshold, PlainValidator(_age_condition), _AS_WRITTEN, _threshold_schema(["< 1 year", ">= 12 months"])]
 
 
 class _Strict(BaseModel):
@@ -195,11 +214,18 @@ class DoseSpec(_Strict):
 
 
 class Band(_Strict):
-    """One weight band of a banded dose (blinatumomab ≥ 45 kg fixed, < 45 kg per m²)."""
+    """One band of a banded dose, by weight, age or both (blinatumomab ≥ 45 kg fixed, < 45 kg per m²)."""
 
-    weight: Weight
+    weight: Weight | None = None
+    age: Age | None = None
     label: str
     dose: DoseSpec
+
+    def holds(self, weight_kg: float, age_years: float | None) -> bool:
+        """Whether a patient falls in the band; an age band needs the age (the caller refuses without it)."""
+        weight_ok = self.weight is None or self.weight.holds(weight_kg)
+        age_ok = self.age is None or (age_years is not None and self.age.holds(age_years))
+        return weight_ok and age_ok
 
 
 class Taper(_Strict):
@@ -454,6 +480,11 @@ def regimen_problems(regimen: Regimen) -> list[tuple[Path, str]]:
     return checker.problems
 
 
+def _probes(edges: list[float], extremes: tuple[float, float]) -> list[float]:
+    """Values either side of and on every band edge, and the extremes: where coverage can fail."""
+    return sorted({e + d for e in edges for d in (-0.001, 0.0, 0.001)} | set(extremes))
+
+
 def _grade_triggers(condition: Condition) -> list[tuple[str, int]]:
     """(lab or toxicity, grade) of a condition that fires on any single 'grade_at_least' check."""
     if condition.any is None:
@@ -690,17 +721,22 @@ class _Checker:
             )
 
     def bands(self, path: Path, bands: list[Band]) -> None:
-        edges = sorted({b.weight.kg for b in bands})
-        probes = sorted({w + d for w in edges for d in (-0.001, 0.0, 0.001)} | {0.5, 400.0})
-        for weight in probes:
-            matching = [b.label for b in bands if b.weight.holds(weight)]
-            if len(matching) != 1:
-                what = "no band" if not matching else f"bands {', '.join(matching)}"
-                self.add(
-                    path,
-                    f"a weight of {format_number(weight)} kg falls in {what}; bands must cover every weight exactly once",
-                )
+        for k, band in enumerate(bands):
+            if band.weight is None and band.age is None:
+                self.add(path + (k,), "a band needs a 'weight' or an 'age' condition")
                 return
+        weights = _probes([b.weight.value for b in bands if b.weight], (0.5, 400.0))
+        ages = _probes([b.age.value for b in bands if b.age], (0.1, 90.0))
+        for weight in weights:
+            for age in ages:
+                matching = [b.label for b in bands if b.holds(weight, age)]
+                if len(matching) != 1:
+                    what = "no band" if not matching else f"bands {', '.join(matching)}"
+                    where = f"a weight of {format_number(weight)} kg" + (
+                        f" at {format_number(age)} years" if any(b.age for b in bands) else ""
+                    )
+                    self.add(path, f"{where} falls in {what}; bands must cover every patient exactly once")
+                    return
 
     def taper(self, path: Path, line: DrugLine, taper: Taper, length_days: int) -> None:
         if line.dose is None:

@@ -11,6 +11,10 @@ drugs:
   cytarabine: {increment: 50 mg}
   idarubicin: {increment: 1 mg}
   vindesine: {vials: [1 mg, 5 mg]}
+  cyclophosphamide:           # a dose-banding table, NHS England style
+    bands:
+      - {low: 900 mg, high: 1000 mg, dose: 950 mg}
+      - {low: 1000 mg, high: 1100 mg, dose: 1050 mg}
 ```
 A profile never rounds past a cap and never moves a dose more than its limits: a rounding that would
 is refused (the default 3-significant-figure rounding is kept) and flagged. The deviation of every
@@ -42,11 +46,26 @@ def _amount(text: str) -> str:
     return text
 
 
+class DoseBand(_Strict):
+    """One row of a dose-banding table: a calculated dose from `low` up to (not including) `high` is given as `dose`."""
+
+    low: str
+    high: str
+    dose: str
+
+    @field_validator("low", "high", "dose")
+    @classmethod
+    def _amounts(cls, value: str) -> str:
+        return _amount(value)
+
+
 class DrugRounding(_Strict):
-    """How one drug is rounded: to a multiple of an increment, or to what whole vials make."""
+    """How one drug is rounded: to a multiple of an increment, to what whole vials make, or by a
+    dose-banding table (NHS England style)."""
 
     increment: str | None = None
     vials: list[str] | None = Field(None, min_length=1)
+    bands: list[DoseBand] | None = Field(None, min_length=1)
 
     @field_validator("increment")
     @classmethod
@@ -60,16 +79,20 @@ class DrugRounding(_Strict):
 
     @model_validator(mode="after")
     def _one(self) -> DrugRounding:
-        if (self.increment is None) == (self.vials is None):
-            raise ValueError("give exactly one of 'increment' or 'vials'")
+        if sum(x is not None for x in (self.increment, self.vials, self.bands)) != 1:
+            raise ValueError("give exactly one of 'increment', 'vials' or 'bands'")
         return self
 
     def describe(self) -> str:
-        """'the nearest 50 mg' or 'whole vials of 1 mg, 5 mg'."""
-        return f"the nearest {self.increment}" if self.increment else f"whole vials of {', '.join(self.vials or [])}"
+        """'the nearest 50 mg', 'whole vials of 1 mg, 5 mg' or 'the dose band'."""
+        if self.increment:
+            return f"the nearest {self.increment}"
+        return f"whole vials of {', '.join(self.vials)}" if self.vials else "the dose-banding table"
 
     def candidates(self, raw: Decimal, unit: str) -> list[Decimal]:
         """Amounts (in `unit`) this rule can give near `raw`."""
+        if self.bands is not None:
+            return [_in(b.dose, unit) for b in self.bands if _in(b.low, unit) <= raw < _in(b.high, unit)]
         if self.increment is not None:
             step = _in(self.increment, unit)
             low = (raw / step).to_integral_value(rounding="ROUND_FLOOR") * step
@@ -106,7 +129,7 @@ def profile_round(profile: RoundingProfile, drug: str, raw: float, unit: str, ca
     exact = Decimal(repr(raw))
     options = [c for c in rule.candidates(exact, unit) if c > 0 and c <= Decimal(repr(cap))]
     if not options:
-        return None, f"not rounded to {rule.describe()} ({profile.name}): no amount fits under the cap"
+        return None, f"not rounded to {rule.describe()} ({profile.name}): no band or amount fits the dose under its cap"
     best = min(options, key=lambda c: (abs(c - exact), c))
     deviation = abs(best - exact) / exact * 100
     shown = f"{best.normalize():f} {unit}"
