@@ -53,12 +53,16 @@ def resolve(reference: str) -> FilePath:
 
 def load_regimen(reference: str | FilePath) -> Regimen:
     """Load and validate a regimen by bundled id or path; InputFileError lists every problem."""
-    path = resolve(str(reference))
+    return load_document(resolve(str(reference)), Regimen)
+
+
+def load_document(path: str | FilePath, model: type[M]) -> M:
+    """Read a YAML file and validate it against a strict model (observations, prior exposure, rounding)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = FilePath(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError([Problem(str(path), 1, 1, "", f"cannot read the file: {exc}")]) from exc
-    return parse_regimen(text, str(path))
+        raise InputFileError([Problem(str(path), 1, 1, "", f"cannot read the file: {exc}")]) from None
+    return parse_document(text, str(path), model)
 
 
 def parse_regimen(text: str, filename: str) -> Regimen:

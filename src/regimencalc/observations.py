@@ -157,13 +157,6 @@ class Observations(_Strict):
 
 def load_observations(path: str) -> Observations:
     """Read and validate an observations file; InputFileError lists every located problem."""
-    from pathlib import Path
+    from regimencalc.loader import load_document
 
-    from regimencalc.errors import InputFileError, Problem
-    from regimencalc.loader import parse_document
-
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError([Problem(path, 1, 1, "", f"cannot read the file: {exc}")]) from None
-    return parse_document(text, path, Observations)
+    return load_document(path, Observations)

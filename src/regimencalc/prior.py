@@ -70,13 +70,6 @@ class Prior(_Strict):
 
 def load_prior(path: str) -> Prior:
     """Read and validate a prior-exposure file; InputFileError lists every located problem."""
-    from pathlib import Path
+    from regimencalc.loader import load_document
 
-    from regimencalc.errors import InputFileError, Problem
-    from regimencalc.loader import parse_document
-
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError([Problem(path, 1, 1, "", f"cannot read the file: {exc}")]) from None
-    return parse_document(text, path, Prior)
+    return load_document(path, Prior)

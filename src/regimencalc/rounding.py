@@ -158,13 +158,6 @@ def _in(text: str, unit: str) -> Decimal:
 
 def load_rounding(path: str) -> RoundingProfile:
     """Read and validate a rounding profile; InputFileError lists every located problem."""
-    from pathlib import Path
+    from regimencalc.loader import load_document
 
-    from regimencalc.errors import InputFileError, Problem
-    from regimencalc.loader import parse_document
-
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError([Problem(path, 1, 1, "", f"cannot read the file: {exc}")]) from None
-    return parse_document(text, path, RoundingProfile)
+    return load_document(path, RoundingProfile)
