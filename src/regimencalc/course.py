@@ -77,6 +77,10 @@ class Administration(_Frozen):
     because: tuple[str, ...] = ()
     source: str
 
+    def dose_text(self) -> str:
+        """The dose as printed: '14.5 mg', or the daily amount of an infusion, '28 mcg/day'."""
+        return self.dose.text() + ("/day" if self.rate is not None else "")
+
 
 class Cycle(_Frozen):
     """One cycle of the course and the branch arms chosen in it."""

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
 
 from regimencalc.errors import ObservationError
 from regimencalc.labs import LAB_NAMES, Measured, ratio
 
-CtcaeVersion = Literal["4.03", "5.0"]
 VERSIONS: tuple[str, ...] = ("4.03", "5.0")
 
 #: Decreases, identical in v4.03 and v5.0: grade g when the value is below bound g (×10⁹/L; g/dL).

@@ -31,6 +31,17 @@ UNIT_SYMBOLS: dict[str, str] = {
 }
 
 
+#: Routes written out for people (sheets), from the regimen files' abbreviations.
+ROUTE_NAMES: dict[str, str] = {
+    "IV": "intravenous",
+    "CIV": "continuous IV infusion",
+    "PO": "oral",
+    "SC": "subcutaneous",
+    "IM": "intramuscular",
+    "IT": "intrathecal",
+}
+
+
 def unit_symbol(name: str) -> str:
     """The display symbol of a registry unit name ("microgram" → "mcg")."""
     return UNIT_SYMBOLS.get(name, name)

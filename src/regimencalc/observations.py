@@ -20,9 +20,6 @@ from regimencalc.units import parse_body_measure
 
 _TERM = re.compile(r"^[a-z][a-z0-9 -]*[a-z0-9]$")
 
-#: Toxicity terms with a grading system other than CTCAE (ASTCT consensus, reference §3.2-3.3).
-ASTCT_TERMS = ("crs", "icans")
-
 
 def _date(value: object) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):

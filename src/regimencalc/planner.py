@@ -123,7 +123,7 @@ def plan(
         _weight_flags(patient, history, book)
         administrations, planned_cycles = apply_rules(regimen, administrations, planned_cycles, history, book)
         administrations = apply_records(regimen, administrations, planned_cycles, history, book)
-    order = {line.drug: i for i, line in enumerate(_all_lines(regimen))}
+    order = {line.drug: i for i, line in enumerate(regimen.all_lines())}
     administrations.sort(key=lambda a: (a.date, order[a.drug]))
     cumulative, cumulative_flags = cumulate(
         course_mg_per_m2(tuple(administrations), body.bsa_m2), prior.totals() if prior else {}, patient.accepted
@@ -335,7 +335,7 @@ def _size_flags(regimen: Regimen, patient: Patient, body: BodySize, bsa_cap: flo
         )
     per_m2 = any(
         (line.dose is not None and line.dose.basis == "bsa") or any(b.dose.basis == "bsa" for b in line.bands or [])
-        for line in _all_lines(regimen)
+        for line in regimen.all_lines()
     )
     if per_m2 and (patient.weight_kg < SMALL_CHILD_KG or body.bsa_m2 < SMALL_CHILD_M2):
         book.add(
@@ -388,14 +388,6 @@ def _eligibility_flags(regimen: Regimen, patient: Patient, book: FlagBook) -> No
             f"age {format_number(patient.age_years)} years is outside the regimen's eligibility ({span}: {eligibility.text})",
             eligibility.source,
         )
-
-
-def _all_lines(regimen: Regimen) -> list[DrugLine]:
-    return [
-        line
-        for phase in regimen.phases
-        for line in [*phase.lines, *(ln for b in phase.branches for o in b.options for ln in o.lines)]
-    ]
 
 
 def _totals(administrations: list[Administration]) -> tuple[DrugTotal, ...]:

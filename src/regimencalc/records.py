@@ -23,8 +23,7 @@ def apply_records(
 ) -> list[Administration]:
     """The administrations with every given / not-given record of `history` applied."""
     result = list(administrations)
-    routes: dict[str, str] = {line.drug: line.route for phase in regimen.phases for line in phase.lines}
-    routes |= {line.drug: line.route for p in regimen.phases for b in p.branches for o in b.options for line in o.lines}
+    routes: dict[str, str] = {line.drug: line.route for line in regimen.all_lines()}
     for dated in history.records():
         for given in dated.entry.given:
             index = _find(result, given.drug, dated.date)

@@ -42,14 +42,6 @@ FlagKind = Literal[
 ]
 SourceKind = Literal["seed", "label", "reference"]
 
-ROUTE_NAMES: dict[str, str] = {
-    "IV": "intravenous",
-    "CIV": "continuous intravenous infusion",
-    "PO": "oral",
-    "SC": "subcutaneous",
-    "IM": "intramuscular",
-    "IT": "intrathecal",
-}
 BASIS_UNITS: dict[str, str] = {
     "bsa": "per m² (e.g. 'mg/m2')",
     "weight": "per kg (e.g. 'mg/kg')",
@@ -292,6 +284,10 @@ class Phase(_Strict):
     source: SourceKey
     note: str | None = None
 
+    def all_lines(self) -> list[DrugLine]:
+        """Every line of the phase, the lines of every branch arm included."""
+        return [*self.lines, *(line for b in self.branches for o in b.options for line in o.lines)]
+
     @property
     def cycle_count(self) -> int:
         """How many cycles the phase plans (its fixed count or its maximum)."""
@@ -443,6 +439,10 @@ class Regimen(_Strict):
             raise RegimenProblems(problems)
         return self
 
+    def all_lines(self) -> list[DrugLine]:
+        """Every line of every phase, branch arms included, in file order."""
+        return [line for phase in self.phases for line in phase.all_lines()]
+
     @property
     def total_cycles(self) -> int:
         """Cycles planned when the user does not limit them."""
@@ -461,7 +461,7 @@ def regimen_problems(regimen: Regimen) -> list[tuple[Path, str]]:
     checker.unique("phases", [p.id for p in regimen.phases], "phase id")
     for i, phase in enumerate(regimen.phases):
         checker.phase(("phases", i), phase)
-    drugs = {line.drug for phase in regimen.phases for line in _phase_lines(phase)}
+    drugs = {line.drug for line in regimen.all_lines()}
     checker.unique("rules", [r.id for r in regimen.rules], "rule id")
     levels = {(level.drug, level.name) for level in regimen.dose_levels}
     for i, level in enumerate(regimen.dose_levels):
@@ -491,10 +491,6 @@ def _grade_triggers(condition: Condition) -> list[tuple[str, int]]:
         return []
     triggers = [(c.toxicity or c.lab or "", c.grade_at_least) for c in condition.any if c.grade_at_least is not None]
     return triggers if len(triggers) == len(condition.any) else []
-
-
-def _phase_lines(phase: Phase) -> list[DrugLine]:
-    return [*phase.lines, *(line for b in phase.branches for o in b.options for line in o.lines)]
 
 
 class _Checker:

@@ -118,16 +118,12 @@ def _event(
 def _summary(doses: list[Administration], per_day: bool, cancelled: bool) -> str:
     prefix = "CANCELLED: " if cancelled else ""
     if per_day:
-        return prefix + "; ".join(f"{a.drug} {_dose(a)} {a.route}" for a in doses)
+        return prefix + "; ".join(f"{a.drug} {a.dose_text()} {a.route}" for a in doses)
     a = doses[0]
     if len(doses) == 1:
-        return f"{prefix}{a.drug} {_dose(a)} {a.route}"
-    steps = " → ".join(dict.fromkeys(_dose(d) for d in doses))
+        return f"{prefix}{a.drug} {a.dose_text()} {a.route}"
+    steps = " → ".join(dict.fromkeys(d.dose_text() for d in doses))
     return f"{prefix}{a.drug} {steps} {a.route} (cycle {a.cycle} days {a.day}-{doses[-1].day})"
-
-
-def _dose(a: Administration) -> str:
-    return a.dose.text() + ("/day" if a.rate is not None else "")
 
 
 def _description(course: Course, doses: list[Administration]) -> str:
@@ -136,7 +132,7 @@ def _description(course: Course, doses: list[Administration]) -> str:
     for a in doses:
         moved = f", moved from {a.original_date.isoformat()}" if a.original_date else ""
         lines.append(
-            f"Cycle {a.cycle} day {a.day} ({a.date.isoformat()}): {a.drug} {_dose(a)} {a.route} - {a.status}{moved}"
+            f"Cycle {a.cycle} day {a.day} ({a.date.isoformat()}): {a.drug} {a.dose_text()} {a.route} - {a.status}{moved}"
         )
         lines.append("  " + " → ".join(step.text for step in a.trace))
         lines += [f"  {flags[f].id} [{flags[f].kind}] {flags[f].text}" for f in a.flags]

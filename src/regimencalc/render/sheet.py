@@ -15,16 +15,8 @@ from dataclasses import dataclass
 from html import escape
 
 from regimencalc.course import Administration, Course, Cycle
-from regimencalc.display import format_number
+from regimencalc.display import ROUTE_NAMES, format_number
 
-ROUTES = {
-    "IV": "intravenous",
-    "CIV": "continuous IV infusion",
-    "PO": "oral",
-    "SC": "subcutaneous",
-    "IM": "intramuscular",
-    "IT": "intrathecal",
-}
 FLAG_WORDS = {
     "seed-vs-label": "Source differs from the label",
     "institutional-default": "Institutional choice (no source gives it)",
@@ -180,7 +172,7 @@ def _roadmap(cycle: Cycle, doses: list[Administration]) -> str:
     for date, given in sorted(by_date.items()):
         day = (date - cycle.start_date).days + 1
         cells = "".join(
-            f'<td class="status-{given[d].status}">{escape(_dose(given[d]))}{_mark(given[d])}</td>'
+            f'<td class="status-{given[d].status}">{escape(given[d].dose_text())}{_mark(given[d])}</td>'
             if d in given
             else "<td></td>"
             for d in drugs
@@ -193,10 +185,6 @@ def _mark(a: Administration) -> str:
     return "" if a.status == "planned" else f" ({escape(a.status)})"
 
 
-def _dose(a: Administration) -> str:
-    return a.dose.text() + ("/day" if a.rate is not None else "")
-
-
 def _dose_table(doses: list[Administration]) -> str:
     rows = []
     for a in doses:
@@ -206,8 +194,8 @@ def _dose_table(doses: list[Administration]) -> str:
         trace = "".join(f"<li>{escape(step.text)}</li>" for step in a.trace)
         rows.append(
             f'<tr data-id="{escape(a.id)}" class="status-{a.status}"><td>{a.date:%a} {a.date.isoformat()}<br>C{a.cycle} D{a.day}</td>'
-            f"<td>{escape(a.drug)}</td><td>{escape(ROUTES.get(a.route, a.route))}</td><td>{escape(a.prescribed)}</td>"
-            f'<td class="dose">{escape(_dose(a))}</td><td>{status}</td><td><ol class="trace">{trace}</ol></td>'
+            f"<td>{escape(a.drug)}</td><td>{escape(ROUTE_NAMES.get(a.route, a.route))}</td><td>{escape(a.prescribed)}</td>"
+            f'<td class="dose">{escape(a.dose_text())}</td><td>{status}</td><td><ol class="trace">{trace}</ol></td>'
             f"<td>{escape(' '.join(a.flags))}</td></tr>"
         )
     head = "<tr><th>Date</th><th>Drug</th><th>Route</th><th>Dose per basis</th><th>Dose</th><th>Status</th><th>Calculation</th><th>Flags</th></tr>"

@@ -49,14 +49,13 @@ def render_table(course: Course) -> str:
 
 
 def _row(a: Administration) -> tuple[str, ...]:
-    dose = a.dose.text() + ("/day" if a.rate is not None else "")
     return (
         f"{a.date:%a} {a.date.isoformat()}",
         str(a.cycle),
         str(a.day),
         a.drug,
         a.route,
-        dose,
+        a.dose_text(),
         a.prescribed,
         _status(a),
         " ".join(a.flags),
