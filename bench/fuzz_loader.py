@@ -46,8 +46,10 @@ def main() -> None:
     start = time.perf_counter()
     run()
     seconds = time.perf_counter() - start
-    print(f"{counts['tried']} mutated regimen files in {seconds:.1f} s: {counts['loaded']} loaded, "
-          f"{counts['refused cleanly']} refused with located errors, 0 crashes")
+    print(
+        f"{counts['tried']} mutated regimen files in {seconds:.1f} s: {counts['loaded']} loaded, "
+        f"{counts['refused cleanly']} refused with located errors, 0 crashes"
+    )
 
 
 if __name__ == "__main__":

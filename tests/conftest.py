@@ -15,9 +15,9 @@ import datetime as dt
 import pytest
 
 from regimencalc.course import Administration, Course
-from regimencalc.loader import load_regimen
-from regimencalc.patient import make_patient
+from regimencalc.dosing.patient import make_patient
 from regimencalc.planner import plan
+from regimencalc.protocol.loader import load_regimen
 
 PATIENTS = {
     "adult": ("170cm", "70kg"),

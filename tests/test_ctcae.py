@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from regimencalc.ctcae import grade_lab
 from regimencalc.errors import ObservationError, UnitInputError
-from regimencalc.labs import parse_chemistry, parse_count, parse_hemoglobin
+from regimencalc.protocol.labs import parse_chemistry, parse_count, parse_hemoglobin
+from regimencalc.replan.ctcae import grade_lab
 
 
 @pytest.mark.parametrize("version", ["4.03", "5.0"])

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from regimencalc.dosing.patient import make_patient
 from regimencalc.errors import InputFileError, PatientInputError
-from regimencalc.loader import load_regimen, parse_document
-from regimencalc.patient import make_patient
 from regimencalc.planner import plan
-from regimencalc.prior import Prior
+from regimencalc.protocol.loader import load_regimen, parse_document
+from regimencalc.safety.prior import Prior
 
 START = dt.date(2026, 1, 5)
 

@@ -15,12 +15,12 @@ import vobject
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regimencalc.loader import load_regimen
-from regimencalc.observations import Observations
-from regimencalc.patient import make_patient
+from regimencalc.dosing.patient import make_patient
+from regimencalc.dosing.timing import CalendarOptions, calendar_options
 from regimencalc.planner import plan
+from regimencalc.protocol.loader import load_regimen
 from regimencalc.render.ics import render_ics
-from regimencalc.timing import CalendarOptions, calendar_options
+from regimencalc.replan.observations import Observations
 
 START = dt.date(2026, 1, 5)
 ADULT = ("--height", "170cm", "--weight", "70kg", "--start", "2026-01-05")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from regimencalc.errors import InputFileError
-from regimencalc.loader import load_regimen, parse_regimen
+from regimencalc.protocol.loader import load_regimen, parse_regimen
 
 BROKEN = Path(__file__).parent / "fixtures" / "broken"
 
@@ -115,7 +115,7 @@ def test_yaml_warnings_never_reach_stderr():
     # before its error, breaking the one-line promise
     import warnings
 
-    from regimencalc.loader import bundled_dir
+    from regimencalc.protocol.loader import bundled_dir
 
     text = (bundled_dir() / "inotuzumab-ozogamicin.yaml").read_text()
     line = "    flags: &counts-28-days\n"

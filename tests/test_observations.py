@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from conftest import doses
 
+from regimencalc.dosing.patient import make_patient
 from regimencalc.errors import InputFileError, ObservationError
-from regimencalc.loader import load_regimen, parse_document
-from regimencalc.observations import Observations
-from regimencalc.patient import make_patient
 from regimencalc.planner import plan
+from regimencalc.protocol.loader import load_regimen, parse_document
+from regimencalc.replan.observations import Observations
 
 START = dt.date(2026, 1, 5)
 

@@ -8,12 +8,12 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regimencalc.dosing import BodySize, compute_dose
-from regimencalc.loader import bundled_ids, load_regimen
-from regimencalc.patient import make_patient
+from regimencalc.dosing.dose import BodySize, compute_dose
+from regimencalc.dosing.patient import make_patient
 from regimencalc.planner import plan
-from regimencalc.plausibility import unusual_bsa, unusual_patient
-from regimencalc.regimen import DoseSpec
+from regimencalc.protocol.loader import bundled_ids, load_regimen
+from regimencalc.protocol.regimen import DoseSpec
+from regimencalc.safety.plausibility import unusual_bsa, unusual_patient
 
 bsas = st.floats(min_value=0.1, max_value=3.5, allow_nan=False)
 weights = st.floats(min_value=0.5, max_value=350, allow_nan=False)

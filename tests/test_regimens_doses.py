@@ -256,9 +256,9 @@ def test_blinatumomab_child_under_45_kg_per_m2():
 
 def test_blinatumomab_45_kg_exactly_is_the_fixed_dose_band():
     course = course_for("blinatumomab", "adult", cycles=1)
-    from regimencalc.loader import load_regimen
-    from regimencalc.patient import make_patient
+    from regimencalc.dosing.patient import make_patient
     from regimencalc.planner import plan
+    from regimencalc.protocol.loader import load_regimen
 
     at_45 = plan(load_regimen("blinatumomab"), make_patient("160cm", "45kg"), course.start_date, cycles=1)
     assert doses(at_45, "blinatumomab")[0].dose.value == 9.0
@@ -279,9 +279,9 @@ def test_blinatumomab_45_kg_exactly_is_the_fixed_dose_band():
     ],
 )
 def test_tisagenlecleucel_dose_range(height, weight, low, high):
-    from regimencalc.loader import load_regimen
-    from regimencalc.patient import make_patient
+    from regimencalc.dosing.patient import make_patient
     from regimencalc.planner import plan
+    from regimencalc.protocol.loader import load_regimen
 
     course = plan(load_regimen("tisagenlecleucel"), make_patient(height, weight, 12), dt.date(2026, 1, 5))
     (infusion,) = course.administrations

@@ -14,10 +14,10 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regimencalc.loader import load_regimen
-from regimencalc.observations import Observations
-from regimencalc.patient import make_patient
+from regimencalc.dosing.patient import make_patient
 from regimencalc.planner import plan
+from regimencalc.protocol.loader import load_regimen
+from regimencalc.replan.observations import Observations
 
 START = dt.date(2026, 3, 2)
 REGIMENS = [

@@ -13,11 +13,11 @@ from conftest import doses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from regimencalc.dosing.patient import make_patient
 from regimencalc.errors import InputFileError
-from regimencalc.loader import load_regimen, parse_document
-from regimencalc.patient import make_patient
 from regimencalc.planner import plan
-from regimencalc.rounding import RoundingProfile, profile_round
+from regimencalc.protocol.loader import load_regimen, parse_document
+from regimencalc.safety.rounding import RoundingProfile, profile_round
 
 
 def profile(body: str, max_percent: float = 10, extra: str = "") -> RoundingProfile:

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from conftest import doses
 
+from regimencalc.dosing.patient import make_patient
 from regimencalc.errors import InputFileError, ObservationError
-from regimencalc.loader import load_regimen, parse_document, parse_regimen
-from regimencalc.observations import Observations
-from regimencalc.patient import make_patient
 from regimencalc.planner import plan
+from regimencalc.protocol.loader import load_regimen, parse_document, parse_regimen
+from regimencalc.replan.observations import Observations
 
 FIXTURE = Path(__file__).parent / "fixtures" / "rules.yaml"
 VMP_START = dt.date(2022, 7, 6)  # seed 000: VMP from 6 July 2022

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from conftest import doses
 
+from regimencalc.dosing.patient import make_patient
 from regimencalc.errors import PatientInputError
-from regimencalc.loader import load_regimen, parse_document
-from regimencalc.observations import Observations
-from regimencalc.patient import make_patient
 from regimencalc.planner import plan
-from regimencalc.plausibility import parse_bsa_cap
+from regimencalc.protocol.loader import load_regimen, parse_document
+from regimencalc.replan.observations import Observations
+from regimencalc.safety.plausibility import parse_bsa_cap
 
 VINCRISTINE = Path(__file__).parent / "fixtures" / "vincristine-bands.yaml"
 START = dt.date(2026, 1, 5)
@@ -116,7 +116,7 @@ def test_an_age_band_needs_the_age():
 
 def test_age_bands_must_cover_every_age():
     from regimencalc.errors import InputFileError
-    from regimencalc.loader import parse_regimen
+    from regimencalc.protocol.loader import parse_regimen
 
     text = AGE_BANDS.read_text().replace('age: ">= 12 months"', 'age: "> 1 year"')
     with pytest.raises(InputFileError, match="at 1 years falls in no band"):

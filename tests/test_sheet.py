@@ -22,9 +22,9 @@ WRITTEN = dt.date(2026, 1, 4)
 
 
 def render_golden(regimen_id: str) -> str:
-    from regimencalc.loader import load_regimen
-    from regimencalc.patient import make_patient
+    from regimencalc.dosing.patient import make_patient
     from regimencalc.planner import plan
+    from regimencalc.protocol.loader import load_regimen
     from regimencalc.render.sheet import SheetInfo, render_sheet_html
 
     course = plan(load_regimen(regimen_id), make_patient("170cm", "70kg", 40), START, response="CR", cycles=1)
@@ -61,11 +61,11 @@ def parse(html: str) -> _Collector:
 
 
 def sheet_for(entries: str | None = None):
-    from regimencalc.loader import load_regimen, parse_document
-    from regimencalc.observations import Observations
-    from regimencalc.patient import make_patient
+    from regimencalc.dosing.patient import make_patient
     from regimencalc.planner import plan
+    from regimencalc.protocol.loader import load_regimen, parse_document
     from regimencalc.render.sheet import SheetInfo, render_sheet_html
+    from regimencalc.replan.observations import Observations
 
     observations = (
         parse_document(f"schema_version: 1\nentries:\n{entries}", "o.yaml", Observations) if entries else None
@@ -163,7 +163,7 @@ BUNDLED = sorted(p.stem for p in GOLDEN.glob("*.html"))
 
 
 def test_every_bundled_regimen_has_a_golden_sheet():
-    from regimencalc.loader import bundled_ids
+    from regimencalc.protocol.loader import bundled_ids
 
     assert BUNDLED == bundled_ids()
 
@@ -177,7 +177,7 @@ def test_golden_sheets(regimen_id):
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--regenerate"]:
-    from regimencalc.loader import bundled_ids
+    from regimencalc.protocol.loader import bundled_ids
 
     for regimen_id in bundled_ids():
         (GOLDEN / f"{regimen_id}.html").write_text(render_golden(regimen_id), encoding="utf-8")

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
+from regimencalc.dosing.bsa import BSA_FORMULAS, bsa
+from regimencalc.dosing.patient import make_patient
 from regimencalc.errors import PatientInputError, UnitInputError
-from regimencalc.formulas import BSA_FORMULAS, bsa
-from regimencalc.patient import make_patient
-from regimencalc.units import parse_body_measure, parse_dose_amount
+from regimencalc.protocol.units import parse_body_measure, parse_dose_amount
 
 
 @pytest.mark.parametrize(
@@ -123,20 +123,20 @@ def test_bsa_command_all_formulas(run_cli):
 def test_doctests_of_the_package():
     import doctest
 
-    import regimencalc.dates
-    import regimencalc.days
     import regimencalc.display
-    import regimencalc.formulas
-    import regimencalc.labs
-    import regimencalc.units
+    import regimencalc.dosing.bsa
+    import regimencalc.dosing.dates
+    import regimencalc.protocol.days
+    import regimencalc.protocol.labs
+    import regimencalc.protocol.units
 
     modules = (
-        regimencalc.dates,
-        regimencalc.days,
+        regimencalc.dosing.dates,
+        regimencalc.protocol.days,
         regimencalc.display,
-        regimencalc.formulas,
-        regimencalc.labs,
-        regimencalc.units,
+        regimencalc.dosing.bsa,
+        regimencalc.protocol.labs,
+        regimencalc.protocol.units,
     )
     for module in modules:
         result = doctest.testmod(module)

@@ -57,7 +57,7 @@ def main() -> None:
 @main.command("list")
 def list_regimens() -> None:
     """List the bundled regimens."""
-    from regimencalc.loader import bundled_ids, load_regimen
+    from regimencalc.protocol.loader import bundled_ids, load_regimen
 
     for regimen_id in bundled_ids():
         regimen = load_regimen(regimen_id)
@@ -68,7 +68,7 @@ def list_regimens() -> None:
 @click.argument("regimen")
 def show(regimen: str) -> None:
     """Show REGIMEN (a bundled id or a file) as a readable protocol."""
-    from regimencalc.loader import load_regimen
+    from regimencalc.protocol.loader import load_regimen
     from regimencalc.render.protocol import render_protocol
 
     click.echo(render_protocol(load_regimen(regimen)), nl=False)
@@ -79,7 +79,7 @@ def show(regimen: str) -> None:
 def validate(paths: tuple[Path, ...]) -> None:
     """Check regimen files (or folders of them); print file:line:col: path: message per problem."""
     from regimencalc.errors import InputFileError
-    from regimencalc.loader import load_regimen
+    from regimencalc.protocol.loader import load_regimen
 
     files = [f for p in paths for f in (sorted(p.glob("*.yaml")) if p.is_dir() else [p])]
     failed = 0
@@ -104,9 +104,9 @@ def validate(paths: tuple[Path, ...]) -> None:
 @click.option("--all", "all_formulas", is_flag=True, help="Show every formula.")
 def bsa(height: str, weight: str, formula: str, all_formulas: bool) -> None:
     """Body-surface area by a named formula (or all of them)."""
-    from regimencalc.formulas import BSA_FORMULAS
-    from regimencalc.formulas import bsa as compute
-    from regimencalc.patient import make_patient
+    from regimencalc.dosing.bsa import BSA_FORMULAS
+    from regimencalc.dosing.bsa import bsa as compute
+    from regimencalc.dosing.patient import make_patient
 
     patient = make_patient(height, weight)
     for key in BSA_FORMULAS if all_formulas else [formula]:
@@ -133,7 +133,7 @@ def schema(document: str, output: Path | None, force: bool) -> None:
     if document == "course":
         from regimencalc.course import json_schema
     else:
-        from regimencalc.regimen import json_schema
+        from regimencalc.protocol.regimen import json_schema
 
     _emit(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n", output, force)
 
@@ -201,26 +201,26 @@ def plan_course(
     accept_unusual: tuple[str, ...],
 ) -> Course:
     """The course the common options describe."""
-    from regimencalc.dates import parse_start_date
-    from regimencalc.loader import load_regimen
-    from regimencalc.patient import make_patient
+    from regimencalc.dosing.dates import parse_start_date
+    from regimencalc.dosing.patient import make_patient
     from regimencalc.planner import plan
-    from regimencalc.plausibility import parse_bsa_cap
+    from regimencalc.protocol.loader import load_regimen
+    from regimencalc.safety.plausibility import parse_bsa_cap
 
     patient = make_patient(height, weight, age, sex, frozenset(accept_unusual))
     observed = None
     if observations is not None:
-        from regimencalc.observations import load_observations
+        from regimencalc.replan.observations import load_observations
 
         observed = load_observations(observations)
     exposure = None
     if prior is not None:
-        from regimencalc.prior import load_prior
+        from regimencalc.safety.prior import load_prior
 
         exposure = load_prior(prior)
     profile = None
     if rounding is not None:
-        from regimencalc.rounding import load_rounding
+        from regimencalc.safety.rounding import load_rounding
 
         profile = load_rounding(rounding)
     return plan(
@@ -270,8 +270,8 @@ def ics(
     **inputs: Any,
 ) -> None:
     """The course as an .ics calendar (RFC 5545) that calendar clients import and update."""
+    from regimencalc.dosing.timing import calendar_options
     from regimencalc.render.ics import render_ics
-    from regimencalc.timing import calendar_options
 
     options = calendar_options(per_day=per_day, at=at, zone=tz, remind=remind, course_id=course_id)
     _emit(render_ics(plan_course(**inputs), options), output, force)
@@ -295,7 +295,7 @@ def sheet(
     """A printable dose sheet: HTML (stdout or -o sheet.html) or PDF (-o sheet.pdf, needs regimencalc[pdf])."""
     import datetime as dt
 
-    from regimencalc.dates import parse_date
+    from regimencalc.dosing.dates import parse_date
     from regimencalc.render.sheet import SheetInfo, render_sheet_html, render_sheet_pdf
 
     info = SheetInfo(
@@ -315,7 +315,7 @@ def _emit(text: str | bytes, output: Path | None, force: bool) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    from regimencalc.output import write_output
+    from regimencalc.render.output import write_output
 
     write_output(text, output, force=force)
     click.echo(f"wrote {output}", err=True)

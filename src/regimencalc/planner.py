@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from regimencalc.adjust import apply_rules
 from regimencalc.course import (
     Administration,
     Amount,
@@ -25,23 +24,24 @@ from regimencalc.course import (
     PatientSummary,
     RegimenSummary,
 )
-from regimencalc.cumulative import course_mg_per_m2, cumulate
-from regimencalc.dates import cycle_starts, day_date
 from regimencalc.display import format_number
-from regimencalc.dosing import BodySize, DoseResult, compute_dose, select_band
+from regimencalc.dosing.bsa import BSA_FORMULAS, DEFAULT_BSA_FORMULA, bsa
+from regimencalc.dosing.dates import cycle_starts, day_date
+from regimencalc.dosing.dose import BodySize, DoseResult, compute_dose, select_band
+from regimencalc.dosing.patient import Patient
 from regimencalc.errors import PlanningError
 from regimencalc.flags import FlagBook
-from regimencalc.formulas import BSA_FORMULAS, DEFAULT_BSA_FORMULA, bsa
-from regimencalc.history import History, place
-from regimencalc.observations import Observations
-from regimencalc.patient import Patient
-from regimencalc.plausibility import confirm, unusual_bsa
-from regimencalc.prior import Prior
-from regimencalc.records import apply_records
-from regimencalc.regimen import RESPONSES, Branch, DrugLine, Phase, Regimen
-from regimencalc.rounding import RoundingProfile
-from regimencalc.rules import describe_rule
-from regimencalc.units import DoseAmount
+from regimencalc.protocol.regimen import RESPONSES, Branch, DrugLine, Phase, Regimen
+from regimencalc.protocol.units import DoseAmount
+from regimencalc.replan.adjust import apply_rules
+from regimencalc.replan.history import History, place
+from regimencalc.replan.observations import Observations
+from regimencalc.replan.records import apply_records
+from regimencalc.replan.rules import describe_rule
+from regimencalc.safety.cumulative import course_mg_per_m2, cumulate
+from regimencalc.safety.plausibility import confirm, unusual_bsa
+from regimencalc.safety.prior import Prior
+from regimencalc.safety.rounding import RoundingProfile
 
 
 def plan(

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 from regimencalc.course import Administration, Course
-from regimencalc.timing import CalendarOptions
+from regimencalc.dosing.timing import CalendarOptions
 
 #: Fixed namespace of regimencalc's calendar UIDs (uuid5 of the course identity and the event key).
 NAMESPACE = uuid.UUID("5b0e3a52-6f0d-4c44-9a39-6c1d2a9e7f10")

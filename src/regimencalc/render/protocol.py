@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from regimencalc.days import format_days
-from regimencalc.regimen import DoseSpec, DrugLine, Flag, Regimen, WeightFlag
+from regimencalc.protocol.days import format_days
+from regimencalc.protocol.regimen import DoseSpec, DrugLine, Flag, Regimen, WeightFlag
 
 
 def render_protocol(regimen: Regimen) -> str:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from regimencalc.errors import PatientInputError, UnitInputError
-from regimencalc.plausibility import check_absolute, check_keys, confirm, unusual_patient
-from regimencalc.units import parse_body_measure
+from regimencalc.protocol.units import parse_body_measure
+from regimencalc.safety.plausibility import check_absolute, check_keys, confirm, unusual_patient
 
 
 @dataclass(frozen=True)

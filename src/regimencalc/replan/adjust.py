@@ -17,9 +17,9 @@ from regimencalc.course import Administration, Amount, Cycle, Status, TraceStep
 from regimencalc.display import format_number, round_significant
 from regimencalc.errors import ObservationError
 from regimencalc.flags import FlagBook
-from regimencalc.history import History
-from regimencalc.regimen import Regimen, Rule
-from regimencalc.rules import Verdict, evaluate
+from regimencalc.protocol.regimen import Regimen, Rule
+from regimencalc.replan.history import History
+from regimencalc.replan.rules import Verdict, evaluate
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, field_validator, model_validator
 
-from regimencalc.labs import CHEMISTRY, COUNTS, LabName, Measured, parse_lab_value
-from regimencalc.regimen import Response
-from regimencalc.units import parse_body_measure
+from regimencalc.protocol.labs import CHEMISTRY, COUNTS, LabName, Measured, parse_lab_value
+from regimencalc.protocol.regimen import Response
+from regimencalc.protocol.units import parse_body_measure
 
 _TERM = re.compile(r"^[a-z][a-z0-9 -]*[a-z0-9]$")
 
@@ -154,6 +154,6 @@ class Observations(_Strict):
 
 def load_observations(path: str) -> Observations:
     """Read and validate an observations file; InputFileError lists every located problem."""
-    from regimencalc.loader import load_document
+    from regimencalc.protocol.loader import load_document
 
     return load_document(path, Observations)

@@ -17,7 +17,8 @@ from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from regimencalc.errors import InputFileError, Problem, UnknownRegimenError
-from regimencalc.regimen import Path, Regimen, RegimenProblems
+from regimencalc.protocol.checks import RegimenProblems
+from regimencalc.protocol.regimen import Path, Regimen
 
 if TYPE_CHECKING:
     from pydantic import BaseModel

@@ -48,7 +48,7 @@ def registry() -> pint.UnitRegistry:
     """The package's single unit registry, built on first use from `units.txt`."""
     import pint
 
-    path = files("regimencalc").joinpath("units.txt")
+    path = files("regimencalc.protocol").joinpath("units.txt")
     with path.open(encoding="utf-8") as handle:
         definitions = handle.read().splitlines()
     ureg: pint.UnitRegistry = pint.UnitRegistry(None, preprocessors=[_normalise_unit_text])

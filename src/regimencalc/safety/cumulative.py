@@ -21,7 +21,7 @@ from decimal import Decimal
 from regimencalc.course import Administration, CumulativeDose
 from regimencalc.display import format_number
 from regimencalc.errors import PatientInputError
-from regimencalc.units import registry
+from regimencalc.protocol.units import registry
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from regimencalc.errors import ObservationError
-from regimencalc.labs import LAB_NAMES, Measured, ratio
+from regimencalc.protocol.labs import LAB_NAMES, Measured, ratio
 
 VERSIONS: tuple[str, ...] = ("4.03", "5.0")
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from regimencalc.errors import RegimencalcError, UnitInputError
-from regimencalc.units import parse_quantity
+from regimencalc.protocol.units import parse_quantity
 
 
 @dataclass(frozen=True)

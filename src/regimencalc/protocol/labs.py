@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Literal
 
 from regimencalc.errors import UnitInputError
-from regimencalc.units import parse_unit, registry
+from regimencalc.protocol.units import parse_unit, registry
 
 LabName = Literal["wbc", "anc", "platelets", "hemoglobin", "bilirubin", "ast", "alt", "creatinine"]
 COUNTS: tuple[str, ...] = ("wbc", "anc", "platelets")

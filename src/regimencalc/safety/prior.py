@@ -17,8 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from regimencalc.cumulative import EQUIVALENCE, LIMITS
-from regimencalc.units import parse_dose_amount
+from regimencalc.protocol.units import parse_dose_amount
+from regimencalc.safety.cumulative import EQUIVALENCE, LIMITS
 
 KNOWN = sorted(set(EQUIVALENCE) | set(LIMITS))
 
@@ -70,6 +70,6 @@ class Prior(_Strict):
 
 def load_prior(path: str) -> Prior:
     """Read and validate a prior-exposure file; InputFileError lists every located problem."""
-    from regimencalc.loader import load_document
+    from regimencalc.protocol.loader import load_document
 
     return load_document(path, Prior)

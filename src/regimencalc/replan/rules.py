@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from regimencalc.ctcae import grade_lab
 from regimencalc.errors import ObservationError
-from regimencalc.history import History
-from regimencalc.labs import LAB_NAMES, parse_lab_value, ratio
-from regimencalc.regimen import Check, Condition, Rule
+from regimencalc.protocol.labs import LAB_NAMES, parse_lab_value, ratio
+from regimencalc.protocol.regimen import Check, Condition, Rule
+from regimencalc.replan.ctcae import grade_lab
+from regimencalc.replan.history import History
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,7 @@ def parse_bsa_cap(text: str) -> float:
     import pint
 
     from regimencalc.errors import UnitInputError
-    from regimencalc.units import parse_quantity
+    from regimencalc.protocol.units import parse_quantity
 
     try:
         value = float(parse_quantity(text).to("m**2").magnitude)

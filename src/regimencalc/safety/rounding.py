@@ -30,7 +30,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from regimencalc.display import format_number
-from regimencalc.units import parse_quantity
+from regimencalc.protocol.units import parse_quantity
 
 MAX_VIALS = 12
 
@@ -158,6 +158,6 @@ def _in(text: str, unit: str) -> Decimal:
 
 def load_rounding(path: str) -> RoundingProfile:
     """Read and validate a rounding profile; InputFileError lists every located problem."""
-    from regimencalc.loader import load_document
+    from regimencalc.protocol.loader import load_document
 
     return load_document(path, RoundingProfile)

@@ -15,11 +15,11 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP
 
 from regimencalc.course import Amount, TraceStep
 from regimencalc.display import format_amount, format_number, round_significant, unit_symbol
+from regimencalc.dosing.bsa import BSA_FORMULAS
 from regimencalc.errors import PlanningError
-from regimencalc.formulas import BSA_FORMULAS
-from regimencalc.regimen import Band, Basis, DoseSpec
-from regimencalc.rounding import RoundingProfile, profile_round
-from regimencalc.units import DoseAmount, registry
+from regimencalc.protocol.regimen import Band, Basis, DoseSpec
+from regimencalc.protocol.units import DoseAmount, registry
+from regimencalc.safety.rounding import RoundingProfile, profile_round
 
 SIGNIFICANT_FIGURES = 3
 

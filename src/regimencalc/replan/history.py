@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from regimencalc.dates import day_date
+from regimencalc.dosing.dates import day_date
 from regimencalc.errors import ObservationError
-from regimencalc.labs import Measured
-from regimencalc.observations import Limits, Observation, Observations
+from regimencalc.protocol.labs import Measured
+from regimencalc.replan.observations import Limits, Observation, Observations
 
 
 @dataclass(frozen=True)

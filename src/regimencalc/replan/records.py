@@ -13,9 +13,9 @@ from regimencalc.course import Administration, Amount, Cycle, TraceStep
 from regimencalc.display import unit_symbol
 from regimencalc.errors import ObservationError, UnitInputError
 from regimencalc.flags import FlagBook
-from regimencalc.history import DatedEntry, History
-from regimencalc.regimen import Regimen
-from regimencalc.units import parse_quantity
+from regimencalc.protocol.regimen import Regimen
+from regimencalc.protocol.units import parse_quantity
+from regimencalc.replan.history import DatedEntry, History
 
 
 def apply_records(

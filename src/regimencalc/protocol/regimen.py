@@ -1,0 +1,458 @@
+"""The regimen file as a validated model: what a protocol says, with where each number came from.
+
+The model is strict (unknown fields and lax coercions are errors) and frozen. Field-level
+checks (a unit that cannot be read, a day range that runs backwards) are pydantic validators;
+checks that need the whole regimen (a source key that is not declared, a dose unit that does
+not fit its basis, a day outside its cycle) live in `checks`, run when a regimen is validated, so
+that every problem is reported at once, each with its place in the file. No I/O happens here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+    model_validator,
+)
+
+from regimencalc.display import format_number
+from regimencalc.protocol.days import format_days, parse_days
+from regimencalc.protocol.labs import LabName
+from regimencalc.protocol.units import (
+    AREA,
+    MASS,
+    DoseAmount,
+    parse_body_measure,
+    parse_dose_amount,
+    parse_quantity,
+)
+
+Route = Literal["IV", "CIV", "PO", "SC", "IM", "IT"]
+Basis = Literal["bsa", "weight", "flat"]
+Response = Literal["CR", "CRi", "PR", "NR"]
+RESPONSES: tuple[str, ...] = get_args(Response)
+FlagKind = Literal[
+    "seed-vs-label",
+    "institutional-default",
+    "interpretation",
+    "drug-identity",
+    "reconstructed",
+    "off-label",
+]
+SourceKind = Literal["seed", "label", "reference"]
+
+BASIS_UNITS: dict[str, str] = {
+    "bsa": "per m² (e.g. 'mg/m2')",
+    "weight": "per kg (e.g. 'mg/kg')",
+    "flat": "flat (e.g. 'mg')",
+}
+BASIS_DIMENSION: dict[str, str | None] = {"bsa": AREA, "weight": MASS, "flat": None}
+
+Path = tuple[str | int, ...]
+
+
+def _dose_amount(value: object) -> DoseAmount:
+    if isinstance(value, DoseAmount):
+        return value
+    return parse_dose_amount(value)  # type: ignore[arg-type]
+
+
+def _day_set(value: object) -> tuple[int, ...]:
+    if isinstance(value, tuple):
+        return value
+    return parse_days(value)
+
+
+Amount = Annotated[
+    DoseAmount,
+    PlainValidator(_dose_amount),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "A number and a unit: amount (mg, g, mcg/µg/ug, cells) optionally per m² or per kg and per day",
+            "examples": ["3 mg/m2", "15 mcg/m2/day", "300 mcg", "0.2 x10^6 cells/kg"],
+        }
+    ),
+]
+DaySet = Annotated[
+    tuple[int, ...],
+    PlainValidator(_day_set),
+    PlainSerializer(format_days, return_type=str),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                {"type": "string", "pattern": r"^\s*\d+(\s*[-–]\s*\d+)?(\s*,\s*\d+(\s*[-–]\s*\d+)?)*\s*$"},
+                {"type": "array", "items": {"type": "integer", "minimum": 0}},
+            ],
+            "description": "Days of the cycle: '1', '0-5' (day 0 is the day before day 1), '1,8,15,22', '1-3, 15-17'",
+        }
+    ),
+]
+Identifier = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+SourceKey = Annotated[str, Field(min_length=1)]
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A band edge as a label writes it: '< 45 kg', '>= 45 kg', '<= 50 kg', '< 1 year', '< 12 months'."""
+
+    operator: str
+    value: float
+    unit: str
+    text: str
+
+    def holds(self, measured: float) -> bool:
+        """Whether a value falls in the band; edges exactly as written (45 kg is '>= 45 kg')."""
+        return {
+            "<": measured < self.value,
+            "<=": measured <= self.value,
+            ">": measured > self.value,
+            ">=": measured >= self.value,
+        }[self.operator]
+
+    def __str__(self) -> str:
+        symbol = {"<=": "≤", ">=": "≥"}.get(self.operator, self.operator)
+        return f"{symbol} {format_number(self.value)} {self.unit}"
+
+
+_CONDITION = re.compile(r"^\s*(<=|>=|<|>|≤|≥)\s*(.+)$")
+
+
+def _condition(value: object, what: str, example: str) -> tuple[str, str]:
+    match = _CONDITION.match(value) if isinstance(value, str) else None
+    if not isinstance(value, str) or not match:
+        raise ValueError(f"{value!r} is not {what} condition; write e.g. {example}")
+    return {"≤": "<=", "≥": ">="}.get(match.group(1), match.group(1)), match.group(2)
+
+
+def _weight_condition(value: object) -> Threshold:
+    if isinstance(value, Threshold):
+        return value
+    operator, amount = _condition(value, "a weight", "'< 45 kg' or '>= 45 kg'")
+    return Threshold(operator, parse_body_measure(amount, "weight"), "kg", str(value))
+
+
+def _age_condition(value: object) -> Threshold:
+    if isinstance(value, Threshold):
+        return value
+    operator, amount = _condition(value, "an age", "'< 1 year' or '>= 12 months'")
+    try:
+        years = float(parse_quantity(amount).to("year").magnitude)
+    except Exception:  # pint: not a duration, or not a quantity at all
+        raise ValueError(f"{value!r}: '{amount}' is not an age; write e.g. '< 1 year' or '>= 12 months'") from None
+    return Threshold(operator, years, "years", str(value))
+
+
+def _threshold_schema(examples: list[str]) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "pattern": r"^\s*(<=|>=|<|>|≤|≥)\s*\d", "examples": examples})
+
+
+_AS_WRITTEN = PlainSerializer(lambda c: c.text, return_type=str)
+Weight = Annotated[
+    Threshold, PlainValidator(_weight_condition), _AS_WRITTEN, _threshold_schema(["< 45 kg", ">= 45 kg"])
+]
+Age = Annotated[Threshold, PlainValidator(_age_condition), _AS_WRITTEN, _threshold_schema(["< 1 year", ">= 12 months"])]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Source(_Strict):
+    """A document numbers are taken from; regimen lines cite it by its key."""
+
+    kind: SourceKind
+    citation: str
+    doi: str | None = None
+    trial: str | None = None
+    note: str | None = Field(None, description="Provenance note in the project's seeds/ folder")
+
+
+class Flag(_Strict):
+    """Something a pharmacist must see on every output: seed vs label, an institutional choice…"""
+
+    kind: FlagKind
+    text: str
+    source: SourceKey | None = None
+
+
+class WeightFlag(Flag):
+    """A flag raised only for patients whose weight meets the condition."""
+
+    weight: Weight
+
+
+class DoseSpec(_Strict):
+    """A prescribed dose: amount per basis, optional range maximum, optional per-dose cap."""
+
+    basis: Basis
+    amount: Amount
+    amount_max: Amount | None = Field(None, description="Upper end when the source gives a dose range")
+    cap: Amount | None = Field(
+        None, description="Per-dose maximum, in the dose's amount unit (e.g. '4 mg', '9 mcg/day')"
+    )
+    cap_source: SourceKey | None = None
+
+
+class Band(_Strict):
+    """One band of a banded dose, by weight, age or both (blinatumomab ≥ 45 kg fixed, < 45 kg per m²)."""
+
+    weight: Weight | None = None
+    age: Age | None = None
+    label: str
+    dose: DoseSpec
+
+    def holds(self, weight_kg: float, age_years: float | None) -> bool:
+        """Whether a patient falls in the band; an age band needs the age (the caller refuses without it)."""
+        weight_ok = self.weight is None or self.weight.holds(weight_kg)
+        age_ok = self.age is None or (age_years is not None and self.age.holds(age_years))
+        return weight_ok and age_ok
+
+
+class Taper(_Strict):
+    """Steps after the line's own days: `amounts[i]` is given for `step_days` days from `start_day`."""
+
+    start_day: int = Field(ge=0)
+    step_days: int = Field(ge=1)
+    amounts: list[Amount] = Field(min_length=1)
+
+    def steps(self) -> list[tuple[tuple[int, ...], DoseAmount]]:
+        """(days, amount) for each taper step."""
+        return [
+            (tuple(range(self.start_day + i * self.step_days, self.start_day + (i + 1) * self.step_days)), amount)
+            for i, amount in enumerate(self.amounts)
+        ]
+
+
+class DrugLine(_Strict):
+    """One drug of a cycle: what, how, which days, how much, and where the numbers came from."""
+
+    drug: Annotated[str, Field(pattern=r"^[a-z][a-z0-9 -]*[a-z0-9]$", description="Generic name, lower case")]
+    route: Route
+    days: DaySet
+    dose: DoseSpec | None = None
+    bands: list[Band] | None = Field(None, min_length=2)
+    taper: Taper | None = None
+    source: SourceKey
+    note: str | None = None
+    flags: list[Flag] = []
+    weight_flags: list[WeightFlag] = []
+
+
+class BranchOption(_Strict):
+    """One arm of a response branch and the lines it adds."""
+
+    id: Identifier
+    name: str
+    when: list[Response] = Field(min_length=1)
+    lines: list[DrugLine] = []
+    note: str | None = None
+
+
+class Branch(_Strict):
+    """A choice made on a response assessment (seed 003: no CR/CRi at day 22 → 2 more weeks)."""
+
+    id: Identifier
+    name: str
+    decided_on_day: int = Field(ge=0)
+    default: Identifier | None = Field(None, description="Option used when no response is given")
+    options: list[BranchOption] = Field(min_length=2)
+    source: SourceKey
+
+
+class Phase(_Strict):
+    """A run of identical cycles: length, count (fixed or maximum), lines and branches."""
+
+    id: Identifier
+    name: str
+    cycles: int | None = Field(None, ge=1)
+    max_cycles: int | None = Field(None, ge=1)
+    length_days: int = Field(ge=1)
+    lines: list[DrugLine] = []
+    branches: list[Branch] = []
+    source: SourceKey
+    note: str | None = None
+
+    def all_lines(self) -> list[DrugLine]:
+        """Every line of the phase, the lines of every branch arm included."""
+        return [*self.lines, *(line for b in self.branches for o in b.options for line in o.lines)]
+
+    @property
+    def cycle_count(self) -> int:
+        """How many cycles the phase plans (its fixed count or its maximum)."""
+        return self.cycles if self.cycles is not None else self.max_cycles  # type: ignore[return-value]
+
+
+class AgeRange(_Strict):
+    """Eligible ages in years, inclusive."""
+
+    min: float | None = Field(None, ge=0)
+    max: float | None = Field(None, ge=0)
+
+
+class Eligibility(_Strict):
+    """Who the regimen was written for."""
+
+    age_years: AgeRange | None = None
+    text: str
+    source: SourceKey
+
+
+class Check(_Strict):
+    """One thing a rule looks at: a lab (grade, value or multiple of ULN) or a toxicity grade.
+
+    The latest observation on or before the day checked is used.
+    """
+
+    lab: LabName | None = None
+    toxicity: Annotated[str, Field(pattern=r"^[a-z][a-z0-9 -]*[a-z0-9]$")] | None = None
+    response_not_in: list[Response] | None = Field(
+        None, min_length=1, description="The latest response is none of these"
+    )
+    grade_at_least: int | None = Field(None, ge=0, le=5)
+    grade_at_most: int | None = Field(None, ge=0, le=5)
+    below: str | None = Field(None, description="Lab value threshold, e.g. '1 x10^9/L' (strictly below)")
+    at_least: str | None = Field(None, description="Lab value threshold, e.g. '1 x10^9/L' (at or above)")
+    above_uln: float | None = Field(None, gt=0, description="Strictly above this multiple of ULN")
+    at_most_uln: float | None = Field(None, gt=0, description="At or below this multiple of ULN")
+    events_at_least: int | None = Field(
+        None, ge=1, description="Toxicity recorded (grade ≥ 1) on at least this many days"
+    )
+
+    def comparisons(self) -> list[str]:
+        """The comparison fields that are set."""
+        fields = ("grade_at_least", "grade_at_most", "below", "at_least", "above_uln", "at_most_uln", "events_at_least")
+        return [f for f in fields if getattr(self, f) is not None]
+
+
+class Condition(_Strict):
+    """Checks combined: `any` (at least one holds) or `all` (every one holds)."""
+
+    any: list[Check] | None = Field(None, min_length=1)
+    all: list[Check] | None = Field(None, min_length=1)
+
+    def checks(self) -> list[Check]:
+        """The checks, whichever way they are combined."""
+        return self.any or self.all or []
+
+
+RuleAction = Literal["hold", "interrupt", "delay", "omit", "reduce", "discontinue"]
+WAITING_ACTIONS = ("hold", "interrupt", "delay")
+
+
+class RestartStep(_Strict):
+    """After an interruption, give the dose planned on cycle `like_cycle` day `like_day` for `days` days."""
+
+    like_cycle: int = Field(ge=1)
+    like_day: int = Field(ge=0)
+    days: int = Field(ge=1)
+
+
+class Rule(_Strict):
+    """A toxicity- or lab-triggered change, checked before each dose of its drugs or at each cycle start."""
+
+    id: Identifier
+    name: str
+    drugs: list[str] = Field(min_length=1)
+    check: Literal["before-each-dose", "cycle-start", "on-day"] = "before-each-dose"
+    on_day: int | None = Field(
+        None, ge=0, description="For 'on-day': the cycle day checked; the action applies from it on"
+    )
+    from_cycle: int | None = Field(None, ge=1, description="Only checked from this cycle on")
+    applies_if_baseline: Condition | None = Field(
+        None, description="Checked against the baseline values of the observations; without a baseline the rule applies"
+    )
+    when: Condition
+    action: RuleAction
+    recover_when: Condition | None = Field(
+        None, description="For 'hold', 'interrupt' and 'delay': what must hold to go on"
+    )
+    recover_for_days: int | None = Field(
+        None, ge=1, description="The recovery must last this many days before going on"
+    )
+    restart_step: RestartStep | None = Field(None, description="For 'interrupt': restart at a step dose")
+    max_interruption_days: int | None = Field(
+        None, ge=1, description="For 'interrupt': what a longer interruption does is 'on_long_interruption'"
+    )
+    on_long_interruption: Literal["new-cycle", "discontinue"] = Field(
+        "new-cycle", description="new-cycle: the cycle's remaining doses are omitted and a new cycle is flagged"
+    )
+    reduce_percent: float | None = Field(None, gt=0, lt=100)
+    reduce_to_level: str | None = Field(None, description="For 'reduce': a dose level named under 'dose_levels'")
+    max_delay_days: int | None = Field(None, ge=1)
+    on_max_delay: Literal["flag", "discontinue"] = "flag"
+    ctcae_version: Literal["4.03", "5.0"] | None = None
+    source: SourceKey
+    flags: list[Flag] = []
+
+
+class DoseLevel(_Strict):
+    """A named dose level of a drug as a percentage of the planned dose ('-1': 75 %)."""
+
+    drug: str
+    name: str
+    percent: float = Field(gt=0, lt=100)
+    source: SourceKey
+
+
+class Spacing(_Strict):
+    """A minimum number of days between two doses of a drug (inotuzumab: at least 6)."""
+
+    drug: str
+    min_days: int = Field(ge=1)
+    source: SourceKey
+
+
+class Regimen(_Strict):
+    """A whole regimen file."""
+
+    schema_version: Literal[1]
+    id: Identifier
+    name: str
+    version: str
+    indication: str
+    eligibility: Eligibility | None = None
+    sources: dict[str, Source] = Field(min_length=1)
+    flags: list[Flag] = []
+    notes: list[str] = []
+    ctcae_version: Literal["4.03", "5.0"] | None = Field(None, description="CTCAE version the rules grade by")
+    phases: list[Phase] = Field(min_length=1)
+    rules: list[Rule] = []
+    spacing: list[Spacing] = []
+    dose_levels: list[DoseLevel] = []
+
+    @model_validator(mode="after")
+    def _whole_regimen_checks(self) -> Regimen:
+        # The checks read this model's classes, so they are imported when a regimen is validated.
+        from regimencalc.protocol.checks import RegimenProblems, regimen_problems
+
+        problems = regimen_problems(self)
+        if problems:
+            raise RegimenProblems(problems)
+        return self
+
+    def all_lines(self) -> list[DrugLine]:
+        """Every line of every phase, branch arms included, in file order."""
+        return [line for phase in self.phases for line in phase.all_lines()]
+
+    @property
+    def total_cycles(self) -> int:
+        """Cycles planned when the user does not limit them."""
+        return sum(p.cycle_count for p in self.phases)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of regimen files, for editors and for `regimencalc schema`."""
+    schema = Regimen.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
