@@ -118,6 +118,7 @@ def test_bundled_regimens_and_schema_are_installed_with_the_package():
     assert len(list(bundled.glob("*.yaml"))) == 8
     assert (bundled / "regimen.schema.json").is_file()
     assert (PACKAGE / "protocol" / "units.txt").is_file()
+    assert len(list((PACKAGE / "drugs").glob("*.yaml"))) >= 2
 
 
 def test_every_cited_provenance_note_exists_in_the_checkout():

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from regimencalc.errors import InputFileError, Problem, UnknownRegimenError
 from regimencalc.protocol.checks import RegimenProblems
+from regimencalc.protocol.drugs import DrugFile, file_stem
 from regimencalc.protocol.regimen import Path, Regimen
 
 if TYPE_CHECKING:
@@ -38,6 +39,22 @@ def bundled_dir() -> FilePath:
 def bundled_ids() -> list[str]:
     """Ids of the bundled regimens (their file names), sorted."""
     return sorted(p.stem for p in bundled_dir().glob("*.yaml"))
+
+
+def bundled_drug_dir() -> FilePath:
+    """The folder of drug files shipped inside the package (one per drug: its label rules and lines)."""
+    return FilePath(str(files("regimencalc").joinpath("drugs")))
+
+
+def load_drug_file(drug: str) -> DrugFile | None:
+    """The bundled file of a drug, validated, or None when the project has none for it."""
+    path = bundled_drug_dir() / f"{file_stem(drug)}.yaml"
+    if not path.is_file():
+        return None
+    loaded = load_document(path, DrugFile)
+    if loaded.drug != drug:
+        raise InputFileError([Problem(str(path), 1, 1, "drug", f"the file is for '{loaded.drug}', not '{drug}'")])
+    return loaded
 
 
 def resolve(reference: str) -> FilePath:

@@ -164,11 +164,13 @@ Weight = Annotated[
 Age = Annotated[Threshold, PlainValidator(_age_condition), _AS_WRITTEN, _threshold_schema(["< 1 year", ">= 12 months"])]
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
+    """Every input file's models: unknown fields and lax coercions are errors, results are frozen."""
+
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-class Source(_Strict):
+class Source(StrictModel):
     """A document numbers are taken from; regimen lines cite it by its key."""
 
     kind: SourceKind
@@ -178,7 +180,7 @@ class Source(_Strict):
     note: str | None = Field(None, description="Provenance note in the project's seeds/ folder")
 
 
-class Flag(_Strict):
+class Flag(StrictModel):
     """Something a pharmacist must see on every output: seed vs label, an institutional choice…"""
 
     kind: FlagKind
@@ -192,7 +194,7 @@ class WeightFlag(Flag):
     weight: Weight
 
 
-class DoseSpec(_Strict):
+class DoseSpec(StrictModel):
     """A prescribed dose: amount per basis, optional range maximum, optional per-dose cap."""
 
     basis: Basis
@@ -204,7 +206,7 @@ class DoseSpec(_Strict):
     cap_source: SourceKey | None = None
 
 
-class Band(_Strict):
+class Band(StrictModel):
     """One band of a banded dose, by weight, age or both (blinatumomab ≥ 45 kg fixed, < 45 kg per m²)."""
 
     weight: Weight | None = None
@@ -219,7 +221,7 @@ class Band(_Strict):
         return weight_ok and age_ok
 
 
-class Taper(_Strict):
+class Taper(StrictModel):
     """Steps after the line's own days: `amounts[i]` is given for `step_days` days from `start_day`."""
 
     start_day: int = Field(ge=0)
@@ -234,7 +236,7 @@ class Taper(_Strict):
         ]
 
 
-class DrugLine(_Strict):
+class DrugLine(StrictModel):
     """One drug of a cycle: what, how, which days, how much, and where the numbers came from."""
 
     drug: Annotated[str, Field(pattern=r"^[a-z][a-z0-9 -]*[a-z0-9]$", description="Generic name, lower case")]
@@ -249,7 +251,7 @@ class DrugLine(_Strict):
     weight_flags: list[WeightFlag] = []
 
 
-class BranchOption(_Strict):
+class BranchOption(StrictModel):
     """One arm of a response branch and the lines it adds."""
 
     id: Identifier
@@ -259,7 +261,7 @@ class BranchOption(_Strict):
     note: str | None = None
 
 
-class Branch(_Strict):
+class Branch(StrictModel):
     """A choice made on a response assessment (seed 003: no CR/CRi at day 22 → 2 more weeks)."""
 
     id: Identifier
@@ -270,7 +272,7 @@ class Branch(_Strict):
     source: SourceKey
 
 
-class Phase(_Strict):
+class Phase(StrictModel):
     """A run of identical cycles: length, count (fixed or maximum), lines and branches."""
 
     id: Identifier
@@ -293,14 +295,14 @@ class Phase(_Strict):
         return self.cycles if self.cycles is not None else self.max_cycles  # type: ignore[return-value]
 
 
-class AgeRange(_Strict):
+class AgeRange(StrictModel):
     """Eligible ages in years, inclusive."""
 
     min: float | None = Field(None, ge=0)
     max: float | None = Field(None, ge=0)
 
 
-class Eligibility(_Strict):
+class Eligibility(StrictModel):
     """Who the regimen was written for."""
 
     age_years: AgeRange | None = None
@@ -308,7 +310,7 @@ class Eligibility(_Strict):
     source: SourceKey
 
 
-class Check(_Strict):
+class Check(StrictModel):
     """One thing a rule looks at: a lab (grade, value or multiple of ULN) or a toxicity grade.
 
     The latest observation on or before the day checked is used.
@@ -335,7 +337,7 @@ class Check(_Strict):
         return [f for f in fields if getattr(self, f) is not None]
 
 
-class Condition(_Strict):
+class Condition(StrictModel):
     """Checks combined: `any` (at least one holds) or `all` (every one holds)."""
 
     any: list[Check] | None = Field(None, min_length=1)
@@ -350,7 +352,7 @@ RuleAction = Literal["hold", "interrupt", "delay", "omit", "reduce", "discontinu
 WAITING_ACTIONS = ("hold", "interrupt", "delay")
 
 
-class RestartStep(_Strict):
+class RestartStep(StrictModel):
     """After an interruption, give the dose planned on cycle `like_cycle` day `like_day` for `days` days."""
 
     like_cycle: int = Field(ge=1)
@@ -358,7 +360,7 @@ class RestartStep(_Strict):
     days: int = Field(ge=1)
 
 
-class Rule(_Strict):
+class Rule(StrictModel):
     """A toxicity- or lab-triggered change, checked before each dose of its drugs or at each cycle start."""
 
     id: Identifier
@@ -396,7 +398,7 @@ class Rule(_Strict):
     flags: list[Flag] = []
 
 
-class DoseLevel(_Strict):
+class DoseLevel(StrictModel):
     """A named dose level of a drug as a percentage of the planned dose ('-1': 75 %)."""
 
     drug: str
@@ -405,7 +407,7 @@ class DoseLevel(_Strict):
     source: SourceKey
 
 
-class Spacing(_Strict):
+class Spacing(StrictModel):
     """A minimum number of days between two doses of a drug (inotuzumab: at least 6)."""
 
     drug: str
@@ -413,7 +415,7 @@ class Spacing(_Strict):
     source: SourceKey
 
 
-class Regimen(_Strict):
+class Regimen(StrictModel):
     """A whole regimen file."""
 
     schema_version: Literal[1]

@@ -12,10 +12,10 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, field_validator, model_validator
+from pydantic import Field, PlainValidator, WithJsonSchema, field_validator, model_validator
 
 from regimencalc.protocol.labs import CHEMISTRY, COUNTS, LabName, Measured, parse_lab_value
-from regimencalc.protocol.regimen import Response
+from regimencalc.protocol.regimen import Response, StrictModel
 from regimencalc.protocol.units import parse_body_measure
 
 _TERM = re.compile(r"^[a-z][a-z0-9 -]*[a-z0-9]$")
@@ -44,10 +44,6 @@ IsoDate = Annotated[
 ]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
 def _labs(value: object) -> dict[str, Measured]:
     if not isinstance(value, dict):
         raise ValueError("labs are a mapping of lab name to value, e.g. {anc: 0.8 x10^9/L}")
@@ -67,7 +63,7 @@ Labs = Annotated[
 ]
 
 
-class Limits(_Strict):
+class Limits(StrictModel):
     """The lab's normal limits and the patient's pre-treatment values, needed for some grades."""
 
     uln: Labs = {}
@@ -75,14 +71,14 @@ class Limits(_Strict):
     baseline: Labs = {}
 
 
-class Given(_Strict):
+class Given(StrictModel):
     """A dose actually given when it differs from the plan (amount as given, e.g. '10 mg')."""
 
     drug: str
     dose: str | None = None
 
 
-class Observation(_Strict):
+class Observation(StrictModel):
     """One dated entry: labs, toxicity grades, a response, what was (not) given."""
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")] | None = None
@@ -131,7 +127,7 @@ class Observation(_Strict):
         return self
 
 
-class Observations(_Strict):
+class Observations(StrictModel):
     """An observations file."""
 
     schema_version: Literal[1]

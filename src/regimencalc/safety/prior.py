@@ -15,19 +15,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from regimencalc.protocol.regimen import StrictModel
 from regimencalc.protocol.units import parse_dose_amount
 from regimencalc.safety.cumulative import EQUIVALENCE, LIMITS
 
 KNOWN = sorted(set(EQUIVALENCE) | set(LIMITS))
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class PriorDose(_Strict):
+class PriorDose(StrictModel):
     """A cumulative dose already received."""
 
     drug: str
@@ -54,7 +51,7 @@ class PriorDose(_Strict):
         return Decimal(repr(parse_dose_amount(self.dose).value))
 
 
-class Prior(_Strict):
+class Prior(StrictModel):
     """A prior-exposure file."""
 
     schema_version: Literal[1]

@@ -27,16 +27,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import combinations_with_replacement
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from regimencalc.display import format_number
+from regimencalc.protocol.regimen import StrictModel
 from regimencalc.protocol.units import parse_quantity
 
 MAX_VIALS = 12
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 def _amount(text: str) -> str:
@@ -46,7 +43,7 @@ def _amount(text: str) -> str:
     return text
 
 
-class DoseBand(_Strict):
+class DoseBand(StrictModel):
     """One row of a dose-banding table: a calculated dose from `low` up to (not including) `high` is given as `dose`."""
 
     low: str
@@ -59,7 +56,7 @@ class DoseBand(_Strict):
         return _amount(value)
 
 
-class DrugRounding(_Strict):
+class DrugRounding(StrictModel):
     """How one drug is rounded: to a multiple of an increment, to what whole vials make, or by a
     dose-banding table (NHS England style)."""
 
@@ -106,7 +103,7 @@ class DrugRounding(_Strict):
         return [*([max(below)] if below else []), *([min(above)] if above else [])]
 
 
-class RoundingProfile(_Strict):
+class RoundingProfile(StrictModel):
     """An institutional rounding profile."""
 
     schema_version: Literal[1]

@@ -1,0 +1,31 @@
+"""A drug's own file: what its label says wherever the drug is given, declared once.
+
+One YAML file per drug in the package's `drugs/` folder, named for the drug with hyphens
+(`inotuzumab-ozogamicin.yaml`). A regimen that gives the drug gets what its file says (rules,
+supportive lines, administration warnings), each item citing a source the drug file declares.
+Validated as strictly as a regimen file; no I/O here (the loader reads the files).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from regimencalc.protocol.regimen import Source, StrictModel
+
+DrugName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9 -]*[a-z0-9]$", description="Generic name, lower case")]
+
+
+class DrugFile(StrictModel):
+    """Everything the project knows about one drug that holds in every regimen giving it."""
+
+    schema_version: Literal[1]
+    drug: DrugName
+    sources: dict[str, Source] = Field(min_length=1)
+    notes: list[str] = []
+
+
+def file_stem(drug: str) -> str:
+    """The file name (without '.yaml') a drug's file has: 'inotuzumab ozogamicin' → 'inotuzumab-ozogamicin'."""
+    return drug.replace(" ", "-")
