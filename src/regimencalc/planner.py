@@ -403,6 +403,8 @@ def _weight_flags(patient: Patient, history: History, book: FlagBook) -> None:
 
 
 def _eligibility_flags(regimen: Regimen, patient: Patient, book: FlagBook) -> None:
+    """Flag an age outside the regimen's eligibility, read in completed years as labels and protocols
+    write them: "up to 25 years" includes a patient aged 25.5 (outside from the 26th birthday)."""
     eligibility = regimen.eligibility
     if eligibility is None or eligibility.age_years is None:
         return
@@ -414,7 +416,7 @@ def _eligibility_flags(regimen: Regimen, patient: Patient, book: FlagBook) -> No
             f"age not given: the regimen's eligibility ({span}: {eligibility.text}) was not checked",
             eligibility.source,
         )
-    elif (low is not None and patient.age_years < low) or (high is not None and patient.age_years > high):
+    elif (low is not None and patient.age_years < low) or (high is not None and patient.age_years >= high + 1):
         book.add(
             "eligibility",
             f"age {format_number(patient.age_years)} years is outside the regimen's eligibility ({span}: {eligibility.text})",

@@ -85,7 +85,7 @@ class _State:
     ended: dict[tuple[str, int], tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     steps: dict[tuple[str, int], _Step] = field(default_factory=dict)
     last_given: dict[str, dt.date] = field(default_factory=dict)
-    last_dose: dict[str, Administration] = field(default_factory=dict)
+    due: dict[tuple[str, dt.date], Administration] = field(default_factory=dict)
     planned_number: dict[int, int] = field(default_factory=dict)
     new_cycles: list[_NewCycle] = field(default_factory=list)
     matched: set[tuple[str, str]] = field(default_factory=set)
@@ -152,7 +152,6 @@ def _visit_cycle(
         visited = _visit(planned, number, history, book, state)
         if visited.status in ("planned", "moved", "given"):
             state.last_given[visited.drug] = visited.date
-            state.last_dose[visited.drug] = visited
         visited_all.append(visited)
     return visited_all
 
@@ -357,6 +356,7 @@ def _visit(planned: Administration, number: int, history: History, book: FlagBoo
     if slot is not None:
         return slot
     current = _spaced(current, number, book, state)
+    state.due[(current.drug, current.date)] = _step_due(current, number, state)
     for rule in (r for r in state.rules if _checks_dose(r, current, state.planned_number[number])):
         if not _applies(state, rule, history, current.date):
             continue
@@ -419,14 +419,13 @@ def _was_at_step(
     rule: Rule, dose: Administration, verdict: Verdict, number: int, history: History, state: _State
 ) -> bool:
     """Whether the drug was at its step dose when the observation behind `verdict` was made: the dose
-    given that day (this one, when it is due the same day; else the drug's previous dose)."""
+    due that day (the latest due on or before it, when none was due that day)."""
     step = state.step_doses.get(dose.drug)
-    if step is None:
-        return False
     seen = max((e.date for e in history.entries if e.id in verdict.evidence), default=dose.date)
-    running = _step_due(dose, number, state) if seen >= dose.date else state.last_dose.get(dose.drug)
-    if running is None:
+    due = [a for (drug, on), a in state.due.items() if drug == dose.drug and on <= seen]
+    if step is None or not due:
         return False
+    running = max(due, key=lambda a: a.date)
     return running.dose.unit == step.dose.unit and running.dose.value <= step.dose.value
 
 
