@@ -352,3 +352,24 @@ def test_every_regimen_giving_blinatumomab_has_the_label_rules(regimen_id):
         "interrupt-for-crs-grade-3",
         "interrupt-for-neurotoxicity-grade-3",
     } <= ids
+
+
+def test_cycle_1_extended_to_28_days_for_cr_shows_on_the_sheet():
+    # inotuzumab cycle 1 (21 days from 2 March) extended to 28 days: cycle 2 recorded as started on 30 March
+    from regimencalc.render.sheet import SheetInfo, render_sheet_html
+
+    c = course("inotuzumab-ozogamicin", "  - {id: c2, date: 2026-03-30, started_cycle: 2}\n", response="CR", cycles=2)
+    assert [(x.start_date.isoformat(), x.length_days) for x in c.cycles] == [("2026-03-02", 28), ("2026-03-30", 28)]
+    html = render_sheet_html(c, SheetInfo(written=START))
+    assert "from 2026-03-02, 28 days" in html and "from 2026-03-30 (planned 2026-03-23), 28 days" in html
+
+
+def test_a_new_cycle_shows_on_the_sheet():
+    from regimencalc.render.sheet import SheetInfo, render_sheet_html
+
+    entries = "  - {cycle: 1, day: 10, toxicities: {crs: 3}}\n  - {cycle: 1, day: 19, toxicities: {crs: 0}}\n"
+    html = render_sheet_html(course("blinatumomab", entries, cycles=2), SheetInfo(written=START))
+    assert (
+        "Cycle 2: Cycle 1 (induction, step dose): new cycle after the interruption of cycle 1, from 2026-03-20" in html
+    )
+    assert "Cycle 3: Cycle 2 (induction), from 2026-05-01 (planned 2026-04-13)" in html

@@ -552,6 +552,7 @@ def test_a_recorded_late_cycle_start_moves_that_cycle_and_every_later_one():
     # after its planned 26 Jan; cycle 3 moves from 23 Feb to 2 Mar
     course = ino_course("  - {id: c2, date: 2026-02-02, started_cycle: 2}\n")
     assert [c.start_date.isoformat() for c in course.cycles] == ["2026-01-05", "2026-02-02", "2026-03-02", "2026-03-30"]
+    assert [c.length_days for c in course.cycles] == [28, 28, 28, 28]  # cycle 1 extended from 21 to 28 days
     assert any(
         f.kind == "recorded-start" and "cycle 2 started on 2026-02-02, 7 day(s) after 2026-01-26 (c2)" in f.text
         for f in course.flags

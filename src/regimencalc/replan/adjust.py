@@ -89,6 +89,7 @@ class _State:
     planned_number: dict[int, int] = field(default_factory=dict)
     new_cycles: list[_NewCycle] = field(default_factory=list)
     matched: set[tuple[str, str]] = field(default_factory=set)
+    unassessed: set[str] = field(default_factory=set)
 
 
 def apply_rules(
@@ -117,7 +118,14 @@ def apply_rules(
             delay = max(delay, (earliest - cycle.start_date).days)
         number = len(out_cycles) + 1
         state.planned_number[number] = cycle.number
+        before = delay
         delay, moved, doses = _start_cycle(cycle, by_cycle[cycle.number], delay, number, history, book, state)
+        started = history.cycle_started(cycle.number) if cycle.number > 1 else None
+        if started is not None and started.date > cycle.start_date + dt.timedelta(days=before):
+            # a recorded late start lengthens the cycle before it (inotuzumab's cycle 1 extended to 28 days)
+            previous = out_cycles[-1]
+            longer = previous.length_days + (started.date - cycle.start_date).days - before
+            out_cycles[-1] = previous.model_copy(update={"length_days": longer})
         out_cycles.append(moved)
         result += _visit_cycle(doses, number, history, book, state)
         earliest = _end(moved, number, state)
@@ -243,11 +251,16 @@ def _start_cycle(
     for rule in (r for r in active if _applies(state, r, history, start)):
         version = _version(state, rule, history)
         verdict = evaluate(rule.when, history, start, version)
-        if verdict.holds is None and any(c.response_not_in for c in rule.when.checks()):
+        if (
+            verdict.holds is None
+            and rule.id not in state.unassessed
+            and any(c.response_not_in for c in rule.when.checks())
+        ):
+            state.unassessed.add(rule.id)
             book.add(
                 "not-yet-assessed",
                 f"{rule.name} ({rule.id}): before cycle {cycle.number} ({start.isoformat()}): "
-                f"{'; '.join(verdict.reasons)}; the cycle is planned until the response is known",
+                f"{'; '.join(verdict.reasons)}; this and later cycles are planned until the response is known",
                 rule.source,
             )
         if not verdict.holds:
