@@ -33,7 +33,7 @@ from regimencalc.errors import PlanningError
 from regimencalc.flags import FlagBook
 from regimencalc.protocol.regimen import RESPONSES, Branch, DrugLine, Phase, Regimen
 from regimencalc.protocol.units import DoseAmount
-from regimencalc.replan.adjust import apply_rules
+from regimencalc.replan.adjust import apply_rules, reads_response
 from regimencalc.replan.history import DatedEntry, History, place
 from regimencalc.replan.observations import Observation, Observations
 from regimencalc.replan.records import apply_records
@@ -184,7 +184,7 @@ def _stated_response(
         for branch in phase.branches
     ]
     for rule in ruleset.rules:
-        if any(check.response_not_in for check in rule.when.checks()):
+        if reads_response(rule):
             number = max(rule.from_cycle or 1, 2 if rule.check == "cycle-start" else 1)
             if number <= len(starts):
                 readers.append((starts[number - 1], f"{rule.name} ({rule.id}), before cycle {number}"))

@@ -67,6 +67,7 @@ class _NewCycle:
     """A new cycle asked for by an interruption longer than the label allows."""
 
     drug: str
+    interrupted: int
     restart: dt.date
     rule: Rule
     because: tuple[str, ...]
@@ -134,7 +135,7 @@ def apply_rules(
             request = state.new_cycles.pop(0)
             number = len(out_cycles) + 1
             state.planned_number[number] = cycle.number
-            inserted, doses = _new_cycle(request, out_cycles[-1], template, number, state)
+            inserted, doses = _new_cycle(request, cycle, template, number, state)
             out_cycles.append(inserted)
             result += _visit_cycle(doses, number, history, book, state)
             earliest = max(earliest, _end(inserted, number, state))
@@ -172,10 +173,10 @@ def _end(cycle: Cycle, number: int, state: _State) -> dt.date:
 
 
 def _new_cycle(
-    request: _NewCycle, after: Cycle, template: list[Administration], number: int, state: _State
+    request: _NewCycle, planned_cycle: Cycle, template: list[Administration], number: int, state: _State
 ) -> tuple[Cycle, list[Administration]]:
-    """The new cycle a long interruption starts: the drug's doses of the interrupted cycle again from the
-    restart day, the first ones at the step dose, then the cycle's treatment-free interval."""
+    """The new cycle a long interruption starts: the drug's doses of the interrupted cycle (as planned)
+    again from the restart day, the first ones at the step dose, then that cycle's treatment-free interval."""
     own = sorted((a for a in template if a.drug == request.drug), key=lambda a: a.day)
     first_day = own[0].day
     planned = state.planned_number[number]
@@ -200,15 +201,15 @@ def _new_cycle(
         if step is not None and step_dose is not None and index < step.days:
             moved = _at_step(moved, step_dose, request.rule.id)
         doses.append(moved)
-    cycle = after.model_copy(
+    cycle = planned_cycle.model_copy(
         update={
             "number": number,
-            "phase_name": f"{after.phase_name}: new cycle after the interruption of cycle {after.number}",
+            "phase_name": f"{planned_cycle.phase_name}: new cycle after the interruption of cycle {request.interrupted}",
             "start_date": request.restart,
             "original_start_date": None,
-            "length_days": after.length_days - first_day + 1,
+            "length_days": planned_cycle.length_days - first_day + 1,
             "planned_number": None,
-            "new_after": after.number,
+            "new_after": request.interrupted,
         }
     )
     return cycle, doses
@@ -251,11 +252,7 @@ def _start_cycle(
     for rule in (r for r in active if _applies(state, r, history, start)):
         version = _version(state, rule, history)
         verdict = evaluate(rule.when, history, start, version)
-        if (
-            verdict.holds is None
-            and rule.id not in state.unassessed
-            and any(c.response_not_in for c in rule.when.checks())
-        ):
+        if verdict.holds is None and rule.id not in state.unassessed and reads_response(rule):
             state.unassessed.add(rule.id)
             book.add(
                 "not-yet-assessed",
@@ -315,6 +312,11 @@ def _start_cycle(
     return delay, cycle.model_copy(update=update), doses
 
 
+def reads_response(rule: Rule) -> bool:
+    """Whether a rule's condition reads a response (the only thing a plan without observations can know)."""
+    return any(check.response_not_in for check in rule.when.checks())
+
+
 def _applies(state: _State, rule: Rule, history: History, on: dt.date) -> bool:
     """Whether a rule's baseline precondition holds; a rule whose baseline is unknown applies."""
     if rule.applies_if_baseline is None:
@@ -371,7 +373,7 @@ def _visit(planned: Administration, number: int, history: History, book: FlagBoo
     current = _spaced(current, number, book, state)
     state.due[(current.drug, current.date)] = _step_due(current, number, state)
     for rule in (r for r in state.rules if _checks_dose(r, current, state.planned_number[number])):
-        if not _applies(state, rule, history, current.date):
+        if not (history.entries or reads_response(rule)) or not _applies(state, rule, history, current.date):
             continue
         version = _version(state, rule, history)
         verdict = evaluate(rule.when, history, _checked_on(rule, current), version)
@@ -579,7 +581,7 @@ def _interrupt(
             f"{restart.isoformat()}{', at the step dose' if rule.restart_step else ''}; later cycles move after it",
         )
         state.ended[(dose.drug, number)] = (rule.id, flags)
-        state.new_cycles.append(_NewCycle(dose.drug, restart, rule, because, flags))
+        state.new_cycles.append(_NewCycle(dose.drug, number, restart, rule, because, flags))
         return _update(dose, "omitted", because, flags)
     flags = _flag(book, rule, f"{text}: the same cycle goes on to its full number of infusion days")
     if rule.restart_step is not None:
