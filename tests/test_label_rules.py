@@ -373,3 +373,52 @@ def test_a_new_cycle_shows_on_the_sheet():
         "Cycle 2: Cycle 1 (induction, step dose): new cycle after the interruption of cycle 1, from 2026-03-20" in html
     )
     assert "Cycle 3: Cycle 2 (induction), from 2026-05-01 (planned 2026-04-13)" in html
+
+
+def test_neurotoxicity_during_a_restart_at_9_mcg_stops_blinatumomab():
+    # CRS grade 3 on day 12, grade 0 on day 14: restart on day 14 (15 March) at 9 mcg/day for 7 days;
+    # neurological toxicity grade 3 on 17 March, while at 9 mcg/day → discontinued from 17 March
+    entries = (
+        "  - {cycle: 1, day: 12, toxicities: {crs: 3}}\n  - {cycle: 1, day: 14, toxicities: {crs: 0}}\n"
+        "  - {date: 2026-03-17, toxicities: {neurological toxicity: 3}}\n"
+    )
+    c = course("blinatumomab", entries, cycles=2)
+    by_date = {a.date.isoformat(): (a.status, a.dose.value) for a in doses(c, "blinatumomab") if a.cycle == 1}
+    assert by_date["2026-03-15"] == ("moved", 9.0) and by_date["2026-03-16"] == ("moved", 9.0)
+    assert by_date["2026-03-17"][0] == "discontinued"
+    assert any("stop-for-neurotoxicity-grade-3-at-step-dose" in f.text for f in c.flags)
+
+
+def test_show_lists_every_rule_in_force_and_where_it_came_from():
+    from regimencalc.render.protocol import render_protocol
+
+    text = render_protocol(load_regimen("rdc-blinatumomab"))
+    rules = text[text.index("RULES IN FORCE") : text.index("SOURCES")]
+    assert rules.count("from drug file blinatumomab (drugs/blinatumomab.yaml)") == 6
+    assert "interrupt-for-crs-grade-3 — Interrupt blinatumomab for grade 3 cytokine release syndrome" in rules
+    ino = render_protocol(load_regimen("inotuzumab-infant-extended"))
+    assert "spacing: inotuzumab ozogamicin at least 6 days apart, given up to 2 days off its day" in ino
+    assert "source label-inotuzumab-eu: BESPONSA (inotuzumab ozogamicin) EU summary of product" in ino
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ("drugs: [blinatumomab]\n    when: {any: [{toxicity: crs, grade_at_least: 4}]}", "is for [blinatumomab] only"),
+        ("source: astct-grading", "source 'astct-grading' is not declared"),
+    ],
+)
+def test_a_drug_file_rule_is_checked_like_a_regimen_rule(change, fragment):
+    from regimencalc.errors import InputFileError
+    from regimencalc.protocol.drugs import DrugFile
+    from regimencalc.protocol.loader import bundled_drug_dir
+
+    text = (bundled_drug_dir() / "blinatumomab.yaml").read_text()
+    broken = (
+        text.replace(change, change.replace("[blinatumomab]", "[vindesine]"), 1)
+        if "drugs:" in change
+        else text.replace("  astct-grading:", "  astct:", 1)
+    )
+    with pytest.raises(InputFileError) as caught:
+        parse_document(broken, "blinatumomab.yaml", DrugFile)
+    assert any(fragment in p.message for p in caught.value.problems)
