@@ -293,6 +293,9 @@ def test_low_baseline_stable_marrow_lets_the_cycle_go_on():
     entries = "  - {date: 2026-03-22, labs: {anc: 0.5 x10^9/L, platelets: 20 x10^9/L}}\n  - {date: 2026-03-25, marrow: stable}\n"
     c = course("inotuzumab-ozogamicin", entries, limits, response="CR", cycles=2)
     assert c.cycles[1].start_date == dt.date(2026, 3, 25)
+    same_day = entries.replace("2026-03-25, marrow", "2026-03-22, marrow")
+    on_time = course("inotuzumab-ozogamicin", same_day, limits, response="CR", cycles=2)
+    assert on_time.cycles[1].start_date == dt.date(2026, 3, 23) and not any(f.kind == "rule" for f in on_time.flags)
     held = course("inotuzumab-ozogamicin", entries.replace("stable", "progressed"), limits, response="CR", cycles=2)
     assert {a.status for a in doses(held, "inotuzumab ozogamicin") if a.cycle == 2} == {"held"}
 

@@ -277,6 +277,8 @@ def _start_cycle(
             break
         _, day, recovery = recovered
         extra = (day - start).days
+        if not extra:
+            continue  # the recovery is already seen on the day the cycle would start: nothing to wait for
         text = f"cycle {cycle.number} delayed {extra} day(s) from {start.isoformat()} ({why}) to {day.isoformat()} ({'; '.join(recovery.reasons)})"
         if rule.max_delay_days is not None and extra > rule.max_delay_days:
             text += f"; the delay exceeds {rule.max_delay_days} days"
@@ -332,12 +334,12 @@ def _version(state: _State, rule: Rule, history: History) -> str | None:
 def _recovery(
     rule: Rule, history: History, after: dt.date, version: str | None
 ) -> tuple[dt.date, dt.date, Verdict] | None:
-    """When the recovery condition is first seen (an observation day on or after `after`), the day
+    """When the recovery condition is first seen (on `after` itself, or on a later observation day), the day
     treatment may go on (with `recover_for_days`, that many days later if no observation in between
     breaks it), and the verdict."""
     assert rule.recover_when is not None
     lasting = dt.timedelta(days=rule.recover_for_days or 0)
-    for day in history.dates_after(after - dt.timedelta(days=1)):
+    for day in [after, *history.dates_after(after)]:
         verdict = evaluate(rule.recover_when, history, day, version)
         if not verdict.holds:
             continue
@@ -532,6 +534,8 @@ def _act(
             dose, "held", because, _flag(book, rule, f"{dose.drug} held from {on} ({why}); no recovery observed yet")
         )
     resolved, day, recovery = recovered
+    if day == dose.date:
+        return dose  # recovered the same day: nothing to hold
     because += recovery.evidence
     if rule.action == "interrupt":
         return _interrupt(rule, dose, number, (resolved, day), why, recovery, because, book, state)
