@@ -115,16 +115,18 @@ def test_yaml_warnings_never_reach_stderr():
     # before its error, breaking the one-line promise
     import warnings
 
-    from regimencalc.protocol.loader import bundled_dir
+    from regimencalc.protocol.drugs import DrugFile
+    from regimencalc.protocol.loader import bundled_drug_dir, parse_document
 
-    text = (bundled_dir() / "inotuzumab-ozogamicin.yaml").read_text()
+    text = (bundled_drug_dir() / "inotuzumab-ozogamicin.yaml").read_text()
     line = "    flags: &counts-28-days\n"
     with warnings.catch_warnings(record=True) as caught, pytest.raises(InputFileError) as refused:
         warnings.simplefilter("always")
-        parse_regimen(text.replace(line, line + line, 1), "twice.yaml")
+        parse_document(text.replace(line, line + line, 1), "twice.yaml", DrugFile)
     assert caught == []
     (problem,) = refused.value.problems
-    assert problem.line == 95 and 'duplicate key "flags"' in problem.message
+    second = text.splitlines().index(line.rstrip("\n")) + 2  # the repeated line, 1-based
+    assert problem.line == second and 'duplicate key "flags"' in problem.message
 
 
 def test_a_bare_number_for_an_amount_asks_for_its_unit():

@@ -15,7 +15,8 @@ from conftest import doses
 from regimencalc.dosing.patient import make_patient
 from regimencalc.errors import InputFileError, ObservationError
 from regimencalc.planner import plan
-from regimencalc.protocol.loader import load_regimen, parse_document, parse_regimen
+from regimencalc.protocol.drugs import DrugFile
+from regimencalc.protocol.loader import bundled_drug_dir, load_regimen, parse_document, parse_regimen
 from regimencalc.replan.observations import Observations
 
 FIXTURE = Path(__file__).parent / "fixtures" / "rules.yaml"
@@ -230,7 +231,8 @@ def test_broken_rules_are_load_errors(rule, path, fragment):
 
 
 # Blinatumomab label (reference §2.1): discontinue for CRS grade 4, neurological toxicity grade 4,
-# or more than one seizure. Cycle 1 runs days 1-28 from 2 March 2026.
+# more than one seizure, or grade 3 neurological toxicity at 9 mcg/day (any seizure is ICANS grade ≥ 3,
+# reference §3.3). Cycle 1 runs days 1-28 from 2 March 2026; days 1-7 at 9 mcg/day.
 @pytest.mark.parametrize(
     ("entries", "stopped_from"),
     [
@@ -238,8 +240,10 @@ def test_broken_rules_are_load_errors(rule, path, fragment):
         ("  - {cycle: 1, day: 10, toxicities: {crs: 4}}\n", 10),
         ("  - {cycle: 1, day: 12, toxicities: {icans: 4}}\n", 12),
         ("  - {cycle: 1, day: 12, toxicities: {neurological toxicity: 2}}\n", None),
-        ("  - {cycle: 1, day: 5, toxicities: {seizure: 1}}\n", None),
-        ("  - {cycle: 1, day: 5, toxicities: {seizure: 1}}\n  - {cycle: 1, day: 9, toxicities: {seizure: 1}}\n", 9),
+        ("  - {cycle: 1, day: 5, toxicities: {seizure: 1}}\n", 5),  # one seizure at 9 mcg/day
+        ("  - {cycle: 1, day: 5, toxicities: {icans: 3}}\n", 5),
+        ("  - {cycle: 1, day: 12, events: {seizure: 2}}\n", 12),  # two seizures on one day
+        ("  - {cycle: 1, day: 12, toxicities: {seizure: 1}}\n  - {cycle: 1, day: 12, toxicities: {seizure: 1}}\n", 12),
     ],
 )
 def test_blinatumomab_label_stops(entries, stopped_from):
@@ -383,13 +387,13 @@ def test_a_delay_beyond_28_days_is_flagged():
 
 
 def test_a_rule_shadowed_by_an_earlier_milder_one_is_a_load_error():
-    yaml_text = (Path(__file__).resolve().parents[1] / "regimens" / "blinatumomab.yaml").read_text()
+    yaml_text = (bundled_drug_dir() / "blinatumomab.yaml").read_text()
     start = yaml_text.index("  - id: interrupt-for-crs-grade-3")
     end = yaml_text.index("  - id: interrupt-for-neurotoxicity-grade-3")
     block = yaml_text[start:end]
     reordered = yaml_text.replace(block, "").replace("rules:\n", "rules:\n" + block, 1)
     with pytest.raises(InputFileError) as caught:
-        parse_regimen(reordered, "blinatumomab.yaml")
+        parse_document(reordered, "blinatumomab.yaml", DrugFile)
     assert any(
         "can never fire: rule 'interrupt-for-crs-grade-3' comes first" in p.message for p in caught.value.problems
     )
@@ -422,7 +426,9 @@ def test_crs_grade_3_interruption_of_7_days_continues_the_cycle_at_the_step_dose
     assert [date for _, date, _, _ in moved][:2] == ["2026-03-18", "2026-03-19"]  # restart 18 March, 7 days late
     assert [dose for _, _, _, dose in moved] == [9.0] * 7 + [28.0] * 12  # 7 days at the step dose, then 28
     assert any("7-day interruption: the same cycle goes on" in f.text for f in course.flags)
-    assert course.cycles[1].start_date == dt.date(2026, 4, 13)  # the next cycle keeps its date (42 days after 2 March)
+    # the last infusion day moved from 29 March to 5 April: cycle 2 keeps its 14 treatment-free days after it,
+    # 13 April + 7 = 20 April
+    assert course.cycles[1].start_date == dt.date(2026, 4, 20)
 
 
 def test_crs_grade_3_interruption_of_8_days_ends_the_cycle():
@@ -459,9 +465,16 @@ def test_neurotoxicity_grade_3_needs_3_days_at_grade_1_and_stops_after_more_than
         "  - {cycle: 1, day: 14, toxicities: {neurological toxicity: 1}}\n"
     )
     assert next(date for d, date, s, _ in relapsed if d == 10) == "2026-03-18"
-    # grade 1 only from day 16: restart day 19, 9 days after day 10 → discontinued
-    stopped, course = blin(
+    # grade 1 from day 16: resolved in 6 days (≤ 7, not stopped); restart day 19 is a 9-day interruption (> 7):
+    # cycle 1 ends and a new cycle starts on day 19 (20 March)
+    ended, course = blin(
         "  - {cycle: 1, day: 10, toxicities: {neurological toxicity: 3}}\n  - {cycle: 1, day: 16, toxicities: {neurological toxicity: 1}}\n"
+    )
+    assert {s for d, _, s, _ in ended if d >= 10} == {"omitted"}
+    assert course.cycles[1].new_after == 1 and course.cycles[1].start_date == dt.date(2026, 3, 20)
+    # grade 1 only from day 18: 8 days to resolve (> 7) → discontinued
+    stopped, course = blin(
+        "  - {cycle: 1, day: 10, toxicities: {neurological toxicity: 3}}\n  - {cycle: 1, day: 18, toxicities: {neurological toxicity: 1}}\n"
     )
     assert {s for d, _, s, _ in stopped if d >= 10} == {"discontinued"}
     assert {a.status for a in doses(course, "blinatumomab") if a.cycle == 2} == {"discontinued"}
@@ -539,6 +552,7 @@ def test_a_recorded_late_cycle_start_moves_that_cycle_and_every_later_one():
     # after its planned 26 Jan; cycle 3 moves from 23 Feb to 2 Mar
     course = ino_course("  - {id: c2, date: 2026-02-02, started_cycle: 2}\n")
     assert [c.start_date.isoformat() for c in course.cycles] == ["2026-01-05", "2026-02-02", "2026-03-02", "2026-03-30"]
+    assert [c.length_days for c in course.cycles] == [28, 28, 28, 28]  # cycle 1 extended from 21 to 28 days
     assert any(
         f.kind == "recorded-start" and "cycle 2 started on 2026-02-02, 7 day(s) after 2026-01-26 (c2)" in f.text
         for f in course.flags
@@ -562,5 +576,5 @@ def test_rules_are_carried_on_the_course_in_plain_words():
     }
     assert blin["interrupt-for-crs-grade-3"] == (
         "before each dose of blinatumomab: if crs grade ≥ 3 → interrupt until crs grade ≤ 0, "
-        "then restart at the cycle 1 day 1 dose for 7 days; more than 7 days: a new cycle"
+        "then restart at the step dose for 7 days; interrupted more than 7 days: a new cycle from the restart"
     )

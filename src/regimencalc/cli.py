@@ -152,7 +152,8 @@ def course_options(command: Callable[..., None]) -> Callable[..., None]:
         click.option(
             "--response",
             type=click.Choice(RESPONSE_CHOICES),
-            help="Response that picks branch arms no observation decides.",
+            help="Response, read as an assessment where the plan first reads one: it picks branch arms and "
+            "drives response gates no recorded response decides (docs/observations.md).",
         ),
         click.option(
             "--observations",

@@ -56,7 +56,10 @@ Status = Literal["planned", "given", "held", "omitted", "moved", "discontinued"]
 
 
 class Administration(_Frozen):
-    """One drug given on one date, with its dose, the trace behind it and its flags."""
+    """One drug given on one date, with its dose, the trace behind it and its flags.
+
+    `restart` marks the first dose after an interruption (the infusion restarts here, or a new cycle
+    inserted after it begins)."""
 
     id: str
     cycle: int
@@ -75,6 +78,7 @@ class Administration(_Frozen):
     original_date: dt.date | None = None
     given: Amount | None = None
     because: tuple[str, ...] = ()
+    restart: bool = False
     source: str
 
     def dose_text(self) -> str:
@@ -83,7 +87,11 @@ class Administration(_Frozen):
 
 
 class Cycle(_Frozen):
-    """One cycle of the course and the branch arms chosen in it."""
+    """One cycle of the course and the branch arms chosen in it.
+
+    `new_after` is set on a cycle the re-planning inserted: a new cycle started because cycle
+    `new_after` was interrupted longer than the label allows. A cycle renumbered by such an insertion
+    keeps its number in the plan as `planned_number` (observations and rules count planned cycles)."""
 
     number: int
     phase: str
@@ -92,6 +100,8 @@ class Cycle(_Frozen):
     original_start_date: dt.date | None = None
     length_days: int
     branches: dict[str, str] = {}
+    planned_number: int | None = None
+    new_after: int | None = None
 
 
 class DrugTotal(_Frozen):

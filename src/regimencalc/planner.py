@@ -33,11 +33,12 @@ from regimencalc.errors import PlanningError
 from regimencalc.flags import FlagBook
 from regimencalc.protocol.regimen import RESPONSES, Branch, DrugLine, Phase, Regimen
 from regimencalc.protocol.units import DoseAmount
-from regimencalc.replan.adjust import apply_rules
-from regimencalc.replan.history import History, place
-from regimencalc.replan.observations import Observations
+from regimencalc.replan.adjust import apply_rules, reads_response
+from regimencalc.replan.history import DatedEntry, History, place
+from regimencalc.replan.observations import Observation, Observations
 from regimencalc.replan.records import apply_records
 from regimencalc.replan.rules import describe_rule
+from regimencalc.replan.ruleset import RuleSet, rules_in_force
 from regimencalc.safety.cumulative import course_mg_per_m2, cumulate
 from regimencalc.safety.plausibility import confirm, unusual_bsa
 from regimencalc.safety.prior import Prior
@@ -97,7 +98,9 @@ def plan(
     _eligibility_flags(regimen, patient, book)
 
     starts = cycle_starts(start, [p.length_days for p in phases])
-    history = place(observations, start, starts) if observations else None
+    ruleset = rules_in_force(regimen)
+    stated = _stated_response(ruleset, response, phases, starts, book)
+    history = place(observations, start, starts, stated)
     planned_cycles: list[Cycle] = []
     administrations: list[Administration] = []
     for number, (phase, cycle_start) in enumerate(zip(phases, starts, strict=True), 1):
@@ -119,10 +122,9 @@ def plan(
         )
         for line in lines:
             administrations += _administer(regimen, phase, line, number, cycle_start, body, book, rounding)
-    if history is not None:
-        _weight_flags(patient, history, book)
-        administrations, planned_cycles = apply_rules(regimen, administrations, planned_cycles, history, book)
-        administrations = apply_records(regimen, administrations, planned_cycles, history, book)
+    _weight_flags(patient, history, book)
+    administrations, planned_cycles = apply_rules(regimen, ruleset, administrations, planned_cycles, history, book)
+    administrations = apply_records(regimen, administrations, planned_cycles, history, book)
     order = {line.drug: i for i, line in enumerate(regimen.all_lines())}
     administrations.sort(key=lambda a: (a.date, order[a.drug]))
     cumulative, cumulative_flags = cumulate(
@@ -136,7 +138,8 @@ def plan(
             name=regimen.name,
             version=regimen.version,
             indication=regimen.indication,
-            sources={key: s.citation for key, s in regimen.sources.items()},
+            sources={key: s.citation for key, s in regimen.sources.items()}
+            | {k: v for k, v in ruleset.sources.items() if k not in regimen.sources},
         ),
         patient=PatientSummary(
             height_cm=patient.height_cm,
@@ -149,7 +152,7 @@ def plan(
         ),
         start_date=start,
         response=response,
-        assessed_until=history.last_date if history else None,
+        assessed_until=history.last_date,
         cycles=tuple(planned_cycles),
         administrations=tuple(administrations),
         totals=_totals(administrations),
@@ -158,15 +161,44 @@ def plan(
             Criterion(
                 id=rule.id,
                 name=rule.name,
-                text=describe_rule(
-                    rule, (history.ctcae_version if history else None) or rule.ctcae_version or regimen.ctcae_version
-                ),
-                source=rule.source,
+                text=describe_rule(rule, history.ctcae_version or rule.ctcae_version or regimen.ctcae_version),
+                source=f"{rule.source}; {ruleset.origins[rule.id]}",
             )
-            for rule in regimen.rules
+            for rule in ruleset.rules
         ),
         cumulative=cumulative,
     )
+
+
+def _stated_response(
+    ruleset: RuleSet, response: str | None, phases: list[Phase], starts: list[dt.date], book: FlagBook
+) -> DatedEntry | None:
+    """--response as a response assessment, dated where the plan first reads a response (a branch's
+    decision day, or the start of the first cycle a response rule checks), so every branch and rule
+    that reads a response reads it; a recorded response there or later wins."""
+    if response is None:
+        return None
+    readers = [
+        (day_date(cycle_start, branch.decided_on_day), f"{branch.name}, cycle {number} day {branch.decided_on_day}")
+        for number, (phase, cycle_start) in enumerate(zip(phases, starts, strict=True), 1)
+        for branch in phase.branches
+    ]
+    for rule in ruleset.rules:
+        if reads_response(rule):
+            number = max(rule.from_cycle or 1, 2 if rule.check == "cycle-start" else 1)
+            if number <= len(starts):
+                readers.append((starts[number - 1], f"{rule.name} ({rule.id}), before cycle {number}"))
+    if not readers:
+        return None
+    date, where = min(readers)
+    book.add(
+        "response-option",
+        f"--response {response} is taken as a response assessed on {date.isoformat()} ({where}: where the plan "
+        "first reads a response); it decides every branch and rule that reads a response unless a recorded one does",
+        None,
+    )
+    entry = Observation.model_validate({"id": "response-option", "date": date, "response": response})
+    return DatedEntry("response-option", date, entry)
 
 
 def _cycle_phases(regimen: Regimen, cycles: int | None) -> list[Phase]:
@@ -187,7 +219,7 @@ class _Decision:
     cycle_start: dt.date
     previous_start: dt.date
     response: str | None
-    history: History | None
+    history: History
     book: FlagBook
 
 
@@ -208,7 +240,7 @@ def _lines_for_cycle(phase: Phase, decision: _Decision) -> tuple[list[DrugLine],
 def _choose(branch: Branch, d: _Decision) -> str | None:
     decided_on = day_date(d.cycle_start, branch.decided_on_day)
     where = f"{branch.name} (cycle {d.cycle} day {branch.decided_on_day}, {decided_on.isoformat()})"
-    observed = d.history.response(d.previous_start, decided_on) if d.history else None
+    observed = d.history.response(d.previous_start, decided_on, recorded_only=True)
     if observed is not None:
         answer = observed.entry.response
         option = next(o for o in branch.options if answer in o.when)
@@ -220,7 +252,7 @@ def _choose(branch: Branch, d: _Decision) -> str | None:
         return option.id
     if d.response is not None:
         return next(o.id for o in branch.options if d.response in o.when)
-    ahead = d.history is not None and decided_on > d.history.last_date
+    ahead = d.history.last_date is not None and decided_on > d.history.last_date
     if branch.default is None:
         if ahead:
             d.book.add(
@@ -371,6 +403,8 @@ def _weight_flags(patient: Patient, history: History, book: FlagBook) -> None:
 
 
 def _eligibility_flags(regimen: Regimen, patient: Patient, book: FlagBook) -> None:
+    """Flag an age outside the regimen's eligibility, read in completed years as labels and protocols
+    write them: "up to 25 years" includes a patient aged 25.5 (outside from the 26th birthday)."""
     eligibility = regimen.eligibility
     if eligibility is None or eligibility.age_years is None:
         return
@@ -382,7 +416,7 @@ def _eligibility_flags(regimen: Regimen, patient: Patient, book: FlagBook) -> No
             f"age not given: the regimen's eligibility ({span}: {eligibility.text}) was not checked",
             eligibility.source,
         )
-    elif (low is not None and patient.age_years < low) or (high is not None and patient.age_years > high):
+    elif (low is not None and patient.age_years < low) or (high is not None and patient.age_years >= high + 1):
         book.add(
             "eligibility",
             f"age {format_number(patient.age_years)} years is outside the regimen's eligibility ({span}: {eligibility.text})",

@@ -8,6 +8,7 @@ them all, so a file's problems are reported together rather than one at a time. 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
@@ -31,6 +32,9 @@ from regimencalc.protocol.regimen import (
     Taper,
 )
 from regimencalc.protocol.units import DoseAmount, parse_unit
+
+if TYPE_CHECKING:
+    from regimencalc.protocol.drugs import DrugFile
 
 Problem = tuple[Path, str]
 Problems = Iterator[Problem]
@@ -63,6 +67,27 @@ def regimen_problems(regimen: Regimen) -> list[Problem]:
         ),
         *spacing_of_regimen_drugs(regimen, drugs),
     ]
+
+
+def drug_file_problems(drug_file: DrugFile) -> list[Problem]:
+    """Every problem of a drug file: undeclared sources, rules and spacing for another drug, unsound rules."""
+    problems = [
+        *sources_declared(drug_file, set(drug_file.sources)),
+        *ids_unique(("rules",), [r.id for r in drug_file.rules], "rule id"),
+    ]
+    for i, rule in enumerate(drug_file.rules):
+        path: Path = ("rules", i)
+        if rule.drugs != [drug_file.drug]:
+            problems.append((path + ("drugs",), f"a rule of the {drug_file.drug} file is for [{drug_file.drug}] only"))
+        if rule.action == "reduce" or (rule.restart_step is not None and rule.restart_step.like_cycle is not None):
+            problems.append((path, "a drug file's rule cannot name dose levels or cycle days: a regimen's rule can"))
+        problems += rule_is_sound(path, rule, drug_file.rules[:i])
+    problems += [
+        (("spacing", i, "drug"), f"spacing in the {drug_file.drug} file is for {drug_file.drug} only")
+        for i, spacing in enumerate(drug_file.spacing)
+        if spacing.drug != drug_file.drug
+    ]
+    return problems
 
 
 def sources_declared(node: object, declared: set[str], path: Path = ()) -> Problems:
@@ -287,7 +312,6 @@ def rule_problems(path: Path, rule: Rule, regimen: Regimen, earlier: list[Rule])
     for k, drug in enumerate(rule.drugs):
         if drug not in drugs:
             yield path + ("drugs", k), f"'{drug}' is not a drug of this regimen ({', '.join(sorted(drugs))})"
-    yield from rule_fields_fit_action(path, rule)
     levels = {(level.drug, level.name) for level in regimen.dose_levels}
     if rule.reduce_to_level is not None:
         for drug in rule.drugs:
@@ -296,6 +320,12 @@ def rule_problems(path: Path, rule: Rule, regimen: Regimen, earlier: list[Rule])
                     path + ("reduce_to_level",),
                     f"no dose level '{rule.reduce_to_level}' of {drug} under 'dose_levels'",
                 )
+    yield from rule_is_sound(path, rule, earlier)
+
+
+def rule_is_sound(path: Path, rule: Rule, earlier: list[Rule]) -> Problems:
+    """A rule's fields fit its action and check, its conditions are sound, and it can fire."""
+    yield from rule_fields_fit_action(path, rule)
     for name in ("applies_if_baseline", "when", "recover_when"):
         condition = getattr(rule, name)
         if condition is not None:
@@ -312,8 +342,14 @@ def rule_fields_fit_action(path: Path, rule: Rule) -> Problems:
         rule.recover_when is not None or rule.max_delay_days is not None or rule.recover_for_days is not None
     ):
         yield path, "'recover_when', 'recover_for_days' and 'max_delay_days' only apply to hold, interrupt and delay"
-    if rule.action != "interrupt" and (rule.restart_step is not None or rule.max_interruption_days is not None):
-        yield path, "'restart_step' and 'max_interruption_days' only apply to action 'interrupt'"
+    if rule.action != "interrupt" and (
+        rule.restart_step is not None or rule.max_interruption_days is not None or rule.max_resolution_days is not None
+    ):
+        yield path, "'restart_step', 'max_interruption_days' and 'max_resolution_days' only apply to action 'interrupt'"
+    if rule.restart_step is not None and (rule.restart_step.like_cycle is None) != (rule.restart_step.like_day is None):
+        yield path + ("restart_step",), "give both 'like_cycle' and 'like_day', or neither (the drug's step dose)"
+    if rule.at_step_dose and rule.check == "cycle-start":
+        yield path + ("at_step_dose",), "'at_step_dose' looks at a dose: it does not fit check 'cycle-start'"
     if (rule.action == "reduce") != ((rule.reduce_percent is None) != (rule.reduce_to_level is None)):
         yield path, "action 'reduce' needs one of 'reduce_percent' or 'reduce_to_level', and only it takes them"
     if (rule.check == "on-day") != (rule.on_day is not None):
@@ -331,7 +367,8 @@ def rule_can_fire(path: Path, rule: Rule, earlier: Iterable[Rule]) -> Problems:
     """A rule whose every trigger an earlier rule on the same drugs already catches can never fire."""
     triggers = _grade_triggers(rule.when)
     for other in earlier:
-        if other.check != rule.check or not set(rule.drugs) <= set(other.drugs) or other.applies_if_baseline:
+        conditional = other.applies_if_baseline is not None or other.at_step_dose or other.from_cycle
+        if other.check != rule.check or not set(rule.drugs) <= set(other.drugs) or conditional:
             continue
         caught = _grade_triggers(other.when)
         if triggers and all(any(t == term and at <= g for t, at in caught) for term, g in triggers):
@@ -354,9 +391,15 @@ def condition_problems(path: Path, condition: Condition) -> Problems:
 
 def check_compares_once(path: Path, check: Check) -> Problems:
     """A check looks at one lab, toxicity or response, with exactly one comparison that fits it."""
-    if check.response_not_in is not None:
-        if check.lab is not None or check.toxicity is not None or check.comparisons():
-            yield path, "a response check stands alone: {response_not_in: [CR, CRi]}"
+    alone = [name for name in ("response_not_in", "marrow_in", "all_of") if getattr(check, name) is not None]
+    if alone:
+        if len(alone) > 1 or check.lab is not None or check.toxicity is not None or check.comparisons():
+            yield (
+                path,
+                f"a {alone[0]} check stands alone, e.g. {{response_not_in: [CR, CRi]}} or {{marrow_in: [stable]}}",
+            )
+        for k, member in enumerate(check.all_of or []):
+            yield from check_compares_once(path + ("all_of", k), member)
         return
     if (check.lab is None) == (check.toxicity is None):
         yield path, "a check looks at exactly one 'lab', one 'toxicity' or 'response_not_in'"
@@ -373,6 +416,8 @@ def check_compares_once(path: Path, check: Check) -> Problems:
         yield path + (comparison,), "a toxicity is checked by grade (grade_at_least, grade_at_most) or events_at_least"
     if check.lab is not None and comparison == "events_at_least":
         yield path + (comparison,), "events_at_least counts toxicity events, not lab values"
+    if comparison.endswith("baseline") and getattr(check, comparison) is not True:
+        yield path + (comparison,), f"write '{comparison}: true' (the lab is compared to its own baseline)"
     if comparison in ("below", "at_least") and check.lab is not None:
         if check.lab in CHEMISTRY:
             yield path + (comparison,), f"{check.lab} is compared to the ULN: use above_uln or at_most_uln"

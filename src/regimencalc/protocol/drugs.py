@@ -2,7 +2,8 @@
 
 One YAML file per drug in the package's `drugs/` folder, named for the drug with hyphens
 (`inotuzumab-ozogamicin.yaml`). A regimen that gives the drug gets what its file says (rules,
-supportive lines, administration warnings), each item citing a source the drug file declares.
+spacing, supportive lines, administration warnings), each item citing a source the drug file
+declares; a regimen may set a rule aside under `rule_exceptions`, with its reason and source.
 Validated as strictly as a regimen file; no I/O here (the loader reads the files).
 """
 
@@ -10,9 +11,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from regimencalc.protocol.regimen import Source, StrictModel
+from regimencalc.protocol.regimen import Rule, Source, Spacing, StrictModel
 
 DrugName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9 -]*[a-z0-9]$", description="Generic name, lower case")]
 
@@ -23,7 +24,21 @@ class DrugFile(StrictModel):
     schema_version: Literal[1]
     drug: DrugName
     sources: dict[str, Source] = Field(min_length=1)
+    rules: list[Rule] = Field(
+        [], description="The label's rules for this drug, checked in order in every regimen that gives it"
+    )
+    spacing: list[Spacing] = Field([], description="Days between doses, and how far a dose may move (label)")
     notes: list[str] = []
+
+    @model_validator(mode="after")
+    def _sound_rules(self) -> DrugFile:
+        # The checks read the regimen model's classes, so they are imported when a drug file is validated.
+        from regimencalc.protocol.checks import RegimenProblems, drug_file_problems
+
+        problems = drug_file_problems(self)
+        if problems:
+            raise RegimenProblems(problems)
+        return self
 
 
 def file_stem(drug: str) -> str:

@@ -38,6 +38,7 @@ from regimencalc.protocol.units import (
 Route = Literal["IV", "CIV", "PO", "SC", "IM", "IT"]
 Basis = Literal["bsa", "weight", "flat"]
 Response = Literal["CR", "CRi", "PR", "NR"]
+Marrow = Literal["stable", "improved", "progressed"]
 RESPONSES: tuple[str, ...] = get_args(Response)
 FlagKind = Literal[
     "seed-vs-label",
@@ -328,12 +329,30 @@ class Check(StrictModel):
     above_uln: float | None = Field(None, gt=0, description="Strictly above this multiple of ULN")
     at_most_uln: float | None = Field(None, gt=0, description="At or below this multiple of ULN")
     events_at_least: int | None = Field(
-        None, ge=1, description="Toxicity recorded (grade ≥ 1) on at least this many days"
+        None,
+        ge=1,
+        description="Events of the toxicity counted (an entry's 'events' count, else 1 per entry) reach this",
     )
+    below_baseline: bool | None = Field(None, description="Lab value below its baseline (observations' limits)")
+    at_least_baseline: bool | None = Field(None, description="Lab value back to at least its baseline")
+    marrow_in: list[Marrow] | None = Field(
+        None, min_length=1, description="The latest recorded marrow assessment is one of these"
+    )
+    all_of: list[Check] | None = Field(None, min_length=2, description="A group of checks that must all hold")
 
     def comparisons(self) -> list[str]:
         """The comparison fields that are set."""
-        fields = ("grade_at_least", "grade_at_most", "below", "at_least", "above_uln", "at_most_uln", "events_at_least")
+        fields = (
+            "grade_at_least",
+            "grade_at_most",
+            "below",
+            "at_least",
+            "above_uln",
+            "at_most_uln",
+            "events_at_least",
+            "below_baseline",
+            "at_least_baseline",
+        )
         return [f for f in fields if getattr(self, f) is not None]
 
 
@@ -353,10 +372,11 @@ WAITING_ACTIONS = ("hold", "interrupt", "delay")
 
 
 class RestartStep(StrictModel):
-    """After an interruption, give the dose planned on cycle `like_cycle` day `like_day` for `days` days."""
+    """After an interruption, give a lower dose for `days` days: the dose planned on cycle `like_cycle` day
+    `like_day`, or without them the drug's step dose (its first planned dose of the course)."""
 
-    like_cycle: int = Field(ge=1)
-    like_day: int = Field(ge=0)
+    like_cycle: int | None = Field(None, ge=1)
+    like_day: int | None = Field(None, ge=0)
     days: int = Field(ge=1)
 
 
@@ -387,7 +407,14 @@ class Rule(StrictModel):
         None, ge=1, description="For 'interrupt': what a longer interruption does is 'on_long_interruption'"
     )
     on_long_interruption: Literal["new-cycle", "discontinue"] = Field(
-        "new-cycle", description="new-cycle: the cycle's remaining doses are omitted and a new cycle is flagged"
+        "new-cycle",
+        description="new-cycle: the cycle's remaining doses are omitted and a new cycle is inserted from the restart",
+    )
+    max_resolution_days: int | None = Field(
+        None, ge=1, description="For 'interrupt': discontinue when the recovery took longer than this to be first seen"
+    )
+    at_step_dose: bool = Field(
+        False, description="Fires only when the drug was at its step dose (its first, lower dose) when it happened"
     )
     reduce_percent: float | None = Field(None, gt=0, lt=100)
     reduce_to_level: str | None = Field(None, description="For 'reduce': a dose level named under 'dose_levels'")
@@ -408,10 +435,20 @@ class DoseLevel(StrictModel):
 
 
 class Spacing(StrictModel):
-    """A minimum number of days between two doses of a drug (inotuzumab: at least 6)."""
+    """A minimum number of days between two doses of a drug (inotuzumab: at least 6), and how far a dose
+    may be given from its planned day and still be that dose (inotuzumab: 2 days)."""
 
     drug: str
     min_days: int = Field(ge=1)
+    window_days: int | None = Field(None, ge=1, description="A dose given this many days off its plan is that dose")
+    source: SourceKey
+
+
+class RuleException(StrictModel):
+    """A drug file's rule that does not apply in this regimen, and why (with a source)."""
+
+    rule: Identifier
+    reason: str
     source: SourceKey
 
 
@@ -430,6 +467,9 @@ class Regimen(StrictModel):
     ctcae_version: Literal["4.03", "5.0"] | None = Field(None, description="CTCAE version the rules grade by")
     phases: list[Phase] = Field(min_length=1)
     rules: list[Rule] = []
+    rule_exceptions: list[RuleException] = Field(
+        [], description="Rules of the drug files (src/regimencalc/drugs/) that do not apply here"
+    )
     spacing: list[Spacing] = []
     dose_levels: list[DoseLevel] = []
 

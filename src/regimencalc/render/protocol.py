@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from regimencalc.protocol.days import format_days
 from regimencalc.protocol.regimen import DoseSpec, DrugLine, Flag, Regimen, WeightFlag
+from regimencalc.replan.rules import describe_rule
+from regimencalc.replan.ruleset import rules_in_force
 
 
 def render_protocol(regimen: Regimen) -> str:
@@ -30,6 +32,7 @@ def render_protocol(regimen: Regimen) -> str:
                 if option.note:
                     out.append(f"      note: {option.note}")
                 out += [text for line in option.lines for text in _line(line, "      ")]
+    out += _rules(regimen)
     out += ["", "SOURCES"]
     for key, source in regimen.sources.items():
         extra = "".join(
@@ -68,3 +71,22 @@ def _flag(flag: Flag | WeightFlag) -> str:
     condition = f" if weight {flag.weight}" if isinstance(flag, WeightFlag) else ""
     source = f" ({flag.source})" if flag.source else ""
     return f"[{flag.kind}]{condition} {flag.text}{source}"
+
+
+def _rules(regimen: Regimen) -> list[str]:
+    """Every rule in force, in the order it is checked, with where it came from and its source."""
+    ruleset = rules_in_force(regimen)
+    out = ["", "RULES IN FORCE (checked in this order; the first that fires decides)"]
+    if not ruleset.rules:
+        out.append("  none: apply the local protocol's criteria to treat")
+    for rule in ruleset.rules:
+        out.append(f"  {rule.id} — {rule.name}")
+        out.append(f"    {describe_rule(rule, rule.ctcae_version or regimen.ctcae_version)}")
+        out.append(f"    from {ruleset.origins[rule.id]}; source {ruleset.citations[rule.id]}")
+        out += [f"    {_flag(f)}" for f in rule.flags]
+    for spacing in ruleset.spacing:
+        window = f", given up to {spacing.window_days} days off its day" if spacing.window_days else ""
+        out.append(f"  spacing: {spacing.drug} at least {spacing.min_days} days apart{window} ({spacing.source})")
+    for exception, rule in ruleset.set_aside:
+        out.append(f"  SET ASIDE {rule.id} — {rule.name}: {exception.reason} ({exception.source})")
+    return out

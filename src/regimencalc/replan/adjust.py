@@ -1,15 +1,25 @@
-"""Rules applied to the planned doses, day by day: hold, omit, reduce or discontinue, with reasons.
+"""Rules applied to the planned doses, cycle by cycle: hold, interrupt, delay, omit, reduce or discontinue.
 
-Doses are visited in date order. A dose is checked on the day it would now be given (after any
-earlier hold has moved it); a dose that an observation records as given or not given is left to the
-record. Held doses are moved, with their later doses in the same cycle, to the first observation
-day on which the rule's recovery condition holds; without such a day they stay 'held'. Nothing is
-dropped, no dose grows, no date moves backwards.
+Cycles are visited in order, each cycle's doses in date order. Before a cycle its cycle-start rules
+are checked on the day it would now start; then each dose is checked on the day it would now be given
+(after any earlier hold has moved it); a dose that an observation records as given or not given is
+left to the record, and a dose recorded within the drug's window (inotuzumab ±2 days) is that dose,
+given on another date. Held doses are moved, with their later doses in the same cycle, to the first
+observation day on which the rule's recovery condition holds; without such a day they stay 'held'.
+
+An interruption up to the label's limit continues the cycle (the missed days follow the restart, the
+first ones at the step dose) and moves every later cycle by as much, so the treatment-free interval
+after the last infusion day is kept. A longer one ends the cycle (its remaining doses omitted) and
+inserts a new cycle from the restart: the drug's doses of the interrupted cycle again, the first at
+the step dose, then the cycle's treatment-free interval; every later cycle moves after it and is
+renumbered (its number in the plan kept as `planned_number`). Nothing is dropped, no dose grows, no
+planned date moves backwards.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP
 
@@ -17,18 +27,20 @@ from regimencalc.course import Administration, Amount, Cycle, Status, TraceStep
 from regimencalc.display import format_number, round_significant
 from regimencalc.errors import ObservationError
 from regimencalc.flags import FlagBook
-from regimencalc.protocol.regimen import Regimen, Rule
+from regimencalc.protocol.regimen import Regimen, Rule, Spacing
 from regimencalc.replan.history import History
 from regimencalc.replan.rules import Verdict, evaluate
+from regimencalc.replan.ruleset import RuleSet
 
 
 @dataclass(frozen=True)
 class _Shift:
-    """How far a hold moved a drug's remaining doses in a cycle, and why."""
+    """How far a hold or interruption moved a drug's remaining doses in a cycle, and why."""
 
     days: int
     because: tuple[str, ...]
     flags: tuple[str, ...]
+    interrupted: bool = False
 
 
 @dataclass
@@ -50,146 +62,284 @@ class _Stop:
     flags: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class _NewCycle:
+    """A new cycle asked for by an interruption longer than the label allows."""
+
+    drug: str
+    interrupted: int
+    restart: dt.date
+    rule: Rule
+    because: tuple[str, ...]
+    flags: tuple[str, ...]
+
+
 @dataclass
 class _State:
+    regimen: Regimen
+    rules: tuple[Rule, ...]
+    spacing: dict[str, Spacing]
     planned: dict[tuple[str, int, int], Administration] = field(default_factory=dict)
+    step_doses: dict[str, Administration] = field(default_factory=dict)
     shifts: dict[tuple[str, int], _Shift] = field(default_factory=dict)
     stopped: dict[str, _Stop] = field(default_factory=dict)
     ended: dict[tuple[str, int], tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     steps: dict[tuple[str, int], _Step] = field(default_factory=dict)
     last_given: dict[str, dt.date] = field(default_factory=dict)
+    due: dict[tuple[str, dt.date], Administration] = field(default_factory=dict)
+    planned_number: dict[int, int] = field(default_factory=dict)
+    new_cycles: list[_NewCycle] = field(default_factory=list)
+    matched: set[tuple[str, str]] = field(default_factory=set)
+    unassessed: set[str] = field(default_factory=set)
 
 
 def apply_rules(
-    regimen: Regimen, administrations: list[Administration], cycles: list[Cycle], history: History, book: FlagBook
+    regimen: Regimen,
+    ruleset: RuleSet,
+    administrations: list[Administration],
+    cycles: list[Cycle],
+    history: History,
+    book: FlagBook,
 ) -> tuple[list[Administration], list[Cycle]]:
-    """The administrations and cycles after every rule of `regimen` has been checked against `history`."""
-    if not regimen.rules:
+    """The administrations and cycles after every rule in force has been checked against `history`."""
+    if not ruleset.rules and not ruleset.spacing:
         return administrations, cycles
-    state = _State(planned={(a.drug, a.cycle, a.day): a for a in administrations})
-    cycles, administrations = _delay_cycles(regimen, cycles, administrations, history, book, state)
-    result = []
-    for planned in sorted(administrations, key=lambda a: a.date):
-        visited = _visit(regimen, planned, history, book, state)
+    state = _State(regimen, ruleset.rules, {s.drug: s for s in ruleset.spacing})
+    state.planned = {(a.drug, a.cycle, a.day): a for a in administrations}
+    state.step_doses = _step_doses(administrations)
+    by_cycle: dict[int, list[Administration]] = defaultdict(list)
+    for a in administrations:
+        by_cycle[a.cycle].append(a)
+    out_cycles: list[Cycle] = []
+    result: list[Administration] = []
+    earliest: dt.date | None = None
+    delay = 0
+    for cycle in cycles:
+        if earliest is not None:
+            delay = max(delay, (earliest - cycle.start_date).days)
+        number = len(out_cycles) + 1
+        state.planned_number[number] = cycle.number
+        before = delay
+        delay, moved, doses = _start_cycle(cycle, by_cycle[cycle.number], delay, number, history, book, state)
+        started = history.cycle_started(cycle.number) if cycle.number > 1 else None
+        if started is not None and started.date > cycle.start_date + dt.timedelta(days=before):
+            # a recorded late start lengthens the cycle before it (inotuzumab's cycle 1 extended to 28 days)
+            previous = out_cycles[-1]
+            longer = previous.length_days + (started.date - cycle.start_date).days - before
+            out_cycles[-1] = previous.model_copy(update={"length_days": longer})
+        out_cycles.append(moved)
+        result += _visit_cycle(doses, number, history, book, state)
+        earliest = _end(moved, number, state)
+        template = by_cycle[cycle.number]
+        while state.new_cycles:
+            request = state.new_cycles.pop(0)
+            number = len(out_cycles) + 1
+            state.planned_number[number] = cycle.number
+            inserted, doses = _new_cycle(request, cycle, template, number, state)
+            out_cycles.append(inserted)
+            result += _visit_cycle(doses, number, history, book, state)
+            earliest = max(earliest, _end(inserted, number, state))
+    return result, out_cycles
+
+
+def _step_doses(administrations: list[Administration]) -> dict[str, Administration]:
+    """Each drug's step dose: its first planned dose of the course, when lower than its highest dose."""
+    steps = {}
+    for drug in dict.fromkeys(a.drug for a in administrations):
+        own = [a for a in administrations if a.drug == drug]
+        first = min(own, key=lambda a: (a.cycle, a.day))
+        if any(a.dose.unit == first.dose.unit and a.dose.value > first.dose.value for a in own):
+            steps[drug] = first
+    return steps
+
+
+def _visit_cycle(
+    doses: list[Administration], number: int, history: History, book: FlagBook, state: _State
+) -> list[Administration]:
+    visited_all = []
+    for planned in sorted(doses, key=lambda a: a.date):
+        visited = _visit(planned, number, history, book, state)
         if visited.status in ("planned", "moved", "given"):
             state.last_given[visited.drug] = visited.date
-        result.append(visited)
-    return result, cycles
+        visited_all.append(visited)
+    return visited_all
 
 
-def _delay_cycles(
-    regimen: Regimen,
-    cycles: list[Cycle],
-    administrations: list[Administration],
+def _end(cycle: Cycle, number: int, state: _State) -> dt.date:
+    """The day after a cycle's treatment-free interval: its length from its start, plus any interruption
+    that moved its last infusion days (the interval is kept after the last infusion day)."""
+    moved = [s.days for (_, n), s in state.shifts.items() if n == number and s.interrupted]
+    return cycle.start_date + dt.timedelta(days=cycle.length_days + max(moved, default=0))
+
+
+def _new_cycle(
+    request: _NewCycle, planned_cycle: Cycle, template: list[Administration], number: int, state: _State
+) -> tuple[Cycle, list[Administration]]:
+    """The new cycle a long interruption starts: the drug's doses of the interrupted cycle (as planned)
+    again from the restart day, the first ones at the step dose, then that cycle's treatment-free interval."""
+    own = sorted((a for a in template if a.drug == request.drug), key=lambda a: a.day)
+    first_day = own[0].day
+    planned = state.planned_number[number]
+    key = f"c{planned}" + "-new" * sum(1 for n, p in state.planned_number.items() if p == planned and n < number)
+    step = request.rule.restart_step
+    step_dose = _step_like(request.rule, state) if step is not None else None
+    doses = []
+    for index, dose in enumerate(own):
+        day = dose.day - first_day + 1
+        moved = dose.model_copy(
+            update={
+                "id": f"{state.regimen.id}/{key}/d{day}/{dose.drug.replace(' ', '-')}/{dose.route}",
+                "cycle": number,
+                "day": day,
+                "date": request.restart + dt.timedelta(days=day - 1),
+                "restart": index == 0,
+                "status": "planned",
+                "flags": tuple(dict.fromkeys((*dose.flags, *request.flags))),
+                "because": request.because,
+            }
+        )
+        if step is not None and step_dose is not None and index < step.days:
+            moved = _at_step(moved, step_dose, request.rule.id)
+        doses.append(moved)
+    cycle = planned_cycle.model_copy(
+        update={
+            "number": number,
+            "phase_name": f"{planned_cycle.phase_name}: new cycle after the interruption of cycle {request.interrupted}",
+            "start_date": request.restart,
+            "original_start_date": None,
+            "length_days": planned_cycle.length_days - first_day + 1,
+            "planned_number": None,
+            "new_after": request.interrupted,
+        }
+    )
+    return cycle, doses
+
+
+def _start_cycle(
+    cycle: Cycle,
+    in_cycle: list[Administration],
+    delay: int,
+    number: int,
     history: History,
     book: FlagBook,
     state: _State,
-) -> tuple[list[Cycle], list[Administration]]:
-    """Cycle-start rules, checked before every cycle after the first: a cycle waits for recovery, and
-    every later date moves with it."""
-    rules = [r for r in regimen.rules if r.check == "cycle-start"]
-    delay = 0
-    new_cycles: list[Cycle] = []
-    result: list[Administration] = []
-    for cycle in cycles:
-        if cycle.number == 1:
-            new_cycles.append(cycle)
-            result += [a for a in administrations if a.cycle == 1]
+) -> tuple[int, Cycle, list[Administration]]:
+    """Cycle-start rules, checked before every cycle after the first on the day it would now start: a
+    cycle waits for recovery, and every later date moves with it. Returns the delay of every later cycle."""
+    start = cycle.start_date + dt.timedelta(days=delay)
+    drugs = {a.drug for a in in_cycle} - set(state.stopped)
+    because: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    waiting = False
+    started = history.cycle_started(cycle.number) if cycle.number > 1 else None
+    rules = [r for r in state.rules if r.check == "cycle-start"]
+    active = (
+        []
+        if started or cycle.number == 1
+        else [r for r in rules if drugs & set(r.drugs) and cycle.number >= (r.from_cycle or 2)]
+    )
+    if started is not None:
+        if started.date < start:
+            raise ObservationError(
+                f"observation {started.id}: cycle {cycle.number} cannot start on {started.date.isoformat()}, "
+                f"before its planned day 1 ({start.isoformat()})"
+            )
+        if started.date > start:
+            extra = (started.date - start).days
+            delay += extra
+            text = f"cycle {cycle.number} started on {started.date.isoformat()}, {extra} day(s) after {start.isoformat()} ({started.id})"
+            flags, because = (book.add("recorded-start", text, None),), (started.id,)
+    for rule in (r for r in active if _applies(state, r, history, start)):
+        version = _version(state, rule, history)
+        verdict = evaluate(rule.when, history, start, version)
+        if verdict.holds is None and rule.id not in state.unassessed and reads_response(rule):
+            state.unassessed.add(rule.id)
+            book.add(
+                "not-yet-assessed",
+                f"{rule.name} ({rule.id}): before cycle {cycle.number} ({start.isoformat()}): "
+                f"{'; '.join(verdict.reasons)}; this and later cycles are planned until the response is known",
+                rule.source,
+            )
+        if not verdict.holds:
             continue
-        start = cycle.start_date + dt.timedelta(days=delay)
-        in_cycle = [a for a in administrations if a.cycle == cycle.number]
-        drugs = {a.drug for a in in_cycle}
-        because: tuple[str, ...] = ()
-        flags: tuple[str, ...] = ()
-        waiting = False
-        started = history.cycle_started(cycle.number)
-        active = [] if started else [r for r in rules if drugs & set(r.drugs) and cycle.number >= (r.from_cycle or 2)]
-        if started is not None:
-            if started.date < start:
-                raise ObservationError(
-                    f"observation {started.id}: cycle {cycle.number} cannot start on {started.date.isoformat()}, "
-                    f"before its planned day 1 ({start.isoformat()})"
-                )
-            if started.date > start:
-                extra = (started.date - start).days
-                delay += extra
-                text = f"cycle {cycle.number} started on {started.date.isoformat()}, {extra} day(s) after {start.isoformat()} ({started.id})"
-                flags, because = (book.add("recorded-start", text, None),), (started.id,)
-        for rule in (r for r in active if _applies(regimen, r, history, start)):
-            version = _version(regimen, rule, history)
-            verdict = evaluate(rule.when, history, start, version)
-            if not verdict.holds:
-                continue
-            why = "; ".join(verdict.reasons)
-            if rule.action == "discontinue":
-                flags = _flag(
-                    book, rule, f"treatment discontinued from cycle {cycle.number} ({start.isoformat()}): {why}"
-                )
+        why = "; ".join(verdict.reasons)
+        if rule.action == "discontinue":
+            flags = _flag(book, rule, f"treatment discontinued from cycle {cycle.number} ({start.isoformat()}): {why}")
+            for drug in rule.drugs:
+                state.stopped[drug] = _Stop(start, rule.id, flags)
+            break
+        recovered = _recovery(rule, history, start, version)
+        if recovered is None:
+            flags = _flag(
+                book, rule, f"cycle {cycle.number} waits from {start.isoformat()} ({why}); no recovery observed yet"
+            )
+            because, waiting = (rule.id, *verdict.evidence), True
+            break
+        _, day, recovery = recovered
+        extra = (day - start).days
+        if not extra:
+            continue  # the recovery is already seen on the day the cycle would start: nothing to wait for
+        text = f"cycle {cycle.number} delayed {extra} day(s) from {start.isoformat()} ({why}) to {day.isoformat()} ({'; '.join(recovery.reasons)})"
+        if rule.max_delay_days is not None and extra > rule.max_delay_days:
+            text += f"; the delay exceeds {rule.max_delay_days} days"
+            if rule.on_max_delay == "discontinue":
+                flags = _flag(book, rule, text + ", treatment discontinued")
                 for drug in rule.drugs:
                     state.stopped[drug] = _Stop(start, rule.id, flags)
                 break
-            recovered = _recovery(rule, history, start, version)
-            if recovered is None:
-                flags = _flag(
-                    book, rule, f"cycle {cycle.number} waits from {start.isoformat()} ({why}); no recovery observed yet"
-                )
-                because, waiting = (rule.id, *verdict.evidence), True
-                break
-            day, recovery = recovered
-            extra = (day - start).days
-            text = f"cycle {cycle.number} delayed {extra} day(s) from {start.isoformat()} ({why}) to {day.isoformat()} ({'; '.join(recovery.reasons)})"
-            if rule.max_delay_days is not None and extra > rule.max_delay_days:
-                text += f"; the delay exceeds {rule.max_delay_days} days"
-                if rule.on_max_delay == "discontinue":
-                    flags = _flag(book, rule, text + ", treatment discontinued")
-                    for drug in rule.drugs:
-                        state.stopped[drug] = _Stop(start, rule.id, flags)
-                    break
-            delay += extra
-            flags = _flag(book, rule, text)
-            because = (rule.id, *verdict.evidence, *recovery.evidence)
-            break
-        moved_start = cycle.start_date + dt.timedelta(days=delay)
-        new_cycles.append(
-            cycle.model_copy(
-                update={"start_date": moved_start, "original_start_date": cycle.start_date if delay else None}
+        delay += extra
+        flags = _flag(book, rule, text)
+        because = (rule.id, *verdict.evidence, *recovery.evidence)
+        break
+    moved_start = cycle.start_date + dt.timedelta(days=delay)
+    update: dict[str, object] = {"start_date": moved_start, "original_start_date": cycle.start_date if delay else None}
+    if number != cycle.number:
+        update |= {"number": number, "planned_number": cycle.number}
+    doses = []
+    for a in in_cycle:
+        if number != cycle.number:
+            a = a.model_copy(update={"cycle": number})
+        if delay:
+            a = _update(
+                a.model_copy(update={"date": a.date + dt.timedelta(days=delay), "original_date": a.date}),
+                "moved",
+                because,
+                flags,
             )
-        )
-        for a in in_cycle:
-            if delay:
-                a = _update(
-                    a.model_copy(update={"date": a.date + dt.timedelta(days=delay), "original_date": a.date}),
-                    "moved",
-                    because,
-                    flags,
-                )
-            elif because:
-                a = _update(a, a.status, because, flags)
-            if waiting:
-                a = _update(a, "held", because, flags)
-            result.append(a)
-    return new_cycles, result
+        elif because:
+            a = _update(a, a.status, because, flags)
+        if waiting:
+            a = _update(a, "held", because, flags)
+        doses.append(a)
+    return delay, cycle.model_copy(update=update), doses
 
 
-def _applies(regimen: Regimen, rule: Rule, history: History, on: dt.date) -> bool:
+def reads_response(rule: Rule) -> bool:
+    """Whether a rule's condition reads a response (the only thing a plan without observations can know)."""
+    return any(check.response_not_in for check in rule.when.checks())
+
+
+def _applies(state: _State, rule: Rule, history: History, on: dt.date) -> bool:
     """Whether a rule's baseline precondition holds; a rule whose baseline is unknown applies."""
     if rule.applies_if_baseline is None:
         return True
-    verdict = evaluate(rule.applies_if_baseline, history.baseline(on), on, _version(regimen, rule, history))
+    verdict = evaluate(rule.applies_if_baseline, history.baseline(on), on, _version(state, rule, history))
     return verdict.holds is not False
 
 
-def _version(regimen: Regimen, rule: Rule, history: History) -> str | None:
-    return history.ctcae_version or rule.ctcae_version or regimen.ctcae_version
+def _version(state: _State, rule: Rule, history: History) -> str | None:
+    return history.ctcae_version or rule.ctcae_version or state.regimen.ctcae_version
 
 
-def _recovery(rule: Rule, history: History, after: dt.date, version: str | None) -> tuple[dt.date, Verdict] | None:
-    """The day treatment may go on: the first observation day after `after` on which the recovery
-    condition holds, or with `recover_for_days`, that many days later if no observation in between
-    breaks it."""
+def _recovery(
+    rule: Rule, history: History, after: dt.date, version: str | None
+) -> tuple[dt.date, dt.date, Verdict] | None:
+    """When the recovery condition is first seen (on `after` itself, or on a later observation day), the day
+    treatment may go on (with `recover_for_days`, that many days later if no observation in between
+    breaks it), and the verdict."""
     assert rule.recover_when is not None
     lasting = dt.timedelta(days=rule.recover_for_days or 0)
-    for day in history.dates_after(after):
+    for day in [after, *history.dates_after(after)]:
         verdict = evaluate(rule.recover_when, history, day, version)
         if not verdict.holds:
             continue
@@ -199,42 +349,76 @@ def _recovery(rule: Rule, history: History, after: dt.date, version: str | None)
             if later <= day + lasting
         )
         if not broken:
-            return day + lasting, verdict
+            return day, day + lasting, verdict
     return None
 
 
-def _visit(
-    regimen: Regimen, planned: Administration, history: History, book: FlagBook, state: _State
-) -> Administration:
+def _visit(planned: Administration, number: int, history: History, book: FlagBook, state: _State) -> Administration:
     stop = state.stopped.get(planned.drug)
     if stop is not None and planned.date >= stop.since:
         return _update(planned, "discontinued", (stop.rule,), stop.flags)
-    shift = state.shifts.get((planned.drug, planned.cycle))
+    shift = state.shifts.get((planned.drug, number))
     current = planned
     if shift is not None:
         moved = planned.model_copy(
             update={"date": planned.date + dt.timedelta(days=shift.days), "original_date": planned.date}
         )
         current = _update(moved, "moved", shift.because, shift.flags)
-    if (current.drug, current.cycle) in state.ended:
-        rule_id, flags = state.ended[(current.drug, current.cycle)]
+    if (current.drug, number) in state.ended:
+        rule_id, flags = state.ended[(current.drug, number)]
         return _update(current, "omitted", (rule_id,), flags)
     if history.recorded(current.drug, current.date):
         return current
-    current = _spaced(regimen, current, book, state)
-    for rule in (r for r in regimen.rules if _checks_dose(r, current)):
-        if not _applies(regimen, rule, history, current.date):
+    slot = _given_off_day(current, history, book, state)
+    if slot is not None:
+        return slot
+    current = _spaced(current, number, book, state)
+    state.due[(current.drug, current.date)] = _step_due(current, number, state)
+    for rule in (r for r in state.rules if _checks_dose(r, current, state.planned_number[number])):
+        if not (history.entries or reads_response(rule)) or not _applies(state, rule, history, current.date):
             continue
-        version = _version(regimen, rule, history)
+        version = _version(state, rule, history)
         verdict = evaluate(rule.when, history, _checked_on(rule, current), version)
-        if verdict.holds:
-            return _stepped(_act(regimen, rule, current, verdict, history, version, book, state), state)
-    return _stepped(current, state)
+        if verdict.holds and (not rule.at_step_dose or _was_at_step(rule, current, verdict, number, history, state)):
+            return _stepped(_act(rule, current, number, verdict, history, version, book, state), number, state)
+    return _stepped(current, number, state)
 
 
-def _checks_dose(rule: Rule, dose: Administration) -> bool:
-    """Whether a rule looks at this dose: before each dose, or on a named day for doses from that day on."""
-    if dose.drug not in rule.drugs or dose.cycle < (rule.from_cycle or 1):
+def _given_off_day(current: Administration, history: History, book: FlagBook, state: _State) -> Administration | None:
+    """The dose moved to the date it was recorded as given, when that date is within the drug's window
+    of its planned day, has no planned dose of its own, and keeps the drug's minimum spacing."""
+    spacing = state.spacing.get(current.drug)
+    if spacing is None or spacing.window_days is None:
+        return None
+    taken = {a.date for a in state.planned.values() if a.drug == current.drug}
+    previous = state.last_given.get(current.drug)
+    candidates = [
+        dated
+        for dated in history.records()
+        if any(g.drug == current.drug for g in dated.entry.given)
+        and (dated.id, current.drug) not in state.matched
+        and dated.date not in taken
+        and 0 < abs((dated.date - current.date).days) <= spacing.window_days
+        and (previous is None or (dated.date - previous).days >= spacing.min_days)
+    ]
+    if not candidates:
+        return None
+    dated = min(candidates, key=lambda d: abs((d.date - current.date).days))
+    state.matched.add((dated.id, current.drug))
+    off = (dated.date - current.date).days
+    text = (
+        f"{current.drug} cycle {current.cycle} day {current.day} (planned {current.date.isoformat()}) given on "
+        f"{dated.date.isoformat()} ({dated.id}), {abs(off)} day(s) {'late' if off > 0 else 'early'}: within the "
+        f"{spacing.window_days}-day window, at least {spacing.min_days} days after the previous dose"
+    )
+    moved = current.model_copy(update={"date": dated.date, "original_date": current.original_date or current.date})
+    return _update(moved, "moved", (dated.id,), (book.add("given-off-day", text, spacing.source),))
+
+
+def _checks_dose(rule: Rule, dose: Administration, planned_number: int) -> bool:
+    """Whether a rule looks at this dose: before each dose, or on a named day for doses from that day on
+    (`from_cycle` counts the plan's cycles)."""
+    if dose.drug not in rule.drugs or planned_number < (rule.from_cycle or 1):
         return False
     if rule.check == "on-day":
         return rule.on_day is not None and dose.day >= rule.on_day
@@ -248,10 +432,24 @@ def _checked_on(rule: Rule, dose: Administration) -> dt.date:
     return (dose.original_date or dose.date) + dt.timedelta(days=rule.on_day - dose.day)
 
 
-def _spaced(regimen: Regimen, dose: Administration, book: FlagBook, state: _State) -> Administration:
-    """A dose closer than the regimen's minimum spacing to the drug's previous dose moves later, and the
-    drug's later doses in the cycle with it."""
-    spacing = next((s for s in regimen.spacing if s.drug == dose.drug), None)
+def _was_at_step(
+    rule: Rule, dose: Administration, verdict: Verdict, number: int, history: History, state: _State
+) -> bool:
+    """Whether the drug was at its step dose when the observation behind `verdict` was made: the dose
+    due that day (the latest due on or before it, when none was due that day)."""
+    step = state.step_doses.get(dose.drug)
+    seen = max((e.date for e in history.entries if e.id in verdict.evidence), default=dose.date)
+    due = [a for (drug, on), a in state.due.items() if drug == dose.drug and on <= seen]
+    if step is None or not due:
+        return False
+    running = max(due, key=lambda a: a.date)
+    return running.dose.unit == step.dose.unit and running.dose.value <= step.dose.value
+
+
+def _spaced(dose: Administration, number: int, book: FlagBook, state: _State) -> Administration:
+    """A dose closer than the drug's minimum spacing to its previous dose moves later, and the drug's
+    later doses in the cycle with it."""
+    spacing = state.spacing.get(dose.drug)
     previous = state.last_given.get(dose.drug)
     if spacing is None or previous is None or (dose.date - previous).days >= spacing.min_days:
         return dose
@@ -261,37 +459,60 @@ def _spaced(regimen: Regimen, dose: Administration, book: FlagBook, state: _Stat
         f"({previous.isoformat()}); at least {spacing.min_days} days apart → moved to {earliest.isoformat()}"
     )
     return _move(
-        state, dose, earliest, (f"spacing-{dose.drug.replace(' ', '-')}",), (book.add("spacing", text, spacing.source),)
+        state,
+        dose,
+        number,
+        earliest,
+        (f"spacing-{dose.drug.replace(' ', '-')}",),
+        (book.add("spacing", text, spacing.source),),
     )
 
 
-def _stepped(dose: Administration, state: _State) -> Administration:
+def _step_due(dose: Administration, number: int, state: _State) -> Administration:
+    """The dose as it will be given: at the step dose while a restart lasts (without using the step up)."""
+    step = state.steps.get((dose.drug, number))
+    if step is None or step.remaining == 0 or dose.status != "moved" or step.dose.dose.value >= dose.dose.value:
+        return dose
+    return _at_step(dose, step.dose, step.rule)
+
+
+def _stepped(dose: Administration, number: int, state: _State) -> Administration:
     """The dose at the step dose while a restart after an interruption lasts (never above the plan)."""
-    step = state.steps.get((dose.drug, dose.cycle))
+    step = state.steps.get((dose.drug, number))
     if step is None or step.remaining == 0 or dose.status != "moved":
         return dose
+    lowered = _step_due(dose, number, state)
     step.remaining -= 1
-    if step.dose.dose.value >= dose.dose.value:
+    return dose if lowered is dose else _update(lowered, "moved", (step.rule,), step.flags)
+
+
+def _at_step(dose: Administration, step: Administration, rule_id: str) -> Administration:
+    """`dose` lowered to the step dose `step` (never raised), with the trace saying why."""
+    if step.dose.value >= dose.dose.value:
         return dose
-    lower = step.dose.dose
-    text = f"restarted at the step dose {lower.text()} after an interruption ({step.rule}): {dose.dose.text()} → {lower.text()}"
+    lower = step.dose
+    text = f"restarted at the step dose {lower.text()} after an interruption ({rule_id}): {dose.dose.text()} → {lower.text()}"
     trace = (
         *dose.trace[:-1],
         TraceStep(kind="rule", text=text, value=lower),
         TraceStep(kind="final", text=f"dose {lower.text()}", value=lower),
     )
-    return _update(
-        dose.model_copy(update={"dose": lower, "rate": step.dose.rate, "trace": trace}),
-        "moved",
-        (step.rule,),
-        step.flags,
-    )
+    return dose.model_copy(update={"dose": lower, "rate": step.rate, "trace": trace})
+
+
+def _step_like(rule: Rule, state: _State) -> Administration | None:
+    """The dose a restart gives first: the one named by the rule's restart_step, or the drug's step dose."""
+    step = rule.restart_step
+    assert step is not None
+    if step.like_cycle is not None and step.like_day is not None:
+        return state.planned.get((rule.drugs[0], step.like_cycle, step.like_day))
+    return state.step_doses.get(rule.drugs[0])
 
 
 def _act(
-    regimen: Regimen,
     rule: Rule,
     dose: Administration,
+    number: int,
     verdict: Verdict,
     history: History,
     version: str | None,
@@ -306,17 +527,19 @@ def _act(
     if rule.action == "discontinue":
         return _discontinue(state, dose, rule, because, _flag(book, rule, f"{dose.drug} discontinued from {on}: {why}"))
     if rule.action == "reduce":
-        return _reduce(regimen, rule, dose, why, because, book)
+        return _reduce(state.regimen, rule, dose, why, because, book)
     recovered = _recovery(rule, history, dose.date, version)
     if recovered is None:
         return _update(
             dose, "held", because, _flag(book, rule, f"{dose.drug} held from {on} ({why}); no recovery observed yet")
         )
-    day, recovery = recovered
+    resolved, day, recovery = recovered
+    if day == dose.date:
+        return dose  # recovered the same day: nothing to hold
     because += recovery.evidence
     if rule.action == "interrupt":
-        return _interrupt(rule, dose, day, why, recovery, because, book, state)
-    earlier = state.shifts.get((dose.drug, dose.cycle))
+        return _interrupt(rule, dose, number, (resolved, day), why, recovery, because, book, state)
+    earlier = state.shifts.get((dose.drug, number))
     total = (earlier.days if earlier else 0) + (day - dose.date).days
     text = f"{dose.drug} held on {on} ({why}); recovered on {day.isoformat()} ({'; '.join(recovery.reasons)})"
     if rule.max_delay_days is not None and total > rule.max_delay_days:
@@ -324,24 +547,34 @@ def _act(
             flags = _flag(book, rule, f"{text}: {total} days of delay exceed {rule.max_delay_days}, discontinued")
             return _discontinue(state, dose, rule, because, flags)
         text += f"; the delay of {total} days exceeds {rule.max_delay_days} days"
-    return _move(state, dose, day, because, _flag(book, rule, f"{text} → moved to {day.isoformat()}"))
+    return _move(state, dose, number, day, because, _flag(book, rule, f"{text} → moved to {day.isoformat()}"))
 
 
 def _interrupt(
     rule: Rule,
     dose: Administration,
-    restart: dt.date,
+    number: int,
+    days: tuple[dt.date, dt.date],
     why: str,
     recovery: Verdict,
     because: tuple[str, ...],
     book: FlagBook,
     state: _State,
 ) -> Administration:
-    """Stop the infusion until `restart`; a short interruption continues the cycle (the missed days
-    follow the restart, the first ones at the step dose), a longer one ends it."""
-    days = (restart - dose.date).days
-    text = f"{dose.drug} interrupted on {dose.date.isoformat()} ({why}); may restart on {restart.isoformat()} ({'; '.join(recovery.reasons)}): {days}-day interruption"
-    if rule.max_interruption_days is not None and days > rule.max_interruption_days:
+    """Stop the infusion until the restart day: a short interruption continues the cycle (the missed days
+    follow the restart, the first ones at the step dose), a longer one ends it and starts a new cycle."""
+    resolved, restart = days
+    took = (resolved - dose.date).days
+    length = (restart - dose.date).days
+    text = (
+        f"{dose.drug} interrupted on {dose.date.isoformat()} ({why}); resolved on {resolved.isoformat()} "
+        f"({'; '.join(recovery.reasons)}) after {took} day(s); may restart on {restart.isoformat()}: "
+        f"{length}-day interruption"
+    )
+    if rule.max_resolution_days is not None and took > rule.max_resolution_days:
+        flags = _flag(book, rule, f"{text}; it took more than {rule.max_resolution_days} days to resolve: discontinued")
+        return _discontinue(state, dose, rule, because, flags)
+    if rule.max_interruption_days is not None and length > rule.max_interruption_days:
         if rule.on_long_interruption == "discontinue":
             flags = _flag(book, rule, f"{text}, more than {rule.max_interruption_days} days: discontinued")
             return _discontinue(state, dose, rule, because, flags)
@@ -349,16 +582,18 @@ def _interrupt(
             book,
             rule,
             f"{text}, more than {rule.max_interruption_days} days: the cycle ends and a new cycle starts on "
-            f"{restart.isoformat()} (plan it with --start {restart.isoformat()})",
+            f"{restart.isoformat()}{', at the step dose' if rule.restart_step else ''}; later cycles move after it",
         )
-        state.ended[(dose.drug, dose.cycle)] = (rule.id, flags)
+        state.ended[(dose.drug, number)] = (rule.id, flags)
+        state.new_cycles.append(_NewCycle(dose.drug, number, restart, rule, because, flags))
         return _update(dose, "omitted", because, flags)
     flags = _flag(book, rule, f"{text}: the same cycle goes on to its full number of infusion days")
     if rule.restart_step is not None:
-        like = state.planned.get((dose.drug, rule.restart_step.like_cycle, rule.restart_step.like_day))
+        like = _step_like(rule, state)
         if like is not None:
-            state.steps[(dose.drug, dose.cycle)] = _Step(rule.restart_step.days, like, rule.id, flags)
-    return _move(state, dose, restart, because, flags)
+            state.steps[(dose.drug, number)] = _Step(rule.restart_step.days, like, rule.id, flags)
+    moved = _move(state, dose, number, restart, because, flags, interrupted=True)
+    return moved.model_copy(update={"restart": True})
 
 
 def _reduce(
@@ -398,12 +633,22 @@ def _discontinue(
 
 
 def _move(
-    state: _State, dose: Administration, to: dt.date, because: tuple[str, ...], flags: tuple[str, ...]
+    state: _State,
+    dose: Administration,
+    number: int,
+    to: dt.date,
+    because: tuple[str, ...],
+    flags: tuple[str, ...],
+    *,
+    interrupted: bool = False,
 ) -> Administration:
     """Move a dose later, and the drug's later doses in its cycle by as much."""
-    earlier = state.shifts.get((dose.drug, dose.cycle))
-    state.shifts[(dose.drug, dose.cycle)] = _Shift(
-        (earlier.days if earlier else 0) + (to - dose.date).days, because, flags
+    earlier = state.shifts.get((dose.drug, number))
+    state.shifts[(dose.drug, number)] = _Shift(
+        (earlier.days if earlier else 0) + (to - dose.date).days,
+        because,
+        flags,
+        interrupted or (earlier is not None and earlier.interrupted),
     )
     moved = dose.model_copy(update={"date": to, "original_date": dose.original_date or dose.date})
     return _update(moved, "moved", because, flags)

@@ -25,37 +25,60 @@ class DatedEntry:
     entry: Observation
 
 
+#: Terms read as another: ASTCT ICANS grades neurological toxicity (reference §3.3), and any seizure is
+#: ICANS grade 3 at least ("any clinical seizure that resolves rapidly"; prolonged or repetitive: 4), so a
+#: rule on 'neurological toxicity' reads 'icans' at its grade and 'seizure' at grade 3 or its own if higher.
+ALSO_READ_AS: dict[str, dict[str, int]] = {"neurological toxicity": {"icans": 0, "seizure": 3}}
+
+
 @dataclass(frozen=True)
 class History:
-    """All observations in date order (stable for equal dates), with the CTCAE version to grade by."""
+    """All observations in date order (stable for equal dates), with the CTCAE version to grade by.
+
+    `stated` is a response given on the command line (--response), dated where the plan first reads
+    one: it answers only where no recorded response does."""
 
     entries: tuple[DatedEntry, ...]
     ctcae_version: str | None
     limits: Limits
+    stated: DatedEntry | None = None
 
     @property
-    def last_date(self) -> dt.date:
-        """The date of the latest observation: after it, nothing is assessed yet."""
-        return self.entries[-1].date
+    def last_date(self) -> dt.date | None:
+        """The date of the latest observation: after it, nothing is assessed yet (None: nothing observed)."""
+        return self.entries[-1].date if self.entries else None
 
-    def response(self, first: dt.date, last: dt.date) -> DatedEntry | None:
-        """The latest response assessment dated from `first` to `last`, inclusive."""
+    def response(self, first: dt.date, last: dt.date, *, recorded_only: bool = False) -> DatedEntry | None:
+        """The latest response assessment dated from `first` to `last`, inclusive (else the stated one there)."""
         found = [e for e in self.entries if e.entry.response is not None and first <= e.date <= last]
-        return found[-1] if found else None
+        if found:
+            return found[-1]
+        stated = self.stated
+        return stated if stated is not None and not recorded_only and first <= stated.date <= last else None
 
     def latest_lab(self, lab: str, on: dt.date) -> tuple[DatedEntry, Measured] | None:
         """The most recent value of a lab on or before a date."""
         found = [(e, e.entry.labs[lab]) for e in self.entries if lab in e.entry.labs and e.date <= on]
         return found[-1] if found else None
 
-    def latest_toxicity(self, term: str, on: dt.date) -> tuple[DatedEntry, int] | None:
-        """The most recent grade of a toxicity on or before a date."""
-        found = [(e, e.entry.toxicities[term]) for e in self.entries if term in e.entry.toxicities and e.date <= on]
+    def latest_marrow(self, on: dt.date) -> DatedEntry | None:
+        """The most recent marrow assessment on or before a date."""
+        found = [e for e in self.entries if e.entry.marrow is not None and e.date <= on]
         return found[-1] if found else None
 
-    def events(self, term: str, on: dt.date) -> list[DatedEntry]:
-        """Entries on or before a date that record the toxicity at grade 1 or more."""
-        return [e for e in self.entries if e.entry.toxicities.get(term, 0) >= 1 and e.date <= on]
+    def latest_toxicity(self, term: str, on: dt.date) -> tuple[DatedEntry, int, str] | None:
+        """The most recent grade of a toxicity on or before a date, reading the terms it is also recorded
+        as (ALSO_READ_AS), and the words saying how it was read."""
+        found = [(e, *graded) for e in self.entries if e.date <= on and (graded := _grade(e.entry, term))]
+        return found[-1] if found else None
+
+    def events(self, term: str, on: dt.date) -> list[tuple[DatedEntry, int]]:
+        """Entries on or before a date recording the toxicity, with how many times it happened in each:
+        the entry's `events` count, else 1 when it records the toxicity at grade 1 or more."""
+        counted = [
+            (e, e.entry.events.get(term, 1 if e.entry.toxicities.get(term, 0) >= 1 else 0)) for e in self.entries
+        ]
+        return [(e, n) for e, n in counted if n and e.date <= on]
 
     def dates_after(self, day: dt.date) -> list[dt.date]:
         """Distinct observation dates after a day, in order: when a recovery can first be seen."""
@@ -84,8 +107,12 @@ class History:
         return [e for e in self.entries if e.entry.given or e.entry.not_given]
 
 
-def place(observations: Observations, start: dt.date, cycle_starts: list[dt.date]) -> History:
+def place(
+    observations: Observations | None, start: dt.date, cycle_starts: list[dt.date], stated: DatedEntry | None = None
+) -> History:
     """Date every entry and refuse entries before the course (day 0 of cycle 1 is allowed)."""
+    if observations is None:
+        return History((), None, Limits(), stated)
     dated = []
     for index, entry in enumerate(observations.entries):
         entry_id = observations.entry_id(index)
@@ -104,4 +131,19 @@ def place(observations: Observations, start: dt.date, cycle_starts: list[dt.date
             )
         dated.append(DatedEntry(entry_id, date, entry))
     dated.sort(key=lambda e: e.date)
-    return History(tuple(dated), observations.ctcae_version, observations.limits)
+    return History(tuple(dated), observations.ctcae_version, observations.limits, stated)
+
+
+def _grade(entry: Observation, term: str) -> tuple[int, str] | None:
+    """The grade an entry records for `term`, directly or through a term read as it; None when it has none."""
+    grades = []
+    if term in entry.toxicities:
+        grades.append((entry.toxicities[term], f"{term} grade {entry.toxicities[term]}"))
+    for other, floor in ALSO_READ_AS.get(term, {}).items():
+        recorded = entry.toxicities.get(other)
+        if floor and (other in entry.events or (recorded or 0) >= 1):
+            grade = max(floor, recorded or 0)
+            grades.append((grade, f"{term} grade {grade} ({other} recorded: ASTCT ICANS grade ≥ {floor})"))
+        elif not floor and recorded is not None:
+            grades.append((recorded, f"{term} grade {recorded} (recorded as {other} grade {recorded})"))
+    return max(grades, key=lambda g: g[0]) if grades else None

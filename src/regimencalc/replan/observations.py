@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from pydantic import Field, PlainValidator, WithJsonSchema, field_validator, model_validator
 
 from regimencalc.protocol.labs import CHEMISTRY, COUNTS, LabName, Measured, parse_lab_value
-from regimencalc.protocol.regimen import Response, StrictModel
+from regimencalc.protocol.regimen import Marrow, Response, StrictModel
 from regimencalc.protocol.units import parse_body_measure
 
 _TERM = re.compile(r"^[a-z][a-z0-9 -]*[a-z0-9]$")
@@ -87,7 +87,13 @@ class Observation(StrictModel):
     day: int | None = Field(None, ge=0)
     labs: Labs = {}
     toxicities: dict[str, Annotated[int, Field(ge=0, le=5)]] = {}
+    events: dict[str, Annotated[int, Field(ge=1)]] = Field(
+        {}, description="How many times a toxicity happened on this date, e.g. {seizure: 2}"
+    )
     response: Response | None = None
+    marrow: Marrow | None = Field(
+        None, description="Marrow disease on the latest assessment: stable, improved or progressed"
+    )
     mrd: Literal["positive", "negative"] | None = None
     given: list[Given] = []
     not_given: list[str] = []
@@ -108,7 +114,7 @@ class Observation(StrictModel):
         """The weight measured on this date, in kg."""
         return None if self.weight is None else parse_body_measure(self.weight, "weight")
 
-    @field_validator("toxicities")
+    @field_validator("toxicities", "events")
     @classmethod
     def _terms(cls, value: dict[str, int]) -> dict[str, int]:
         for term in value:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from regimencalc.errors import ObservationError
-from regimencalc.protocol.labs import LAB_NAMES, parse_lab_value, ratio
+from regimencalc.protocol.labs import LAB_NAMES, Measured, parse_lab_value, ratio
 from regimencalc.protocol.regimen import Check, Condition, Rule
 from regimencalc.replan.ctcae import grade_lab
 from regimencalc.replan.history import History
@@ -48,21 +48,22 @@ def evaluate(condition: Condition, history: History, on: dt.date, version: str |
 def _check(check: Check, history: History, on: dt.date, version: str | None) -> Verdict:
     if check.response_not_in is not None:
         return _response(check.response_not_in, history, on)
+    if check.all_of is not None:
+        return evaluate(Condition(all=check.all_of), history, on, version)
+    if check.marrow_in is not None:
+        return _marrow(check.marrow_in, history, on)
     if check.toxicity is not None and check.events_at_least is not None:
         events = history.events(check.toxicity, on)
-        dates = ", ".join(e.date.isoformat() for e in events) or "none"
-        reason = f"{check.toxicity} recorded on {len(events)} day(s) ({dates}), limit {check.events_at_least}"
-        return Verdict(len(events) >= check.events_at_least, (reason,), tuple(e.id for e in events))
+        count = sum(n for _, n in events)
+        dates = ", ".join(f"{e.date.isoformat()} ×{n}" if n > 1 else e.date.isoformat() for e, n in events) or "none"
+        reason = f"{check.toxicity}: {count} event(s) recorded ({dates}), limit {check.events_at_least}"
+        return Verdict(count >= check.events_at_least, (reason,), tuple(e.id for e, _ in events))
     if check.toxicity is not None:
         found = history.latest_toxicity(check.toxicity, on)
         if found is None:
             return Verdict(None, (f"no {check.toxicity} grade recorded by {on.isoformat()}",), ())
-        entry, grade = found
-        return Verdict(
-            _compare_grade(check, grade),
-            (f"{check.toxicity} grade {grade} ({entry.id}, {entry.date.isoformat()})",),
-            (entry.id,),
-        )
+        entry, grade, how = found
+        return Verdict(_compare_grade(check, grade), (f"{how} ({entry.id}, {entry.date.isoformat()})",), (entry.id,))
     assert check.lab is not None
     lab = check.lab
     found_lab = history.latest_lab(lab, on)
@@ -80,6 +81,8 @@ def _check(check: Check, history: History, on: dt.date, version: str | None) -> 
             lab, value, version, lln=limits.lln.get(lab), uln=limits.uln.get(lab), baseline=limits.baseline.get(lab)
         )
         return Verdict(_compare_grade(check, graded.grade), (f"{graded.explanation} {where}",), (entry.id,))
+    if check.below_baseline or check.at_least_baseline:
+        return _against_baseline(check, value, limits.baseline.get(lab), where, entry.id)
     if check.below is not None or check.at_least is not None:
         threshold = parse_lab_value(lab, check.below if check.below is not None else check.at_least)
         holds = value.value < threshold.value if check.below is not None else value.value >= threshold.value
@@ -111,6 +114,25 @@ def _response(excluded: Sequence[str], history: History, on: dt.date) -> Verdict
     return Verdict(answer not in excluded, (reason,), (assessed.id,))
 
 
+def _against_baseline(check: Check, value: Measured, baseline: Measured | None, where: str, entry: str) -> Verdict:
+    """A lab against its own pre-treatment value (observations' limits.baseline); unknown without one."""
+    name = LAB_NAMES[check.lab or ""]
+    if baseline is None:
+        return Verdict(None, (f"no baseline {name} given (limits: baseline: {check.lab}: ...)",), ())
+    holds = value.value < baseline.value if check.below_baseline else value.value >= baseline.value
+    sign = "<" if (value.value < baseline.value) else "≥"
+    return Verdict(holds, (f"{name} {value} {sign} baseline {baseline} {where}",), (entry,))
+
+
+def _marrow(allowed: Sequence[str], history: History, on: dt.date) -> Verdict:
+    assessed = history.latest_marrow(on)
+    if assessed is None:
+        return Verdict(None, (f"no marrow assessment recorded by {on.isoformat()}",), ())
+    found = assessed.entry.marrow
+    reason = f"marrow disease {found} ({assessed.id}, {assessed.date.isoformat()})"
+    return Verdict(found in allowed, (reason,), (assessed.id,))
+
+
 def _compare_grade(check: Check, grade: int) -> bool:
     if check.grade_at_least is not None:
         return grade >= check.grade_at_least
@@ -126,16 +148,20 @@ def describe_rule(rule: Rule, version: str | None) -> str:
     if rule.from_cycle:
         when += f" from cycle {rule.from_cycle}"
     grading = f" (CTCAE v{version})" if version and _grades(rule) else ""
-    text = f"{when} of {', '.join(rule.drugs)}: if {describe_condition(rule.when)}{grading} → {_action(rule)}"
+    at_step = " while at its step dose" if rule.at_step_dose else ""
+    text = f"{when} of {', '.join(rule.drugs)}: if {describe_condition(rule.when)}{grading}{at_step} → {_action(rule)}"
     if rule.recover_when is not None:
         lasting = f" for {rule.recover_for_days} days" if rule.recover_for_days else ""
         text += f" until {describe_condition(rule.recover_when)}{lasting}"
     if rule.restart_step is not None:
         step = rule.restart_step
-        text += f", then restart at the cycle {step.like_cycle} day {step.like_day} dose for {step.days} days"
+        like = f"the cycle {step.like_cycle} day {step.like_day} dose" if step.like_cycle else "the step dose"
+        text += f", then restart at {like} for {step.days} days"
+    if rule.max_resolution_days is not None:
+        text += f"; recovery taking more than {rule.max_resolution_days} days: discontinue"
     if rule.max_interruption_days is not None:
-        longer = "a new cycle" if rule.on_long_interruption == "new-cycle" else "discontinue"
-        text += f"; more than {rule.max_interruption_days} days: {longer}"
+        longer = "a new cycle from the restart" if rule.on_long_interruption == "new-cycle" else "discontinue"
+        text += f"; interrupted more than {rule.max_interruption_days} days: {longer}"
     if rule.max_delay_days is not None:
         text += f"; more than {rule.max_delay_days} days: {'flag' if rule.on_max_delay == 'flag' else 'discontinue'}"
     if rule.applies_if_baseline is not None:
@@ -152,6 +178,10 @@ def describe_condition(condition: Condition) -> str:
 def _describe_check(check: Check) -> str:
     if check.response_not_in is not None:
         return f"the latest response is not {' or '.join(check.response_not_in)}"
+    if check.marrow_in is not None:
+        return f"the latest marrow assessment is {' or '.join(check.marrow_in)}"
+    if check.all_of is not None:
+        return f"({' and '.join(_describe_check(c) for c in check.all_of)})"
     subject = LAB_NAMES[check.lab] if check.lab else check.toxicity
     parts = {
         "grade_at_least": f"grade ≥ {check.grade_at_least}",
@@ -160,7 +190,9 @@ def _describe_check(check: Check) -> str:
         "at_least": f"≥ {check.at_least}",
         "above_uln": f"> {check.above_uln} × ULN",
         "at_most_uln": f"≤ {check.at_most_uln} × ULN",
-        "events_at_least": f"recorded on {check.events_at_least} or more days",
+        "events_at_least": f"{check.events_at_least} or more events",
+        "below_baseline": "below its baseline",
+        "at_least_baseline": "back to its baseline",
     }
     return f"{subject} {' '.join(parts[c] for c in check.comparisons())}"
 
