@@ -171,6 +171,12 @@ def course_options(command: Callable[..., None]) -> Callable[..., None]:
             help="Institutional rounding profile (docs/safety.md).",
         ),
         click.option(
+            "--institution",
+            type=click.Path(exists=True, dir_okay=False),
+            envvar="REGIMENCALC_INSTITUTION",
+            help="Institutional profile (docs/institution.md); default: $REGIMENCALC_INSTITUTION.",
+        ),
+        click.option(
             "--accept-unusual",
             multiple=True,
             metavar="KEY",
@@ -199,6 +205,7 @@ def plan_course(
     rounding: str | None,
     bsa_cap: str | None,
     accept_unusual: tuple[str, ...],
+    institution: str | None = None,
 ) -> Course:
     """The course the common options describe."""
     from regimencalc.dosing.dates import parse_start_date
@@ -223,6 +230,13 @@ def plan_course(
         from regimencalc.safety.rounding import load_rounding
 
         profile = load_rounding(rounding)
+    local = None
+    cap = None if bsa_cap is None else parse_bsa_cap(bsa_cap)
+    if institution is not None:
+        from regimencalc.safety.institution import load_institution, merge_policies
+
+        local = load_institution(institution)
+        profile, cap = merge_policies(local, profile, cap)
     return plan(
         load_regimen(regimen),
         patient,
@@ -233,7 +247,8 @@ def plan_course(
         observations=observed,
         prior=exposure,
         rounding=profile,
-        bsa_cap=None if bsa_cap is None else parse_bsa_cap(bsa_cap),
+        bsa_cap=cap,
+        institution=local,
     )
 
 

@@ -144,6 +144,49 @@ class RegimenSummary(_Frozen):
     sources: dict[str, str]
 
 
+SupportiveKind = Literal["premedication", "supervision", "requirement", "admission", "intrathecal", "administration"]
+
+
+class SupportiveLine(_Frozen):
+    """A line of the order around the chemotherapy, never a chemotherapy dose: premedication,
+    supervision, a requirement before a dose, an admission window, intrathecal therapy, or how a
+    drug is given. Undated lines (`date` None) hold for the whole course. `local` names the
+    institutional profile's source when a value came from it; `source` is the citation itself."""
+
+    id: str
+    kind: SupportiveKind
+    for_drug: str | None = None
+    cycle: int | None = None
+    day: int | None = None
+    date: dt.date | None = None
+    end_date: dt.date | None = None
+    agent: str | None = None
+    route: str | None = None
+    dose: Amount | None = None
+    dose_text: str = ""
+    text: str
+    trace: tuple[TraceStep, ...] = ()
+    flags: tuple[str, ...] = ()
+    source: str
+    local: str | None = None
+
+
+class LocalValue(_Frozen):
+    """One value the institutional profile supplied to this course, with its local source."""
+
+    what: str
+    value: str
+    source: str
+
+
+class InstitutionSummary(_Frozen):
+    """The institutional profile the course used (`--institution`) and the values taken from it."""
+
+    name: str
+    source: str
+    values: tuple[LocalValue, ...] = ()
+
+
 class Course(_Frozen):
     """A dated course for one patient: the single thing renderers turn into output."""
 
@@ -160,6 +203,8 @@ class Course(_Frozen):
     flags: tuple[CourseFlag, ...]
     criteria: tuple[Criterion, ...] = ()
     cumulative: tuple[CumulativeDose, ...] = ()
+    supportive: tuple[SupportiveLine, ...] = ()
+    institution: InstitutionSummary | None = None
 
 
 def json_schema() -> dict[str, Any]:

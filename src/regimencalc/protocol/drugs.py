@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from regimencalc.protocol.regimen import Source, StrictModel
+from regimencalc.protocol.supportive import AdministrationNote, Admission, EventLine
 
 DrugName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9 -]*[a-z0-9]$", description="Generic name, lower case")]
 
@@ -24,6 +25,18 @@ class DrugFile(StrictModel):
     drug: DrugName
     sources: dict[str, Source] = Field(min_length=1)
     notes: list[str] = []
+    events: list[EventLine] = Field([], description="Premedication, supervision and requirements tied to dose events")
+    admissions: list[Admission] = []
+    administration: list[AdministrationNote] = []
+
+    @model_validator(mode="after")
+    def _sources_declared(self) -> DrugFile:
+        from regimencalc.protocol.checks import RegimenProblems, sources_declared
+
+        problems = list(sources_declared(self, set(self.sources)))
+        if problems:
+            raise RegimenProblems(problems)
+        return self
 
 
 def file_stem(drug: str) -> str:

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from html import escape
 
-from regimencalc.course import Administration, Course, Cycle
+from regimencalc.course import Administration, Course, Cycle, SupportiveLine
 from regimencalc.display import ROUTE_NAMES, format_number
 
 FLAG_WORDS = {
@@ -42,6 +42,10 @@ FLAG_WORDS = {
     "bsa-cap": "BSA capped (institutional option)",
     "small-child": "Small child",
     "weight-change": "Weight changed",
+    "local-protocol": "Local protocol needed",
+    "route-label": "Route label",
+    "administration-warning": "Administration warning",
+    "age-not-given": "Age not given",
 }
 _BLANK = '<span class="blank"></span>'
 _CSS = """
@@ -79,6 +83,7 @@ def render_sheet_html(course: Course, info: SheetInfo) -> str:
         _header(course, info),
         _flags(course),
         _criteria(course),
+        _supportive(course),
         *(_cycle(course, cycle) for cycle in course.cycles),
         _totals(course),
         _signatures(),
@@ -147,6 +152,57 @@ def _criteria(course: Course) -> str:
             + "\n</ul>"
         )
     return f'<section class="criteria"><h2>Criteria to treat (every cycle)</h2>\n{body}\n</section>'
+
+
+def _supportive(course: Course) -> str:
+    """The order around the chemotherapy, in its own section (never mixed with the doses), and the
+    institutional profile's values, each printed as "local protocol: …" with its source."""
+    if not course.supportive and course.institution is None:
+        return ""
+    dated = [s for s in course.supportive if s.date is not None]
+    whole = [s for s in course.supportive if s.date is None]
+    head = "<tr><th>Date</th><th>Kind</th><th>What</th><th>Dose</th><th>When and why</th><th>Source</th><th>Flags</th></tr>"
+    parts = [
+        '<section class="supportive"><h2>Supportive and non-dosed lines (not chemotherapy doses)</h2>',
+        "<p>Premedication, admissions, requirements and intrathecal therapy around the doses below; "
+        "premedication follows the dose events of the planned course (first dose of a cycle, step dose, restart).</p>",
+    ]
+    if dated:
+        parts.append(
+            f'<h3>Dated</h3>\n<table class="supportive-dated">\n{head}\n'
+            + "\n".join(map(_supportive_row, dated))
+            + "\n</table>"
+        )
+    if whole:
+        parts.append(
+            f'<h3>For the whole course</h3>\n<table class="supportive-course">\n{head}\n'
+            + "\n".join(map(_supportive_row, whole))
+            + "\n</table>"
+        )
+    if course.institution is not None:
+        i = course.institution
+        values = "".join(
+            f"<li>local protocol: {escape(v.what)}: <strong>{escape(v.value)}</strong> ({escape(v.source)})</li>"
+            for v in i.values
+        )
+        parts.append(
+            f"<h3>Institutional profile: {escape(i.name)}</h3>\n<p>{escape(i.source)}</p>\n<ul>{values or '<li>no value of the profile applies to this course</li>'}</ul>"
+        )
+    return "\n".join(parts) + "\n</section>"
+
+
+def _supportive_row(s: SupportiveLine) -> str:
+    when = "whole course" if s.date is None else f"{s.date:%a} {s.date.isoformat()}<br>C{s.cycle} D{s.day}"
+    if s.end_date is not None:
+        when += f"<br>to {s.end_date:%a} {s.end_date.isoformat()}"
+    what = " ".join(escape(p) for p in (s.agent or "", ROUTE_NAMES.get(s.route or "", s.route or "")) if p)
+    local = f"<br>local protocol: {escape(s.local)}" if s.local else ""
+    trace = "".join(f"<li>{escape(step.text)}</li>" for step in s.trace)
+    dose = f'<span class="dose">{escape(s.dose_text)}</span>' + (f'<ol class="trace">{trace}</ol>' if trace else "")
+    return (
+        f'<tr data-supportive-id="{escape(s.id)}" data-kind="{escape(s.kind)}"><td>{when}</td><td>{escape(s.kind)}</td><td>{what}</td>'
+        f"<td>{dose}</td><td>{escape(s.text)}</td><td>{escape(s.source)}{local}</td><td>{escape(' '.join(s.flags))}</td></tr>"
+    )
 
 
 def _cycle(course: Course, cycle: Cycle) -> str:
