@@ -214,7 +214,14 @@ def plan_course(
     from regimencalc.protocol.loader import load_regimen
     from regimencalc.safety.plausibility import parse_bsa_cap
 
-    patient = make_patient(height, weight, age, sex, frozenset(accept_unusual))
+    local = None
+    if institution is not None:
+        from regimencalc.safety.institution import load_institution
+
+        local = load_institution(institution)
+    patient = make_patient(
+        height, weight, age, sex, frozenset(accept_unusual), *([local.usual_limits()] if local else [])
+    )
     observed = None
     if observations is not None:
         from regimencalc.replan.observations import load_observations
@@ -230,12 +237,10 @@ def plan_course(
         from regimencalc.safety.rounding import load_rounding
 
         profile = load_rounding(rounding)
-    local = None
     cap = None if bsa_cap is None else parse_bsa_cap(bsa_cap)
-    if institution is not None:
-        from regimencalc.safety.institution import load_institution, merge_policies
+    if local is not None:
+        from regimencalc.safety.institution import merge_policies
 
-        local = load_institution(institution)
         profile, cap = merge_policies(local, profile, cap)
     return plan(
         load_regimen(regimen),

@@ -81,7 +81,9 @@ def plan(
         bsa_formula,
         age_years=patient.age_years,
     )
-    unusual = unusual_bsa(body.bsa_m2, BSA_FORMULAS[bsa_formula].name)
+    unusual = unusual_bsa(
+        body.bsa_m2, BSA_FORMULAS[bsa_formula].name, *([institution.usual_limits()] if institution else [])
+    )
     confirmed = patient.confirmed + confirm([unusual] if unusual else [], patient.accepted)
     if bsa_cap is not None and body.bsa_m2 > bsa_cap:
         body = BodySize(body.weight_kg, bsa_cap, bsa_formula, uncapped_bsa_m2=body.bsa_m2, age_years=body.age_years)

@@ -18,6 +18,7 @@ from pydantic import Field, field_validator, model_validator
 from regimencalc.display import format_number
 from regimencalc.protocol.regimen import Age, Amount, DoseSpec, Route, StrictModel
 from regimencalc.protocol.units import parse_quantity
+from regimencalc.safety.plausibility import USUAL, Limits
 from regimencalc.safety.rounding import RoundingProfile
 
 LocalSource = Annotated[str, Field(min_length=1, description="The local document this value is taken from")]
@@ -140,6 +141,10 @@ class Institution(StrictModel):
     plausibility: dict[Literal["height", "weight", "age", "bmi", "bsa"], Limit] = Field(
         {}, description="Usual limits (height cm, weight kg, age years, BMI kg/m², BSA m²) replacing the defaults"
     )
+
+    def usual_limits(self) -> Limits:
+        """The usual plausibility limits: the defaults, with the profile's in their place."""
+        return {**USUAL, **{key: (limit.min, limit.max, USUAL[key][2]) for key, limit in self.plausibility.items()}}
 
 
 def merge_policies(
