@@ -220,55 +220,49 @@ def _admission(state: _Plan, drug_file: DrugFile, admission: Admission, doses: l
 def _administration(state: _Plan, drug: str, drug_file: DrugFile | None, doses: list[Administration]) -> None:
     """The drug's administration notes, its route label on every dose, and the local duration/splitting."""
     notes = drug_file.administration if drug_file is not None else []
-    for note in notes:
-        _note(state, drug_file, note)  # type: ignore[arg-type]
     local = state.institution.administration.get(drug) if state.institution else None
+    for note in notes:
+        _note(state, drug_file, note, local.duration if local else None)  # type: ignore[arg-type]
     if local is not None:
-        parts = [f"duration {local.duration}" if local.duration else "", local.daily or ""]
-        value = "; ".join(p for p in parts if p)
+        value = "; ".join(p for p in (f"duration {local.duration}" if local.duration else "", local.daily or "") if p)
+        used = state.use_local(f"administration of {drug}", value, local.source)
+        state.lines.append(_course_line(drug, "local-administration", value, local.source, local=used))
+    infused = any(a.route in ("IV", "CIV") for a in doses)
+    if infused and not any(n.kind == "infusion" for n in notes) and (local is None or local.duration is None):
+        text = f"infusion duration and rate not given by a verified source: {LOCAL}"
         state.lines.append(
-            SupportiveLine(
-                id=f"{drug.replace(' ', '-')}/local-administration",
-                kind="administration",
-                for_drug=drug,
-                text=f"{drug}: {value}",
-                source=local.source,
-                local=state.use_local(f"administration of {drug}", value, local.source),
-            )
-        )
-    elif any(a.route in ("IV", "CIV") for a in doses) and not any(n.kind == "infusion" for n in notes):
-        state.lines.append(
-            SupportiveLine(
-                id=f"{drug.replace(' ', '-')}/infusion",
-                kind="administration",
-                for_drug=drug,
-                text=f"{drug}: infusion duration and rate not given by a verified source: {LOCAL}",
-                source="no verified source (set 'administration' in the institutional profile)",
-            )
+            _course_line(drug, "infusion", text, "no verified source (set 'administration' in the profile)")
         )
 
 
-def _note(state: _Plan, drug_file: DrugFile, note: AdministrationNote) -> None:
+def _note(state: _Plan, drug_file: DrugFile, note: AdministrationNote, local_duration: str | None) -> None:
     source = _cite(drug_file, note.source)
     for condition, measured in ((note.weight, state.body.weight_kg), (note.age, state.body.age_years)):
         if condition is not None and (measured is None or not condition.holds(measured)):
             return
     flags: list[str] = []
     if note.kind == "warning":
-        flags.append(state.book.add("administration-warning", f"{drug_file.drug}: {note.text}", source))
+        local = f" (the institutional profile's duration is {local_duration})" if local_duration else ""
+        flags.append(state.book.add("administration-warning", f"{drug_file.drug}: {note.text}{local}", source))
     if note.on_every_dose:
         flag = state.book.add("route-label", f"{drug_file.drug}: {note.text}", source)
         state.dose_flags[drug_file.drug].append(flag)
         flags.append(flag)
-    state.lines.append(
-        SupportiveLine(
-            id=f"{drug_file.drug.replace(' ', '-')}/{note.id}",
-            kind="administration",
-            for_drug=drug_file.drug,
-            text=f"{drug_file.drug}: {note.text}",
-            flags=tuple(flags),
-            source=source,
-        )
+    state.lines.append(_course_line(drug_file.drug, note.id, note.text, source, flags=tuple(flags)))
+
+
+def _course_line(
+    drug: str, key: str, text: str, source: str, *, local: str | None = None, flags: tuple[str, ...] = ()
+) -> SupportiveLine:
+    """An undated administration line of one drug, for the whole course."""
+    return SupportiveLine(
+        id=f"{drug.replace(' ', '-')}/{key}",
+        kind="administration",
+        for_drug=drug,
+        text=f"{drug}: {text}",
+        flags=flags,
+        source=source,
+        local=local,
     )
 
 
@@ -347,5 +341,7 @@ def _policies(state: _Plan) -> None:
     if state.institution.bsa_cap is not None:
         cap = state.institution.bsa_cap
         state.use_local("BSA cap", f"{format_number(cap.cap_m2)} m²", cap.source)
+    usual = state.institution.usual_limits()
     for key, limit in state.institution.plausibility.items():
-        state.use_local(f"usual {key} limits", f"{format_number(limit.min)}-{format_number(limit.max)}", limit.source)
+        span = f"{format_number(limit.min)}-{format_number(limit.max)} {usual[key][2]}"
+        state.use_local(f"usual {key} limits", span, limit.source)

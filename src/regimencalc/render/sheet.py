@@ -64,6 +64,12 @@ th { background: #eee; } tr { break-inside: avoid; page-break-inside: avoid; }
 .sign td { border: none; padding: 8pt 6pt 4pt 0; } footer { margin-top: 10pt; font-size: 8pt; }
 """
 
+_SUPPORTIVE_CSS = """
+.supportive-lines td { font-size: 8.5pt; } .supportive-lines td:first-child { white-space: nowrap; }
+.supportive-lines .kind { text-transform: uppercase; font-size: 7.5pt; } .calc { font-size: 7.5pt; color: #333; }
+.supportive-lines .dose { white-space: normal; }
+"""
+
 
 @dataclass(frozen=True)
 class SheetInfo:
@@ -79,7 +85,7 @@ def render_sheet_html(course: Course, info: SheetInfo) -> str:
     """The dose sheet as one HTML document."""
     title = f"Dose sheet: {course.regimen.name}"
     parts = [
-        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>',
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{escape(title)}</title>\n<style>{_CSS}{_SUPPORTIVE_CSS}</style>\n</head>\n<body>',
         _header(course, info),
         _flags(course),
         _criteria(course),
@@ -161,23 +167,32 @@ def _supportive(course: Course) -> str:
         return ""
     dated = [s for s in course.supportive if s.date is not None]
     whole = [s for s in course.supportive if s.date is None]
-    head = "<tr><th>Date</th><th>Kind</th><th>What</th><th>Dose</th><th>When and why</th><th>Source</th><th>Flags</th></tr>"
     parts = [
         '<section class="supportive"><h2>Supportive and non-dosed lines (not chemotherapy doses)</h2>',
-        "<p>Premedication, admissions, requirements and intrathecal therapy around the doses below; "
-        "premedication follows the dose events of the planned course (first dose of a cycle, step dose, restart).</p>",
+        "<p>Premedication, admissions, requirements, intrathecal therapy and administration around the doses "
+        "below. Premedication follows the dose events of the planned course (first dose of a cycle, step dose, "
+        "restart after an interruption), re-planned doses included.</p>",
     ]
     if dated:
+        rows = "\n".join(
+            f'<tr data-supportive-id="{escape(s.id)}" data-kind="{escape(s.kind)}"><td>{_supportive_when(s)}</td>'
+            f"<td>{_supportive_what(s)}</td><td>{escape(s.text)}{_supportive_source(s)}</td>"
+            f"<td>{escape(' '.join(s.flags))}</td></tr>"
+            for s in dated
+        )
         parts.append(
-            f'<h3>Dated</h3>\n<table class="supportive-dated">\n{head}\n'
-            + "\n".join(map(_supportive_row, dated))
-            + "\n</table>"
+            '<h3>Dated</h3>\n<table class="supportive-lines">\n<tr><th>Date</th><th>Give or do</th>'
+            f"<th>When and why</th><th>Flags</th></tr>\n{rows}\n</table>"
         )
     if whole:
+        rows = "\n".join(
+            f'<tr data-supportive-id="{escape(s.id)}" data-kind="{escape(s.kind)}"><td>{_supportive_what(s)}</td>'
+            f"<td>{escape(s.text)}{_supportive_source(s)}</td><td>{escape(' '.join(s.flags))}</td></tr>"
+            for s in whole
+        )
         parts.append(
-            f'<h3>For the whole course</h3>\n<table class="supportive-course">\n{head}\n'
-            + "\n".join(map(_supportive_row, whole))
-            + "\n</table>"
+            '<h3>For the whole course</h3>\n<table class="supportive-lines">\n<tr><th>Kind</th><th>What</th>'
+            f"<th>Flags</th></tr>\n{rows}\n</table>"
         )
     if course.institution is not None:
         i = course.institution
@@ -186,23 +201,35 @@ def _supportive(course: Course) -> str:
             for v in i.values
         )
         parts.append(
-            f"<h3>Institutional profile: {escape(i.name)}</h3>\n<p>{escape(i.source)}</p>\n<ul>{values or '<li>no value of the profile applies to this course</li>'}</ul>"
+            f"<h3>Institutional profile: {escape(i.name)}</h3>\n<p>{escape(i.source)}</p>\n"
+            f"<ul>{values or '<li>no value of the profile applies to this course</li>'}</ul>"
         )
     return "\n".join(parts) + "\n</section>"
 
 
-def _supportive_row(s: SupportiveLine) -> str:
-    when = "whole course" if s.date is None else f"{s.date:%a} {s.date.isoformat()}<br>C{s.cycle} D{s.day}"
-    if s.end_date is not None:
-        when += f"<br>to {s.end_date:%a} {s.end_date.isoformat()}"
-    what = " ".join(escape(p) for p in (s.agent or "", ROUTE_NAMES.get(s.route or "", s.route or "")) if p)
-    local = f"<br>local protocol: {escape(s.local)}" if s.local else ""
-    trace = "".join(f"<li>{escape(step.text)}</li>" for step in s.trace)
-    dose = f'<span class="dose">{escape(s.dose_text)}</span>' + (f'<ol class="trace">{trace}</ol>' if trace else "")
+def _supportive_when(s: SupportiveLine) -> str:
+    assert s.date is not None
+    until = f"<br>to {s.end_date:%a} {s.end_date.isoformat()}" if s.end_date is not None else ""
+    return f"{s.date:%a} {s.date.isoformat()}{until}<br>C{s.cycle} D{s.day}"
+
+
+def _supportive_what(s: SupportiveLine) -> str:
+    """The kind, then what is given (agent, dose, route) and the dose's calculation in one line."""
+    route = ROUTE_NAMES.get(s.route or "", s.route or "")
+    given = " ".join(escape(p) for p in (s.agent or "", s.dose_text, route) if p)
+    steps = " → ".join(escape(step.text) for step in s.trace if step.kind not in ("prescribed", "final"))
+    calculation = f'<br><span class="calc">{steps}</span>' if steps else ""
     return (
-        f'<tr data-supportive-id="{escape(s.id)}" data-kind="{escape(s.kind)}"><td>{when}</td><td>{escape(s.kind)}</td><td>{what}</td>'
-        f"<td>{dose}</td><td>{escape(s.text)}</td><td>{escape(s.source)}{local}</td><td>{escape(' '.join(s.flags))}</td></tr>"
+        f'<span class="kind">{escape(s.kind)}</span>'
+        + (f'<br><span class="dose">{given}</span>' if given else "")
+        + calculation
     )
+
+
+def _supportive_source(s: SupportiveLine) -> str:
+    local = f"local protocol: {escape(s.local)}" if s.local else ""
+    cited = "" if s.local == s.source else escape(s.source)
+    return f'<br><span class="calc">{"; ".join(p for p in (cited, local) if p)}</span>'
 
 
 def _cycle(course: Course, cycle: Cycle) -> str:
