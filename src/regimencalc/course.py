@@ -170,6 +170,14 @@ class SupportiveLine(_Frozen):
     source: str
     local: str | None = None
 
+    def given_text(self, route: str | None = None) -> str:
+        """'dexamethasone 20 mg IV', 'methotrexate IT: dose per local protocol', '' when nothing is given;
+        `route` replaces the route's abbreviation (a sheet writes it out)."""
+        words = " ".join(p for p in (self.agent or "", route or self.route or "") if p)
+        if self.dose is None and self.dose_text:
+            return f"{words}: {self.dose_text}"
+        return " ".join(p for p in (self.agent or "", self.dose_text, route or self.route or "") if p)
+
 
 class LocalValue(_Frozen):
     """One value the institutional profile supplied to this course, with its local source."""

@@ -185,6 +185,6 @@ def _supportive_events(course: Course, identity: str, stamp: dt.datetime, option
 
 def _supportive_summary(s: SupportiveLine) -> str:
     """'Premedication: dexamethasone 20 mg IV (blinatumomab)', 'Admission (blinatumomab cycle 1)'."""
-    what = " ".join(p for p in (s.agent or "", s.dose_text, s.route or "") if p)
+    what = s.given_text()
     drug = f" ({s.for_drug} cycle {s.cycle})" if s.for_drug else ""
     return f"{s.kind.capitalize()}{': ' + what if what else ''}{drug}"

@@ -215,8 +215,7 @@ def _supportive_when(s: SupportiveLine) -> str:
 
 def _supportive_what(s: SupportiveLine) -> str:
     """The kind, then what is given (agent, dose, route) and the dose's calculation in one line."""
-    route = ROUTE_NAMES.get(s.route or "", s.route or "")
-    given = " ".join(escape(p) for p in (s.agent or "", s.dose_text, route) if p)
+    given = escape(s.given_text(ROUTE_NAMES.get(s.route or "")))
     steps = " → ".join(escape(step.text) for step in s.trace if step.kind not in ("prescribed", "final"))
     calculation = f'<br><span class="calc">{steps}</span>' if steps else ""
     return (

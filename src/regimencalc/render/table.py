@@ -55,7 +55,7 @@ def _supportive(course: Course) -> list[str]:
         return []
     out = ["", "SUPPORTIVE AND NON-DOSED LINES (not chemotherapy doses)"]
     for s in course.supportive:
-        out.append(f"  {_when(s)}  {s.kind.upper()}  {supportive_what(s)}")
+        out.append(f"  {_when(s)}  {s.kind.upper()}  {_given(s)}")
         out.append(f"      {s.text}; source: {s.source}" + (f"; local protocol: {s.local}" if s.local else ""))
     if course.institution is not None:
         i = course.institution
@@ -71,11 +71,10 @@ def _when(s: SupportiveLine) -> str:
     return f"{s.date:%a} {s.date.isoformat()}{until} C{s.cycle} D{s.day}"
 
 
-def supportive_what(s: SupportiveLine) -> str:
-    """'dexamethasone 20 mg IV', 'methotrexate dose per local protocol IT', with the flags it carries."""
-    parts = [s.agent or "", s.dose_text, s.route or ""]
+def _given(s: SupportiveLine) -> str:
+    """What is given, with the flags it carries."""
     flags = f" [{' '.join(s.flags)}]" if s.flags else ""
-    return " ".join(p for p in parts if p) + flags
+    return s.given_text() + flags
 
 
 def _row(a: Administration) -> tuple[str, ...]:
