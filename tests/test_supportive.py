@@ -208,3 +208,51 @@ def test_every_output_shows_the_supportive_section():
     admission = next(e for e in supportive_events if e.summary.value.startswith("Admission"))
     assert (admission.dtstart.value, admission.dtend.value) == (dt.date(2026, 1, 12), dt.date(2026, 1, 21))
     assert len(supportive_events) == len([s for s in course.supportive if s.date is not None])
+
+
+def test_under_22_kg_warning_names_the_institutional_bag_duration():
+    from regimencalc.safety.institution import Institution
+
+    text = "schema_version: 1\nname: h\nsource: s\nadministration:\n  blinatumomab: {duration: 7 days, source: bag policy}\n"
+    profile = parse_document(text, "h.yaml", Institution)
+    course = plan(
+        load_regimen("blinatumomab"),
+        make_patient("85cm", "12kg", 2),
+        dt.date(2026, 1, 5),
+        cycles=1,
+        institution=profile,
+    )
+    (warning,) = [f for f in course.flags if f.kind == "administration-warning"]
+    assert warning.text == (
+        "blinatumomab: patient under 22 kg - the 7-day bag (with preservative) is not recommended; choose a shorter "
+        "bag (the institutional profile's duration is 7 days)"
+    )
+    assert [v.value for v in course.institution.values] == ["duration 7 days"]
+
+
+def test_intrathecal_and_drug_file_problems_are_located():
+    import pytest
+
+    from regimencalc.errors import InputFileError
+    from regimencalc.protocol.drugs import DrugFile
+
+    broken = DATED.replace("phase: block, days", "phase: blok, days")
+    with pytest.raises(InputFileError) as caught:
+        parse_document(broken, "dated.yaml", type(load_regimen("vicp")))
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.path) == (17, "intrathecal[0].phase")
+    assert problem.message == "phase 'blok' is not a phase of this regimen (phases: block)"
+    late = DATED.replace('days: "1,15"', 'days: "1,25"')
+    with pytest.raises(InputFileError) as caught:
+        parse_document(late, "dated.yaml", type(load_regimen("vicp")))
+    assert "day 25 is outside the 21-day cycle" in caught.value.problems[0].message
+    drug = (
+        "schema_version: 1\ndrug: vindesine\nsources:\n  label: {kind: label, citation: x}\n"
+        "administration:\n  - {id: iv-only, kind: route-label, text: IV only, source: lable}\n"
+    )
+    with pytest.raises(InputFileError) as caught:
+        parse_document(drug, "vindesine.yaml", DrugFile)
+    (problem,) = caught.value.problems
+    assert str(problem) == (
+        "vindesine.yaml:6:68: administration[0].source: source 'lable' is not declared under 'sources' (declared: label)"
+    )
