@@ -254,5 +254,5 @@ def test_intrathecal_and_drug_file_problems_are_located():
         parse_document(drug, "vindesine.yaml", DrugFile)
     (problem,) = caught.value.problems
     assert str(problem) == (
-        "vindesine.yaml:6:68: administration[0].source: source 'lable' is not declared under 'sources' (declared: label)"
+        "vindesine.yaml:6:61: administration[0].source: source 'lable' is not declared under 'sources' (declared: label)"
     )
