@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 
 from regimencalc.course import Administration, Amount, Cycle, InstitutionSummary, LocalValue, SupportiveLine
 from regimencalc.display import format_number, unit_symbol
@@ -26,6 +27,8 @@ from regimencalc.safety.institution import Institution
 
 DELIVERED = ("planned", "given", "moved")
 LOCAL = "per local protocol"
+#: Bundled drug files are read once per process (about 30 ms each to validate); the models are frozen.
+_drug_file = cache(load_drug_file)
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ def plan_supportive(
     events = dose_events(administrations)
     drugs = list(dict.fromkeys(a.drug for a in administrations))
     for drug in drugs:
-        drug_file = load_drug_file(drug)
+        drug_file = _drug_file(drug)
         doses = [a for a in administrations if a.drug == drug]
         if drug_file is not None:
             for line in drug_file.events:
