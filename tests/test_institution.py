@@ -127,3 +127,21 @@ def test_profile_plausibility_limits_replace_the_defaults(run_cli):
         "regimencalc: error: weight 220 kg is outside the usual range 2-200 kg; check the value and its unit, "
         "or confirm it with --accept-unusual weight\n"
     )
+
+
+def test_local_daily_split_replaces_the_question():
+    profile = load_institution(EXAMPLE)
+    course = course_for("rdc-blinatumomab", "adult", age=40, institution=profile)
+    dexamethasone = [s for s in course.supportive if s.for_drug == "dexamethasone"]
+    assert [(s.id, s.text, s.local) for s in dexamethasone] == [
+        (
+            "dexamethasone/local-administration",
+            "dexamethasone: once daily in the morning",
+            "Protocol book, section 3 steroids (fictional)",
+        ),
+        (
+            "dexamethasone/infusion",
+            "dexamethasone: infusion duration and rate not given by a verified source: per local protocol",
+            None,
+        ),
+    ]

@@ -256,3 +256,11 @@ def test_intrathecal_and_drug_file_problems_are_located():
     assert str(problem) == (
         "vindesine.yaml:6:61: administration[0].source: source 'lable' is not declared under 'sources' (declared: label)"
     )
+
+
+def test_daily_totals_ask_how_they_are_split():
+    course = course_for("rdc-blinatumomab", "adult", age=40)
+    daily = [s.for_drug for s in course.supportive if s.id.endswith("/daily-dosing")]
+    assert daily == ["dexamethasone"]  # 9 mg/m²/day IV; blinatumomab is a continuous infusion
+    vmp = course_for("vmp-lipo-mitoxantrone", "adult", age=40)
+    assert [s.for_drug for s in vmp.supportive if s.id.endswith("/daily-dosing")] == ["prednisone"]  # oral, days 1-7

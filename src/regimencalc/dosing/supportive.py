@@ -109,6 +109,7 @@ def plan_supportive(
             for admission in drug_file.admissions:
                 _admission(state, drug_file, admission, doses)
         _administration(state, drug, drug_file, doses)
+        _daily_total(state, regimen, drug)
     for it in regimen.intrathecal:
         _intrathecal(state, regimen, it, cycles)
     _policies(state)
@@ -236,6 +237,22 @@ def _administration(state: _Plan, drug: str, drug_file: DrugFile | None, doses: 
         state.lines.append(
             _course_line(drug, "infusion", text, "no verified source (set 'administration' in the profile)")
         )
+
+
+def _daily_total(state: _Plan, regimen: Regimen, drug: str) -> None:
+    """A daily dose (written per day, or taken by mouth on several days) is a daily total: whether it is
+    given once or divided no bundled source states, so the line asks the local protocol unless it says."""
+    local = state.institution.administration.get(drug) if state.institution else None
+    if local is not None and local.daily is not None:
+        return
+    for line in regimen.all_lines():
+        amounts = [line.dose.amount] if line.dose else [b.dose.amount for b in line.bands or []]
+        per_day = any(a.per_time == "day" for a in amounts) or (line.route == "PO" and len(line.days) > 1)
+        if line.drug == drug and line.route != "CIV" and per_day:
+            text = f"the dose shown is the daily total; once daily or divided is not stated by the source: {LOCAL}"
+            source = f"{regimen.sources[line.source].citation} (a daily dose only)"
+            state.lines.append(_course_line(drug, "daily-dosing", text, source))
+            return
 
 
 def _note(state: _Plan, drug_file: DrugFile, note: AdministrationNote, local_duration: str | None) -> None:
