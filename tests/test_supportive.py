@@ -12,6 +12,7 @@ import vobject
 from conftest import course_for
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_ics import ical_js  # noqa: F401 - the fixture that installs Mozilla's ical.js from npm
 
 from regimencalc.dosing.patient import make_patient
 from regimencalc.dosing.supportive import dose_events
@@ -264,3 +265,27 @@ def test_daily_totals_ask_how_they_are_split():
     assert daily == ["dexamethasone"]  # 9 mg/m²/day IV; blinatumomab is a continuous infusion
     vmp = course_for("vmp-lipo-mitoxantrone", "adult", age=40)
     assert [s.for_drug for s in vmp.supportive if s.id.endswith("/daily-dosing")] == ["prednisone"]  # oral, days 1-7
+
+
+def test_mozilla_ical_js_reads_the_supportive_events(request, tmp_path):
+    import subprocess
+    from pathlib import Path
+
+    library = request.getfixturevalue("ical_js")
+    course = course_for("blinatumomab", "child", cycles=2, age=8)
+    file = tmp_path / "course.ics"
+    options = CalendarOptions(at=dt.time(9, 30), zone="Europe/Paris", remind=dt.timedelta(hours=12))
+    file.write_text(render_ics(course, options))
+    script = Path(__file__).parent / "js" / "parse-ics.mjs"
+    result = subprocess.run(
+        ["node", str(script), str(library), str(file)], check=True, capture_output=True, text=True, timeout=60
+    )
+    events = {(e["summary"], e["start"], e["end"]) for e in json.loads(result.stdout)["events"]}
+    # a premedication in the hour before the 09:30 start; admissions of 9 and 2 days (cycle 2: 5 Jan + 42 = 16 Feb)
+    assert (
+        "Premedication: dexamethasone 4.28 mg IV (blinatumomab cycle 1)",
+        "2026-01-05T08:30:00",
+        "2026-01-05T09:30:00",
+    ) in events
+    assert ("Admission (blinatumomab cycle 1)", "2026-01-05T09:30:00", "2026-01-14T09:30:00") in events
+    assert ("Admission (blinatumomab cycle 2)", "2026-02-16T09:30:00", "2026-02-18T09:30:00") in events

@@ -143,9 +143,13 @@ def _applies(state: _Plan, condition: Threshold | None, what: str, source: str) 
 
 
 def _event_line(state: _Plan, drug_file: DrugFile, line: EventLine, events: list[DoseEvent]) -> None:
+    by_date: dict[dt.date, list[DoseEvent]] = defaultdict(list)
+    for event in events:
+        if set(line.before) & event.kinds and (line.cycles is None or event.cycle in line.cycles):
+            by_date[event.date].append(event)
     source = _cite(drug_file, line.source)
     name = f"{drug_file.drug} {line.kind} ({line.id})"
-    applies, flags = _applies(state, line.age, name, source)
+    applies, flags = _applies(state, line.age, name, source) if by_date else (False, [])
     if not applies:
         return
     agent, route, dose, dose_text, trace, local = line.agent, line.route, None, "", (), None
@@ -170,10 +174,6 @@ def _event_line(state: _Plan, drug_file: DrugFile, line: EventLine, events: list
             dose_text = f"agent and dose {LOCAL}" if line.agent is None else f"dose {LOCAL}"
             text = f"{name}: the label leaves the {'agent and ' if line.agent is None else ''}dose to the hospital; {dose_text} (set 'premedication: {line.id}' in the institutional profile)"
             flags.append(state.book.add("local-protocol", text, source))
-    by_date: dict[dt.date, list[DoseEvent]] = defaultdict(list)
-    for event in events:
-        if set(line.before) & event.kinds and (line.cycles is None or event.cycle in line.cycles):
-            by_date[event.date].append(event)
     for date, found in sorted(by_date.items()):
         first = found[0]
         kinds = [EVENT_WORDS[k] for k in line.before if any(k in e.kinds for e in found)]

@@ -109,12 +109,19 @@ def _event(
         )
         event.add("dtend", end)
     if options.remind is not None and not cancelled:
-        alarm = icalendar.Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("description", event["summary"])
-        alarm.add("trigger", -options.remind)
-        event.add_component(alarm)
+        _remind(event, options.remind)
     return event
+
+
+def _remind(event, remind: dt.timedelta) -> None:  # noqa: ANN001 - icalendar.Event, imported lazily
+    """A display alarm `remind` before the event, saying its summary."""
+    import icalendar
+
+    alarm = icalendar.Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", event["summary"])
+    alarm.add("trigger", -remind)
+    event.add_component(alarm)
 
 
 def _summary(doses: list[Administration], per_day: bool, cancelled: bool) -> str:
@@ -147,7 +154,8 @@ def _description(course: Course, doses: list[Administration]) -> str:
 def _supportive_events(course: Course, identity: str, stamp: dt.datetime, options: CalendarOptions) -> Iterator:
     """One event per dated supportive line (premedication, admission window, intrathecal…), in the
     category SUPPORTIVE, its summary starting with its kind so it is never read as a chemotherapy dose.
-    Timed like the doses when --time is given (an admission from its first to the day after its last)."""
+    Timed like the doses when --time is given: a premedication in the hour before the dose time, an
+    admission from its first day to the day after its last; reminders as for the doses."""
     import icalendar
 
     flags = {f.id: f for f in course.flags}
@@ -175,11 +183,13 @@ def _supportive_events(course: Course, identity: str, stamp: dt.datetime, option
             event.add("dtstart", s.date)
             event.add("dtend", last)
         else:
-            start = dt.datetime.combine(s.date, options.at, zone)
-            event.add("dtstart", start)
-            event.add(
-                "dtend", dt.datetime.combine(last, options.at, zone) if s.end_date else start + dt.timedelta(hours=1)
-            )
+            at = dt.datetime.combine(s.date, options.at, zone)
+            before = s.kind == "premedication"
+            event.add("dtstart", at - dt.timedelta(hours=1) if before else at)
+            end = dt.datetime.combine(last, options.at, zone) if s.end_date else at
+            event.add("dtend", end if s.end_date or before else at + dt.timedelta(hours=1))
+        if options.remind is not None:
+            _remind(event, options.remind)
         yield event
 
 
