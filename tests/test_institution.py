@@ -22,6 +22,13 @@ CASES = {
     "overlapping_ages": (6, 5, "intrathecal.methotrexate", "age bands < 3 years and >= 1 year overlap"),
     "per_m2_intrathecal": (8, 35, "intrathecal.methotrexate.doses[0].dose", "must be a flat amount per injection"),
     "unknown_field": (10, 5, "premedication.inotuzumab-corticosteroid.note", "unknown field 'note'"),
+    "rounding_too_wide": (8, 16, "rounding.max_percent", "40 is above the allowed maximum 25.0"),
+    "agents_key_without_line": (
+        5,
+        3,
+        "intrathecal_agents",
+        "'rdc-blinatumomab' is not 'regimen-id/intrathecal-line-id'; write e.g. rdc-blinatumomab/cns-prophylaxis",
+    ),
 }
 
 
@@ -145,3 +152,19 @@ def test_local_daily_split_replaces_the_question():
             None,
         ),
     ]
+
+
+def test_the_example_profile_follows_the_exported_schema(run_cli):
+    import json
+
+    import jsonschema
+    from ruamel.yaml import YAML
+
+    code, out, _ = run_cli("schema", "--of", "institution")
+    assert code == 0
+    schema = json.loads(out)
+    example = YAML(typ="safe").load(Path(EXAMPLE).read_text(encoding="utf-8"))
+    jsonschema.validate(example, schema)
+    example["bsa_cap"]["cap_m2"] = 4
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(example, schema)

@@ -119,19 +119,21 @@ def bsa(height: str, weight: str, formula: str, all_formulas: bool) -> None:
 @click.option(
     "--of",
     "document",
-    type=click.Choice(["regimen", "course"]),
+    type=click.Choice(["regimen", "course", "institution"]),
     default="regimen",
     show_default=True,
-    help="regimen: regimen files; course: the JSON output of schedule --format json.",
+    help="regimen: regimen files; course: the JSON output of schedule --format json; institution: --institution files.",
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 def schema(document: str, output: Path | None, force: bool) -> None:
-    """Print a JSON Schema: of regimen files (for editor autocompletion) or of the JSON course output."""
+    """Print a JSON Schema: of regimen or institution files (for editor autocompletion) or of the JSON course output."""
     import json
 
     if document == "course":
         from regimencalc.course import json_schema
+    elif document == "institution":
+        from regimencalc.safety.institution import json_schema
     else:
         from regimencalc.protocol.regimen import json_schema
 

@@ -11,7 +11,8 @@ See docs/institution.md and docs/examples/institution.yaml.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import re
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -130,7 +131,7 @@ class Institution(StrictModel):
     source: LocalSource
     rounding: RoundingProfile | None = Field(None, description="The content of a --rounding file, unchanged")
     intrathecal: dict[DrugKey, IntrathecalAgent] = Field({}, description="Intrathecal doses by age, keyed by agent")
-    intrathecal_agents: dict[Annotated[str, Field(pattern=r"^[a-z0-9-]+/[a-z0-9-]+$")], IntrathecalAgents] = Field(
+    intrathecal_agents: dict[str, IntrathecalAgents] = Field(
         {}, description="Keyed 'regimen-id/intrathecal-line-id': the agents where the source names none"
     )
     premedication: dict[DrugKey, PremedicationChoice] = Field(
@@ -141,6 +142,16 @@ class Institution(StrictModel):
     plausibility: dict[Literal["height", "weight", "age", "bmi", "bsa"], Limit] = Field(
         {}, description="Usual limits (height cm, weight kg, age years, BMI kg/m², BSA m²) replacing the defaults"
     )
+
+    @field_validator("intrathecal_agents")
+    @classmethod
+    def _line_keys(cls, value: dict[str, IntrathecalAgents]) -> dict[str, IntrathecalAgents]:
+        for key in value:
+            if not re.fullmatch(r"[a-z0-9-]+/[a-z0-9-]+", key):
+                raise ValueError(
+                    f"'{key}' is not 'regimen-id/intrathecal-line-id'; write e.g. rdc-blinatumomab/cns-prophylaxis"
+                )
+        return value
 
     def usual_limits(self) -> Limits:
         """The usual plausibility limits: the defaults, with the profile's in their place."""
@@ -164,6 +175,13 @@ def merge_policies(
         )
     cap = institution.bsa_cap.cap_m2 if institution.bsa_cap is not None else bsa_cap
     return rounding or institution.rounding, cap
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of institutional profiles, for editors and for `regimencalc schema --of institution`."""
+    schema = Institution.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
 
 
 def load_institution(path: str) -> Institution:
