@@ -131,7 +131,15 @@ def test_vindesine_route_label_on_every_vindesine_dose():
         assert label.text.startswith("vindesine: FOR INTRAVENOUS USE ONLY - FATAL IF GIVEN BY OTHER ROUTES")
         vindesine = [a for a in course.administrations if a.drug == "vindesine"]
         assert vindesine and all(label.id in a.flags for a in vindesine)
-        assert not any(label.id in a.flags for a in course.administrations if a.drug != "vindesine")
+        assert {a.route_label for a in vindesine} == {
+            "FOR INTRAVENOUS USE ONLY - FATAL IF GIVEN BY OTHER ROUTES (label the syringe or bag so)"
+        }
+        others = [a for a in course.administrations if a.drug != "vindesine"]
+        assert not any(label.id in a.flags or a.route_label for a in others)
+        html = render_sheet_html(course, SheetInfo(written=dt.date(2026, 1, 1)))
+        rows = [row for row in html.split("<tr ") if 'data-id="' in row and "/vindesine/" in row]
+        assert len(rows) == len(vindesine)
+        assert all('<strong class="route-label">FOR INTRAVENOUS USE ONLY' in row for row in rows)
 
 
 def test_intrathecal_lines_where_the_seeds_give_them_flagged_without_an_institution():

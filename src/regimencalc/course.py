@@ -56,7 +56,9 @@ Status = Literal["planned", "given", "held", "omitted", "moved", "discontinued"]
 
 
 class Administration(_Frozen):
-    """One drug given on one date, with its dose, the trace behind it and its flags."""
+    """One drug given on one date, with its dose, the trace behind it and its flags; `route_label` is
+    the drug's route safety label ("FOR INTRAVENOUS USE ONLY - FATAL IF GIVEN BY OTHER ROUTES"),
+    printed with the dose."""
 
     id: str
     cycle: int
@@ -76,6 +78,7 @@ class Administration(_Frozen):
     given: Amount | None = None
     because: tuple[str, ...] = ()
     source: str
+    route_label: str | None = None
 
     def dose_text(self) -> str:
         """The dose as printed: '14.5 mg', or the daily amount of an infusion, '28 mcg/day'."""

@@ -79,6 +79,7 @@ class _Plan:
     institution: Institution | None
     lines: list[SupportiveLine] = field(default_factory=list)
     dose_flags: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    route_labels: dict[str, str] = field(default_factory=dict)
     local: dict[tuple[str, str], LocalValue] = field(default_factory=dict)
 
     def use_local(self, what: str, value: str, source: str) -> str:
@@ -113,12 +114,7 @@ def plan_supportive(
     for it in regimen.intrathecal:
         _intrathecal(state, regimen, it, cycles)
     _policies(state)
-    flagged = [
-        a.model_copy(update={"flags": tuple(dict.fromkeys((*a.flags, *state.dose_flags[a.drug])))})
-        if state.dose_flags.get(a.drug)
-        else a
-        for a in administrations
-    ]
+    flagged = [_labelled(a, state) for a in administrations]
     order = sorted(state.lines, key=lambda s: (s.date is None, s.date or dt.date.max))
     summary = (
         None
@@ -126,6 +122,15 @@ def plan_supportive(
         else InstitutionSummary(name=institution.name, source=institution.source, values=tuple(state.local.values()))
     )
     return flagged, tuple(order), summary
+
+
+def _labelled(a: Administration, state: _Plan) -> Administration:
+    """The administration with its drug's route-label flags, and the label itself, added."""
+    flags = state.dose_flags.get(a.drug)
+    if not flags:
+        return a
+    label = state.route_labels.get(a.drug)
+    return a.model_copy(update={"flags": tuple(dict.fromkeys((*a.flags, *flags))), "route_label": label})
 
 
 def _cite(drug_file: DrugFile, key: str) -> str:
@@ -267,6 +272,8 @@ def _note(state: _Plan, drug_file: DrugFile, note: AdministrationNote, local_dur
     if note.on_every_dose:
         flag = state.book.add("route-label", f"{drug_file.drug}: {note.text}", source)
         state.dose_flags[drug_file.drug].append(flag)
+        if note.kind == "route-label":
+            state.route_labels[drug_file.drug] = note.text
         flags.append(flag)
     state.lines.append(_course_line(drug_file.drug, note.id, note.text, source, flags=tuple(flags)))
 

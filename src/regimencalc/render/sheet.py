@@ -160,6 +160,11 @@ def _criteria(course: Course) -> str:
     return f'<section class="criteria"><h2>Criteria to treat (every cycle)</h2>\n{body}\n</section>'
 
 
+def _route_label(a: Administration) -> str:
+    """The drug's route safety label under its name on every dose row (vinca alkaloids)."""
+    return f'<br><strong class="route-label">{escape(a.route_label)}</strong>' if a.route_label else ""
+
+
 def _supportive(course: Course) -> str:
     """The order around the chemotherapy, in its own section (never mixed with the doses), and the
     institutional profile's values, each printed as "local protocol: …" with its source."""
@@ -276,7 +281,7 @@ def _dose_table(doses: list[Administration]) -> str:
         trace = "".join(f"<li>{escape(step.text)}</li>" for step in a.trace)
         rows.append(
             f'<tr data-id="{escape(a.id)}" class="status-{a.status}"><td>{a.date:%a} {a.date.isoformat()}<br>C{a.cycle} D{a.day}</td>'
-            f"<td>{escape(a.drug)}</td><td>{escape(ROUTE_NAMES.get(a.route, a.route))}</td><td>{escape(a.prescribed)}</td>"
+            f"<td>{escape(a.drug)}{_route_label(a)}</td><td>{escape(ROUTE_NAMES.get(a.route, a.route))}</td><td>{escape(a.prescribed)}</td>"
             f'<td class="dose">{escape(a.dose_text())}</td><td>{status}</td><td><ol class="trace">{trace}</ol></td>'
             f"<td>{escape(' '.join(a.flags))}</td></tr>"
         )

@@ -41,6 +41,8 @@ def render_table(course: Course) -> str:
                 out.append(_line(row, widths))
                 steps = [step.text for step in administration.trace if step.kind != "prescribed"]
                 out.append("      trace: " + " → ".join(steps))
+                if administration.route_label:
+                    out.append(f"      label: {administration.route_label}")
     out += _supportive(course)
     out += ["", "PLANNED TOTALS"]
     out += [f"  {t.drug}: {t.total.text()} over {t.administrations} administration(s)" for t in course.totals]
