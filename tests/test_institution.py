@@ -82,6 +82,30 @@ def test_without_age_the_profile_dose_is_not_guessed():
     assert any("the age is not given (give --age)" in f.text for f in course.flags)
 
 
+def test_an_agent_or_age_the_profile_lacks_is_flagged_not_guessed():
+    from regimencalc.protocol.loader import parse_document
+    from regimencalc.safety.institution import Institution
+
+    text = (
+        "schema_version: 1\nname: h\nsource: s\nintrathecal:\n  methotrexate:\n    source: it book\n"
+        "    doses: [{age: '< 1 year', dose: 6 mg}]\n"
+    )
+    profile = parse_document(text, "h.yaml", Institution)
+    course = course_for("vicp", "adult", age=40, institution=profile)
+    flags = [f.text for f in course.flags if f.kind == "local-protocol"]
+    assert flags == [
+        "intrathecal methotrexate (CNS prophylaxis (intrathecal methotrexate, cytarabine and dexamethasone)): dose "
+        "per local protocol: the institutional profile has no methotrexate dose for age 40 years",
+        "intrathecal cytarabine (CNS prophylaxis (intrathecal methotrexate, cytarabine and dexamethasone)): dose "
+        "per local protocol: the institutional profile gives no intrathecal cytarabine doses (add 'intrathecal: "
+        "cytarabine')",
+        "intrathecal dexamethasone (CNS prophylaxis (intrathecal methotrexate, cytarabine and dexamethasone)): dose "
+        "per local protocol: the institutional profile gives no intrathecal dexamethasone doses (add 'intrathecal: "
+        "dexamethasone')",
+    ]
+    assert course.institution.values == ()
+
+
 def test_premedication_choice_computed_by_its_basis():
     # paracetamol 15 mg/kg × 70 kg = 1050 mg, capped at 1000 mg
     profile = load_institution(EXAMPLE)

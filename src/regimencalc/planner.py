@@ -69,7 +69,8 @@ def plan(
     `rounding` is an institutional rounding profile used instead of the default rounding where it can;
     `bsa_cap` (m²) caps the BSA, an institutional option ASCO advises against (always flagged);
     `institution` is the institutional profile the supportive lines take local choices from (its
-    rounding and BSA cap are passed as `rounding` and `bsa_cap`).
+    rounding and BSA cap are passed as `rounding` and `bsa_cap`; its usual limits check the BSA here
+    and the patient in `make_patient`).
     """
     if bsa_formula not in BSA_FORMULAS:
         raise PlanningError(f"unknown BSA formula '{bsa_formula}'; use one of {', '.join(BSA_FORMULAS)}")

@@ -352,6 +352,8 @@ def _intrathecal_dose(
         why = "the institutional doses are by age and the age is not given (give --age)"
     elif local is not None:
         why = f"the institutional profile has no {agent} dose for age {format_number(age or 0)} years"
+    elif state.institution is not None:
+        why = f"the institutional profile gives no intrathecal {agent} doses (add 'intrathecal: {agent}')"
     else:
         why = "intrathecal doses by age are not verified in the reference and come from the institution only"
     text = f"intrathecal {agent} ({it.name}): dose {LOCAL}: {why}"
