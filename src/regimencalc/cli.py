@@ -214,16 +214,15 @@ def plan_course(
     from regimencalc.dosing.patient import make_patient
     from regimencalc.planner import plan
     from regimencalc.protocol.loader import load_regimen
-    from regimencalc.safety.plausibility import parse_bsa_cap
+    from regimencalc.safety.plausibility import USUAL, parse_bsa_cap
 
     local = None
     if institution is not None:
         from regimencalc.safety.institution import load_institution
 
         local = load_institution(institution)
-    patient = make_patient(
-        height, weight, age, sex, frozenset(accept_unusual), *([local.usual_limits()] if local else [])
-    )
+    usual = local.usual_limits() if local is not None else USUAL
+    patient = make_patient(height, weight, age, sex, frozenset(accept_unusual), usual)
     observed = None
     if observations is not None:
         from regimencalc.replan.observations import load_observations

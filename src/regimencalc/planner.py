@@ -41,7 +41,7 @@ from regimencalc.replan.records import apply_records
 from regimencalc.replan.rules import describe_rule
 from regimencalc.safety.cumulative import course_mg_per_m2, cumulate
 from regimencalc.safety.institution import Institution
-from regimencalc.safety.plausibility import confirm, unusual_bsa
+from regimencalc.safety.plausibility import USUAL, confirm, unusual_bsa
 from regimencalc.safety.prior import Prior
 from regimencalc.safety.rounding import RoundingProfile
 
@@ -82,9 +82,8 @@ def plan(
         bsa_formula,
         age_years=patient.age_years,
     )
-    unusual = unusual_bsa(
-        body.bsa_m2, BSA_FORMULAS[bsa_formula].name, *([institution.usual_limits()] if institution else [])
-    )
+    usual = institution.usual_limits() if institution is not None else USUAL
+    unusual = unusual_bsa(body.bsa_m2, BSA_FORMULAS[bsa_formula].name, usual)
     confirmed = patient.confirmed + confirm([unusual] if unusual else [], patient.accepted)
     if bsa_cap is not None and body.bsa_m2 > bsa_cap:
         body = BodySize(body.weight_kg, bsa_cap, bsa_formula, uncapped_bsa_m2=body.bsa_m2, age_years=body.age_years)
