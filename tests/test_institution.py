@@ -192,3 +192,20 @@ def test_the_example_profile_follows_the_exported_schema(run_cli):
     example["bsa_cap"]["cap_m2"] = 4
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(example, schema)
+
+
+def test_profile_bsa_limit_checks_the_computed_bsa():
+    # 190 cm, 110 kg: Mosteller √(190 × 110 / 3600) = 2.40947 m², inside the default 0.15-3 m² but not 0.5-2.2
+    from regimencalc.errors import PatientInputError
+    from regimencalc.protocol.loader import parse_document
+    from regimencalc.safety.institution import Institution
+
+    text = "schema_version: 1\nname: h\nsource: s\nplausibility:\n  bsa: {min: 0.5, max: 2.2, source: local}\n"
+    profile = parse_document(text, "h.yaml", Institution)
+    with pytest.raises(PatientInputError) as caught:
+        course_for("vicp", "large", institution=profile)
+    assert str(caught.value) == (
+        "BSA 2.409 m² (Mosteller) is outside the usual range 0.5-2.2 m²; check the value and its unit, "
+        "or confirm it with --accept-unusual bsa"
+    )
+    assert course_for("vicp", "large").patient.bsa_m2 == pytest.approx(2.40947, abs=1e-5)

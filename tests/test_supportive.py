@@ -297,3 +297,27 @@ def test_mozilla_ical_js_reads_the_supportive_events(request, tmp_path):
     ) in events
     assert ("Admission (blinatumomab cycle 1)", "2026-01-05T09:30:00", "2026-01-14T09:30:00") in events
     assert ("Admission (blinatumomab cycle 2)", "2026-02-16T09:30:00", "2026-02-18T09:30:00") in events
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(min_value=2, max_value=27), st.integers(min_value=1, max_value=7))
+def test_every_replanned_restart_brings_premedication_and_supervision(day, recovery):
+    """CRS grade 3 on any infusion day, resolved 1-7 days later: the course restarts (tests/test_rules.py) and
+    an adult's dexamethasone and the supervision fall on the restart date, whatever the day."""
+    text = (
+        f"schema_version: 1\nentries:\n  - {{cycle: 1, day: {day}, toxicities: {{crs: 3}}}}\n"
+        f"  - {{cycle: 1, day: {day + recovery}, toxicities: {{crs: 0}}}}\n"
+    )
+    course = plan(
+        load_regimen("blinatumomab"),
+        make_patient("170cm", "70kg", 40),
+        dt.date(2026, 3, 2),
+        cycles=1,
+        observations=parse_document(text, "obs.yaml", Observations),
+    )
+    infused = sorted(a.date for a in course.administrations if a.status in ("planned", "given", "moved"))
+    restarts = {b for a, b in zip(infused, infused[1:], strict=False) if (b - a).days > 1}
+    assert len(restarts) == 1  # one interruption, one restart
+    premedicated = {s.date for s in lines(course, "premedication")}
+    assert restarts <= premedicated and restarts == {s.date for s in lines(course, "supervision")}
+    assert premedicated <= set(infused)  # never on a day without infusion
