@@ -228,10 +228,11 @@ def _admission(state: _Plan, drug_file: DrugFile, admission: Admission, doses: l
 
 def _administration(state: _Plan, drug: str, drug_file: DrugFile | None, doses: list[Administration]) -> None:
     """The drug's administration notes, its route label on every dose, and the local duration/splitting."""
-    notes = drug_file.administration if drug_file is not None else []
     local = state.institution.administration.get(drug) if state.institution else None
+    notes = drug_file.administration if drug_file is not None else []
     for note in notes:
-        _note(state, drug_file, note, local.duration if local else None)  # type: ignore[arg-type]
+        assert drug_file is not None
+        _note(state, drug_file, note, local.duration if local else None)
     if local is not None:
         value = "; ".join(p for p in (f"duration {local.duration}" if local.duration else "", local.daily or "") if p)
         used = state.use_local(f"administration of {drug}", value, local.source)
