@@ -69,7 +69,11 @@ def test_schedule_csv(run_cli):
         "csv",
     )
     assert code == 0
-    (row,) = list(csv.DictReader(io.StringIO(out)))
+    rows = list(csv.DictReader(io.StringIO(out)))
+    (row,) = [r for r in rows if r["section"] == "chemotherapy"]
+    assert [r["prescribed"] for r in rows if r["section"] == "supportive"] == [
+        "administration: tisagenlecleucel: infusion duration and rate not given by a verified source: per local protocol"
+    ]
     assert (row["date"], row["drug"], row["dose_value"], row["dose_max"], row["dose_unit"]) == (
         "2026-03-02",
         "tisagenlecleucel",

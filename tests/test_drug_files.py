@@ -11,7 +11,7 @@ from regimencalc.protocol.loader import bundled_drug_dir, load_drug_file, parse_
 
 def test_every_bundled_drug_file_loads_under_its_own_name():
     stems = sorted(p.stem for p in bundled_drug_dir().glob("*.yaml"))
-    assert stems == ["blinatumomab", "inotuzumab-ozogamicin"]
+    assert stems == ["blinatumomab", "inotuzumab-ozogamicin", "vincristine", "vindesine"]
     for stem in stems:
         loaded = load_drug_file(stem.replace("-", " "))
         assert loaded is not None and file_stem(loaded.drug) == stem

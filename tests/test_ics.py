@@ -34,7 +34,8 @@ def course(regimen_id: str = "rdc-blinatumomab", entries: str | None = None, **o
 
 
 def events(text: str) -> list:
-    return list(vobject.readOne(text).vevent_list)
+    """The dose events (supportive lines, category SUPPORTIVE, are tested in test_supportive.py)."""
+    return [e for e in vobject.readOne(text).vevent_list if not hasattr(e, "categories")]
 
 
 def test_one_event_per_dose_and_one_per_infusion_period():

@@ -119,19 +119,21 @@ def bsa(height: str, weight: str, formula: str, all_formulas: bool) -> None:
 @click.option(
     "--of",
     "document",
-    type=click.Choice(["regimen", "course"]),
+    type=click.Choice(["regimen", "course", "institution"]),
     default="regimen",
     show_default=True,
-    help="regimen: regimen files; course: the JSON output of schedule --format json.",
+    help="regimen: regimen files; course: the JSON output of schedule --format json; institution: --institution files.",
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 def schema(document: str, output: Path | None, force: bool) -> None:
-    """Print a JSON Schema: of regimen files (for editor autocompletion) or of the JSON course output."""
+    """Print a JSON Schema: of regimen or institution files (for editor autocompletion) or of the JSON course output."""
     import json
 
     if document == "course":
         from regimencalc.course import json_schema
+    elif document == "institution":
+        from regimencalc.safety.institution import json_schema
     else:
         from regimencalc.protocol.regimen import json_schema
 
@@ -172,6 +174,12 @@ def course_options(command: Callable[..., None]) -> Callable[..., None]:
             help="Institutional rounding profile (docs/safety.md).",
         ),
         click.option(
+            "--institution",
+            type=click.Path(exists=True, dir_okay=False),
+            envvar="REGIMENCALC_INSTITUTION",
+            help="Institutional profile (docs/institution.md); default: $REGIMENCALC_INSTITUTION.",
+        ),
+        click.option(
             "--accept-unusual",
             multiple=True,
             metavar="KEY",
@@ -200,15 +208,22 @@ def plan_course(
     rounding: str | None,
     bsa_cap: str | None,
     accept_unusual: tuple[str, ...],
+    institution: str | None = None,
 ) -> Course:
     """The course the common options describe."""
     from regimencalc.dosing.dates import parse_start_date
     from regimencalc.dosing.patient import make_patient
     from regimencalc.planner import plan
     from regimencalc.protocol.loader import load_regimen
-    from regimencalc.safety.plausibility import parse_bsa_cap
+    from regimencalc.safety.plausibility import USUAL, parse_bsa_cap
 
-    patient = make_patient(height, weight, age, sex, frozenset(accept_unusual))
+    local = None
+    if institution is not None:
+        from regimencalc.safety.institution import load_institution
+
+        local = load_institution(institution)
+    usual = local.usual_limits() if local is not None else USUAL
+    patient = make_patient(height, weight, age, sex, frozenset(accept_unusual), usual)
     observed = None
     if observations is not None:
         from regimencalc.replan.observations import load_observations
@@ -224,6 +239,11 @@ def plan_course(
         from regimencalc.safety.rounding import load_rounding
 
         profile = load_rounding(rounding)
+    cap = None if bsa_cap is None else parse_bsa_cap(bsa_cap)
+    if local is not None:
+        from regimencalc.safety.institution import merge_policies
+
+        profile, cap = merge_policies(local, profile, cap)
     return plan(
         load_regimen(regimen),
         patient,
@@ -234,7 +254,8 @@ def plan_course(
         observations=observed,
         prior=exposure,
         rounding=profile,
-        bsa_cap=None if bsa_cap is None else parse_bsa_cap(bsa_cap),
+        bsa_cap=cap,
+        institution=local,
     )
 
 

@@ -59,7 +59,8 @@ class Administration(_Frozen):
     """One drug given on one date, with its dose, the trace behind it and its flags.
 
     `restart` marks the first dose after an interruption (the infusion restarts here, or a new cycle
-    inserted after it begins)."""
+    inserted after it begins); `route_label` is the drug's route safety label ("FOR INTRAVENOUS USE
+    ONLY - FATAL IF GIVEN BY OTHER ROUTES"), printed with the dose."""
 
     id: str
     cycle: int
@@ -80,6 +81,7 @@ class Administration(_Frozen):
     because: tuple[str, ...] = ()
     restart: bool = False
     source: str
+    route_label: str | None = None
 
     def dose_text(self) -> str:
         """The dose as printed: '14.5 mg', or the daily amount of an infusion, '28 mcg/day'."""
@@ -154,6 +156,57 @@ class RegimenSummary(_Frozen):
     sources: dict[str, str]
 
 
+SupportiveKind = Literal["premedication", "supervision", "requirement", "admission", "intrathecal", "administration"]
+
+
+class SupportiveLine(_Frozen):
+    """A line of the order around the chemotherapy, never a chemotherapy dose: premedication,
+    supervision, a requirement before a dose, an admission window, intrathecal therapy, or how a
+    drug is given. Undated lines (`date` None) hold for the whole course. `local` names the
+    institutional profile's source when a value came from it; `source` is the citation itself."""
+
+    id: str
+    kind: SupportiveKind
+    for_drug: str | None = None
+    cycle: int | None = None
+    day: int | None = None
+    date: dt.date | None = None
+    end_date: dt.date | None = None
+    agent: str | None = None
+    route: str | None = None
+    dose: Amount | None = None
+    dose_text: str = ""
+    text: str
+    trace: tuple[TraceStep, ...] = ()
+    flags: tuple[str, ...] = ()
+    source: str
+    local: str | None = None
+
+    def given_text(self, route: str | None = None) -> str:
+        """'dexamethasone 20 mg IV', 'methotrexate IT: dose per local protocol', '' when nothing is given;
+        `route` replaces the route's abbreviation (a sheet writes it out)."""
+        words = " ".join(p for p in (self.agent or "", route or self.route or "") if p)
+        if self.dose is None and self.dose_text:
+            return f"{words}: {self.dose_text}"
+        return " ".join(p for p in (self.agent or "", self.dose_text, route or self.route or "") if p)
+
+
+class LocalValue(_Frozen):
+    """One value the institutional profile supplied to this course, with its local source."""
+
+    what: str
+    value: str
+    source: str
+
+
+class InstitutionSummary(_Frozen):
+    """The institutional profile the course used (`--institution`) and the values taken from it."""
+
+    name: str
+    source: str
+    values: tuple[LocalValue, ...] = ()
+
+
 class Course(_Frozen):
     """A dated course for one patient: the single thing renderers turn into output."""
 
@@ -170,6 +223,8 @@ class Course(_Frozen):
     flags: tuple[CourseFlag, ...]
     criteria: tuple[Criterion, ...] = ()
     cumulative: tuple[CumulativeDose, ...] = ()
+    supportive: tuple[SupportiveLine, ...] = ()
+    institution: InstitutionSummary | None = None
 
 
 def json_schema() -> dict[str, Any]:

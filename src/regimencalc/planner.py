@@ -29,6 +29,7 @@ from regimencalc.dosing.bsa import BSA_FORMULAS, DEFAULT_BSA_FORMULA, bsa
 from regimencalc.dosing.dates import cycle_starts, day_date
 from regimencalc.dosing.dose import BodySize, DoseResult, compute_dose, select_band
 from regimencalc.dosing.patient import Patient
+from regimencalc.dosing.supportive import plan_supportive
 from regimencalc.errors import PlanningError
 from regimencalc.flags import FlagBook
 from regimencalc.protocol.regimen import RESPONSES, Branch, DrugLine, Phase, Regimen
@@ -40,7 +41,8 @@ from regimencalc.replan.records import apply_records
 from regimencalc.replan.rules import describe_rule
 from regimencalc.replan.ruleset import RuleSet, rules_in_force
 from regimencalc.safety.cumulative import course_mg_per_m2, cumulate
-from regimencalc.safety.plausibility import confirm, unusual_bsa
+from regimencalc.safety.institution import Institution
+from regimencalc.safety.plausibility import USUAL, confirm, unusual_bsa
 from regimencalc.safety.prior import Prior
 from regimencalc.safety.rounding import RoundingProfile
 
@@ -57,6 +59,7 @@ def plan(
     prior: Prior | None = None,
     rounding: RoundingProfile | None = None,
     bsa_cap: float | None = None,
+    institution: Institution | None = None,
 ) -> Course:
     """The course of `regimen` for `patient` from `start` (cycle 1 day 1).
 
@@ -65,7 +68,10 @@ def plan(
     `observations` are replayed against the plan (responses, doses given or not given);
     `prior` exposure is added to the course for cumulative limits and anthracycline equivalents;
     `rounding` is an institutional rounding profile used instead of the default rounding where it can;
-    `bsa_cap` (m²) caps the BSA, an institutional option ASCO advises against (always flagged).
+    `bsa_cap` (m²) caps the BSA, an institutional option ASCO advises against (always flagged);
+    `institution` is the institutional profile the supportive lines take local choices from (its
+    rounding and BSA cap are passed as `rounding` and `bsa_cap`; its usual limits check the BSA here
+    and the patient in `make_patient`).
     """
     if bsa_formula not in BSA_FORMULAS:
         raise PlanningError(f"unknown BSA formula '{bsa_formula}'; use one of {', '.join(BSA_FORMULAS)}")
@@ -77,7 +83,8 @@ def plan(
         bsa_formula,
         age_years=patient.age_years,
     )
-    unusual = unusual_bsa(body.bsa_m2, BSA_FORMULAS[bsa_formula].name)
+    usual = institution.usual_limits() if institution is not None else USUAL
+    unusual = unusual_bsa(body.bsa_m2, BSA_FORMULAS[bsa_formula].name, usual)
     confirmed = patient.confirmed + confirm([unusual] if unusual else [], patient.accepted)
     if bsa_cap is not None and body.bsa_m2 > bsa_cap:
         body = BodySize(body.weight_kg, bsa_cap, bsa_formula, uncapped_bsa_m2=body.bsa_m2, age_years=body.age_years)
@@ -127,6 +134,9 @@ def plan(
     administrations = apply_records(regimen, administrations, planned_cycles, history, book)
     order = {line.drug: i for i, line in enumerate(regimen.all_lines())}
     administrations.sort(key=lambda a: (a.date, order[a.drug]))
+    administrations, supportive, local = plan_supportive(
+        regimen, administrations, planned_cycles, body, book, institution
+    )
     cumulative, cumulative_flags = cumulate(
         course_mg_per_m2(tuple(administrations), body.bsa_m2), prior.totals() if prior else {}, patient.accepted
     )
@@ -167,6 +177,8 @@ def plan(
             for rule in ruleset.rules
         ),
         cumulative=cumulative,
+        supportive=supportive,
+        institution=local,
     )
 
 

@@ -11,7 +11,7 @@ from typing import Literal
 
 from regimencalc.errors import PatientInputError, UnitInputError
 from regimencalc.protocol.units import parse_body_measure
-from regimencalc.safety.plausibility import check_absolute, check_keys, confirm, unusual_patient
+from regimencalc.safety.plausibility import USUAL, Limits, check_absolute, check_keys, confirm, unusual_patient
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,9 @@ def make_patient(
     age: str | float | None = None,
     sex: str | None = None,
     accept: frozenset[str] = frozenset(),
+    usual: Limits = USUAL,
 ) -> Patient:
-    """Read and check the patient values; PatientInputError names the value and the fix."""
+    """Read and check the patient values against the `usual` limits; PatientInputError names the value and the fix."""
     check_keys(accept)
     try:
         height_cm = parse_body_measure(height, "height")
@@ -48,7 +49,7 @@ def make_patient(
     age_years = None if age is None else _age(age)
     if sex is not None and sex not in ("F", "M"):
         raise PatientInputError(f"sex '{sex}' is not F or M")
-    confirmed = confirm(unusual_patient(height_cm, weight_kg, age_years), accept)
+    confirmed = confirm(unusual_patient(height_cm, weight_kg, age_years, usual), accept)
     return Patient(height_cm, weight_kg, age_years, sex, accept, confirmed)  # type: ignore[arg-type]
 
 

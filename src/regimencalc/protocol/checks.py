@@ -66,6 +66,7 @@ def regimen_problems(regimen: Regimen) -> list[Problem]:
             for problem in rule_problems(("rules", i), rule, regimen, regimen.rules[:i])
         ),
         *spacing_of_regimen_drugs(regimen, drugs),
+        *intrathecal_in_a_phase(regimen),
     ]
 
 
@@ -103,6 +104,20 @@ def sources_declared(node: object, declared: set[str], path: Path = ()) -> Probl
     elif isinstance(node, list):
         for i, item in enumerate(node):
             yield from sources_declared(item, declared, path + (i,))
+
+
+def intrathecal_in_a_phase(regimen: Regimen) -> Problems:
+    """Dated intrathecal therapy names a phase of the regimen, on days inside its cycles."""
+    phases = {p.id: p for p in regimen.phases}
+    for i, line in enumerate(regimen.intrathecal):
+        path = ("intrathecal", i)
+        if line.phase is not None and line.phase not in phases:
+            yield (
+                path + ("phase",),
+                f"phase '{line.phase}' is not a phase of this regimen (phases: {', '.join(phases)})",
+            )
+        elif line.phase is not None and line.days is not None:
+            yield from days_in_cycle(path + ("days",), line.days, phases[line.phase].length_days)
 
 
 def eligibility_ages_ordered(regimen: Regimen) -> Problems:

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from regimencalc.protocol.regimen import Rule, Source, Spacing, StrictModel
+from regimencalc.protocol.supportive import AdministrationNote, Admission, EventLine
 
 DrugName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9 -]*[a-z0-9]$", description="Generic name, lower case")]
 
@@ -29,6 +30,18 @@ class DrugFile(StrictModel):
     )
     spacing: list[Spacing] = Field([], description="Days between doses, and how far a dose may move (label)")
     notes: list[str] = []
+    events: list[EventLine] = Field([], description="Premedication, supervision and requirements tied to dose events")
+    admissions: list[Admission] = []
+    administration: list[AdministrationNote] = []
+
+    @model_validator(mode="after")
+    def _sources_declared(self) -> DrugFile:
+        from regimencalc.protocol.checks import RegimenProblems, sources_declared
+
+        problems = list(sources_declared(self, set(self.sources)))
+        if problems:
+            raise RegimenProblems(problems)
+        return self
 
     @model_validator(mode="after")
     def _sound_rules(self) -> DrugFile:

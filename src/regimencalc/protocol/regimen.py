@@ -452,6 +452,34 @@ class RuleException(StrictModel):
     source: SourceKey
 
 
+class Intrathecal(StrictModel):
+    """Intrathecal therapy the regimen's source gives with it (CNS prophylaxis or treatment).
+
+    Doses by age are never bundled (reference: not verified); they come from the institutional
+    profile, and without one each agent is planned as "dose per local protocol" and flagged. `days`
+    (of every cycle of `phase`) only where the source states them; otherwise the line is undated and
+    `when` says when it is given.
+    """
+
+    id: Identifier
+    name: str
+    agents: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9 -]*[a-z0-9]$")]] = Field(
+        [], description="The agents given, when the source names them (empty: per local protocol)"
+    )
+    count: str | None = Field(None, description="How many injections the source states, e.g. '8-12'")
+    phase: Identifier | None = Field(None, description="With `days`: the phase whose cycles carry the injections")
+    days: DaySet | None = None
+    when: str = Field(description="When it is given, in the source's words")
+    source: SourceKey
+    flags: list[Flag] = []
+
+    @model_validator(mode="after")
+    def _days_need_a_phase(self) -> Intrathecal:
+        if self.days is not None and self.phase is None:
+            raise ValueError("intrathecal days need the phase whose cycles they are in: add 'phase'")
+        return self
+
+
 class Regimen(StrictModel):
     """A whole regimen file."""
 
@@ -472,6 +500,7 @@ class Regimen(StrictModel):
     )
     spacing: list[Spacing] = []
     dose_levels: list[DoseLevel] = []
+    intrathecal: list[Intrathecal] = []
 
     @model_validator(mode="after")
     def _whole_regimen_checks(self) -> Regimen:

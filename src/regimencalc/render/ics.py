@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
-from regimencalc.course import Administration, Course
+from regimencalc.course import Administration, Course, SupportiveLine
 from regimencalc.dosing.timing import CalendarOptions
 
 #: Fixed namespace of regimencalc's calendar UIDs (uuid5 of the course identity and the event key).
@@ -38,6 +38,8 @@ def render_ics(course: Course, options: CalendarOptions) -> str:
     groups = _by_day(course) if options.per_day else list(_periods(course))
     for key, doses in sorted(groups, key=lambda g: (g[1][0].date, g[0])):
         calendar.add_component(_event(course, key, doses, identity, stamp, options))
+    for event in _supportive_events(course, identity, stamp, options):
+        calendar.add_component(event)
     if options.at is not None and options.zone is not None:
         dates = [a.date for a in course.administrations]
         calendar.add_missing_timezones(first_date=min(dates), last_date=max(dates) + dt.timedelta(days=2))
@@ -107,12 +109,19 @@ def _event(
         )
         event.add("dtend", end)
     if options.remind is not None and not cancelled:
-        alarm = icalendar.Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("description", event["summary"])
-        alarm.add("trigger", -options.remind)
-        event.add_component(alarm)
+        _remind(event, options.remind)
     return event
+
+
+def _remind(event, remind: dt.timedelta) -> None:  # noqa: ANN001 - icalendar.Event, imported lazily
+    """A display alarm `remind` before the event, saying its summary."""
+    import icalendar
+
+    alarm = icalendar.Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", event["summary"])
+    alarm.add("trigger", -remind)
+    event.add_component(alarm)
 
 
 def _summary(doses: list[Administration], per_day: bool, cancelled: bool) -> str:
@@ -140,3 +149,52 @@ def _description(course: Course, doses: list[Administration]) -> str:
     lines += [f"Source {key}: {course.regimen.sources[key]}" for key in sources if key in course.regimen.sources]
     lines.append("Check every dose against the current protocol before giving it.")
     return "\n".join(lines)
+
+
+def _supportive_events(course: Course, identity: str, stamp: dt.datetime, options: CalendarOptions) -> Iterator:
+    """One event per dated supportive line (premedication, admission window, intrathecal…), in the
+    category SUPPORTIVE, its summary starting with its kind so it is never read as a chemotherapy dose.
+    Timed like the doses when --time is given: a premedication in the hour before the dose time, an
+    admission from its first day to the day after its last; reminders as for the doses."""
+    import icalendar
+
+    flags = {f.id: f for f in course.flags}
+    zone = ZoneInfo(options.zone) if options.zone else None
+    for s in course.supportive:
+        if s.date is None:
+            continue
+        event = icalendar.Event()
+        event.add("uid", f"{uuid.uuid5(NAMESPACE, f'{identity}|supportive|{s.id}')}@regimencalc")
+        event.add("dtstamp", stamp)
+        event.add("sequence", 0)
+        event.add("status", "CONFIRMED")
+        event.add("categories", ["SUPPORTIVE"])
+        event.add("summary", _supportive_summary(s))
+        lines = [
+            f"{course.regimen.name} ({course.regimen.id} v{course.regimen.version})",
+            s.text,
+            f"Source: {s.source}",
+        ]
+        lines += [f"Local protocol: {s.local}"] if s.local else []
+        lines += [f"{flags[f].id} [{flags[f].kind}] {flags[f].text}" for f in s.flags]
+        event.add("description", "\n".join(lines))
+        last = (s.end_date or s.date) + dt.timedelta(days=1)
+        if options.at is None:
+            event.add("dtstart", s.date)
+            event.add("dtend", last)
+        else:
+            at = dt.datetime.combine(s.date, options.at, zone)
+            before = s.kind == "premedication"
+            event.add("dtstart", at - dt.timedelta(hours=1) if before else at)
+            end = dt.datetime.combine(last, options.at, zone) if s.end_date else at
+            event.add("dtend", end if s.end_date or before else at + dt.timedelta(hours=1))
+        if options.remind is not None:
+            _remind(event, options.remind)
+        yield event
+
+
+def _supportive_summary(s: SupportiveLine) -> str:
+    """'Premedication: dexamethasone 20 mg IV (blinatumomab)', 'Admission (blinatumomab cycle 1)'."""
+    what = s.given_text()
+    drug = f" ({s.for_drug} cycle {s.cycle})" if s.for_drug else ""
+    return f"{s.kind.capitalize()}{': ' + what if what else ''}{drug}"

@@ -33,6 +33,7 @@ def render_protocol(regimen: Regimen) -> str:
                     out.append(f"      note: {option.note}")
                 out += [text for line in option.lines for text in _line(line, "      ")]
     out += _rules(regimen)
+    out += _intrathecal(regimen)
     out += ["", "SOURCES"]
     for key, source in regimen.sources.items():
         extra = "".join(
@@ -42,6 +43,18 @@ def render_protocol(regimen: Regimen) -> str:
         )
         out.append(f"  {key} [{source.kind}]: {source.citation}{extra}")
     return "\n".join(out) + "\n"
+
+
+def _intrathecal(regimen: Regimen) -> list[str]:
+    """The intrathecal therapy the regimen's source gives; doses are the institution's, never the file's."""
+    out = []
+    for it in regimen.intrathecal:
+        agents = ", ".join(it.agents) or "agents per local protocol"
+        days = f" — days {format_days(it.days)} of phase {it.phase}" if it.days is not None else ""
+        count = f" — {it.count} injections" if it.count else ""
+        out += [f"  {it.name}: {agents}{days}{count} ({it.source})", f"    when: {it.when}"]
+        out += [f"    {_flag(f)}" for f in it.flags]
+    return ["", "INTRATHECAL (doses by age from the institutional profile)", *out] if out else []
 
 
 def _line(line: DrugLine, indent: str) -> list[str]:

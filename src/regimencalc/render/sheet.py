@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from html import escape
 
-from regimencalc.course import Administration, Course, Cycle
+from regimencalc.course import Administration, Course, Cycle, SupportiveLine
 from regimencalc.display import ROUTE_NAMES, format_number
 
 FLAG_WORDS = {
@@ -42,6 +42,10 @@ FLAG_WORDS = {
     "bsa-cap": "BSA capped (institutional option)",
     "small-child": "Small child",
     "weight-change": "Weight changed",
+    "local-protocol": "Local protocol needed",
+    "route-label": "Route label",
+    "administration-warning": "Administration warning",
+    "age-not-given": "Age not given",
 }
 _BLANK = '<span class="blank"></span>'
 _CSS = """
@@ -60,6 +64,12 @@ th { background: #eee; } tr { break-inside: avoid; page-break-inside: avoid; }
 .sign td { border: none; padding: 8pt 6pt 4pt 0; } footer { margin-top: 10pt; font-size: 8pt; }
 """
 
+_SUPPORTIVE_CSS = """
+.supportive-lines td { font-size: 8.5pt; } .supportive-lines td:first-child { white-space: nowrap; }
+.supportive-lines .kind { text-transform: uppercase; font-size: 7.5pt; } .calc { font-size: 7.5pt; color: #333; }
+.supportive-lines .dose { white-space: normal; }
+"""
+
 
 @dataclass(frozen=True)
 class SheetInfo:
@@ -75,10 +85,11 @@ def render_sheet_html(course: Course, info: SheetInfo) -> str:
     """The dose sheet as one HTML document."""
     title = f"Dose sheet: {course.regimen.name}"
     parts = [
-        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>',
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{escape(title)}</title>\n<style>{_CSS}{_SUPPORTIVE_CSS}</style>\n</head>\n<body>',
         _header(course, info),
         _flags(course),
         _criteria(course),
+        _supportive(course),
         *(_cycle(course, cycle) for cycle in course.cycles),
         _totals(course),
         _signatures(),
@@ -149,6 +160,82 @@ def _criteria(course: Course) -> str:
     return f'<section class="criteria"><h2>Criteria to treat (every cycle)</h2>\n{body}\n</section>'
 
 
+def _route_label(a: Administration) -> str:
+    """The drug's route safety label under its name on every dose row (vinca alkaloids)."""
+    return f'<br><strong class="route-label">{escape(a.route_label)}</strong>' if a.route_label else ""
+
+
+def _supportive(course: Course) -> str:
+    """The order around the chemotherapy, in its own section (never mixed with the doses), and the
+    institutional profile's values, each printed as "local protocol: …" with its source."""
+    if not course.supportive and course.institution is None:
+        return ""
+    dated = [s for s in course.supportive if s.date is not None]
+    whole = [s for s in course.supportive if s.date is None]
+    parts = [
+        '<section class="supportive"><h2>Supportive and non-dosed lines (not chemotherapy doses)</h2>',
+        "<p>Premedication, admissions, requirements, intrathecal therapy and administration around the doses "
+        "below. Premedication follows the dose events of the planned course (first dose of a cycle, step dose, "
+        "restart after an interruption), re-planned doses included.</p>",
+    ]
+    if dated:
+        rows = "\n".join(
+            f'<tr data-supportive-id="{escape(s.id)}" data-kind="{escape(s.kind)}"><td>{_supportive_when(s)}</td>'
+            f"<td>{_supportive_what(s)}</td><td>{escape(s.text)}{_supportive_source(s)}</td>"
+            f"<td>{escape(' '.join(s.flags))}</td></tr>"
+            for s in dated
+        )
+        parts.append(
+            '<h3>Dated</h3>\n<table class="supportive-lines">\n<tr><th>Date</th><th>Give or do</th>'
+            f"<th>When and why</th><th>Flags</th></tr>\n{rows}\n</table>"
+        )
+    if whole:
+        rows = "\n".join(
+            f'<tr data-supportive-id="{escape(s.id)}" data-kind="{escape(s.kind)}"><td>{_supportive_what(s)}</td>'
+            f"<td>{escape(s.text)}{_supportive_source(s)}</td><td>{escape(' '.join(s.flags))}</td></tr>"
+            for s in whole
+        )
+        parts.append(
+            '<h3>For the whole course</h3>\n<table class="supportive-lines">\n<tr><th>Kind</th><th>What</th>'
+            f"<th>Flags</th></tr>\n{rows}\n</table>"
+        )
+    if course.institution is not None:
+        i = course.institution
+        values = "".join(
+            f"<li>local protocol: {escape(v.what)}: <strong>{escape(v.value)}</strong> ({escape(v.source)})</li>"
+            for v in i.values
+        )
+        parts.append(
+            f"<h3>Institutional profile: {escape(i.name)}</h3>\n<p>{escape(i.source)}</p>\n"
+            f"<ul>{values or '<li>no value of the profile applies to this course</li>'}</ul>"
+        )
+    return "\n".join(parts) + "\n</section>"
+
+
+def _supportive_when(s: SupportiveLine) -> str:
+    assert s.date is not None
+    until = f"<br>to {s.end_date:%a} {s.end_date.isoformat()}" if s.end_date is not None else ""
+    return f"{s.date:%a} {s.date.isoformat()}{until}<br>C{s.cycle} D{s.day}"
+
+
+def _supportive_what(s: SupportiveLine) -> str:
+    """The kind, then what is given (agent, dose, route) and the dose's calculation in one line."""
+    given = escape(s.given_text(ROUTE_NAMES.get(s.route or "")))
+    steps = " → ".join(escape(step.text) for step in s.trace if step.kind not in ("prescribed", "final"))
+    calculation = f'<br><span class="calc">{steps}</span>' if steps else ""
+    return (
+        f'<span class="kind">{escape(s.kind)}</span>'
+        + (f'<br><span class="dose">{given}</span>' if given else "")
+        + calculation
+    )
+
+
+def _supportive_source(s: SupportiveLine) -> str:
+    local = f"local protocol: {escape(s.local)}" if s.local else ""
+    cited = "" if s.local == s.source else escape(s.source)
+    return f'<br><span class="calc">{"; ".join(p for p in (cited, local) if p)}</span>'
+
+
 def _cycle(course: Course, cycle: Cycle) -> str:
     doses = [a for a in course.administrations if a.cycle == cycle.number]
     moved = f" (planned {cycle.original_start_date.isoformat()})" if cycle.original_start_date else ""
@@ -194,7 +281,7 @@ def _dose_table(doses: list[Administration]) -> str:
         trace = "".join(f"<li>{escape(step.text)}</li>" for step in a.trace)
         rows.append(
             f'<tr data-id="{escape(a.id)}" class="status-{a.status}"><td>{a.date:%a} {a.date.isoformat()}<br>C{a.cycle} D{a.day}</td>'
-            f"<td>{escape(a.drug)}</td><td>{escape(ROUTE_NAMES.get(a.route, a.route))}</td><td>{escape(a.prescribed)}</td>"
+            f"<td>{escape(a.drug)}{_route_label(a)}</td><td>{escape(ROUTE_NAMES.get(a.route, a.route))}</td><td>{escape(a.prescribed)}</td>"
             f'<td class="dose">{escape(a.dose_text())}</td><td>{status}</td><td><ol class="trace">{trace}</ol></td>'
             f"<td>{escape(' '.join(a.flags))}</td></tr>"
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from regimencalc.course import Administration, Course
+from regimencalc.course import Administration, Course, SupportiveLine
 from regimencalc.display import format_number
 
 _COLUMNS = ("Date", "Cyc", "Day", "Drug", "Route", "Dose", "Prescribed", "Status", "Flags")
@@ -41,11 +41,42 @@ def render_table(course: Course) -> str:
                 out.append(_line(row, widths))
                 steps = [step.text for step in administration.trace if step.kind != "prescribed"]
                 out.append("      trace: " + " → ".join(steps))
+                if administration.route_label:
+                    out.append(f"      label: {administration.route_label}")
+    out += _supportive(course)
     out += ["", "PLANNED TOTALS"]
     out += [f"  {t.drug}: {t.total.text()} over {t.administrations} administration(s)" for t in course.totals]
     out += ["", "SOURCES"]
     out += [f"  {key}: {citation}" for key, citation in course.regimen.sources.items()]
     return "\n".join(out) + "\n"
+
+
+def _supportive(course: Course) -> list[str]:
+    """The order around the chemotherapy, in its own section: dated lines by date, then course-wide ones."""
+    if not course.supportive and course.institution is None:
+        return []
+    out = ["", "SUPPORTIVE AND NON-DOSED LINES (not chemotherapy doses)"]
+    for s in course.supportive:
+        out.append(f"  {_when(s)}  {s.kind.upper()}  {_given(s)}")
+        out.append(f"      {s.text}; source: {s.source}" + (f"; local protocol: {s.local}" if s.local else ""))
+    if course.institution is not None:
+        i = course.institution
+        out += ["", f"INSTITUTIONAL PROFILE {i.name} ({i.source})"]
+        out += [f"  local protocol: {v.what}: {v.value} ({v.source})" for v in i.values]
+    return out
+
+
+def _when(s: SupportiveLine) -> str:
+    if s.date is None:
+        return "whole course"
+    until = f" to {s.end_date.isoformat()}" if s.end_date else ""
+    return f"{s.date:%a} {s.date.isoformat()}{until} C{s.cycle} D{s.day}"
+
+
+def _given(s: SupportiveLine) -> str:
+    """What is given, with the flags it carries."""
+    flags = f" [{' '.join(s.flags)}]" if s.flags else ""
+    return s.given_text() + flags
 
 
 def _row(a: Administration) -> tuple[str, ...]:

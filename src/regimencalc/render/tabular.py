@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from regimencalc.course import Course
+from regimencalc.course import Course, SupportiveLine
 
 CSV_COLUMNS = (
     "id",
@@ -29,6 +29,7 @@ CSV_COLUMNS = (
     "because",
     "flags",
     "trace",
+    "section",
 )
 
 
@@ -66,6 +67,39 @@ def render_csv(course: Course) -> str:
                 " ".join(a.because),
                 "; ".join(flag_text[f] for f in a.flags),
                 " | ".join(step.text for step in a.trace),
+                "chemotherapy",
             )
         )
+    writer.writerows(_supportive_rows(course.supportive, flag_text))
     return buffer.getvalue()
+
+
+def _supportive_rows(lines: tuple[SupportiveLine, ...], flag_text: dict[str, str]) -> list[tuple[object, ...]]:
+    """The supportive lines as rows of the same columns, with `section` 'supportive' and the kind in
+    `status`; what to do (an admission's last day included) is in `prescribed`."""
+    return [
+        (
+            s.id,
+            "" if s.cycle is None else s.cycle,
+            "" if s.day is None else s.day,
+            "" if s.date is None else s.date.isoformat(),
+            s.agent or "",
+            s.route or "",
+            "" if s.dose is None else s.dose.value,
+            "",
+            "" if s.dose is None else s.dose.unit,
+            "",
+            "",
+            f"{s.kind}: {s.dose_text + '; ' if s.dose_text else ''}{s.text}",
+            "",
+            s.kind,
+            "",
+            "",
+            "",
+            "",
+            "; ".join(flag_text[f] for f in s.flags),
+            " | ".join(step.text for step in s.trace),
+            "supportive",
+        )
+        for s in lines
+    ]

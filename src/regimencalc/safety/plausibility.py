@@ -18,8 +18,9 @@ from regimencalc.errors import PatientInputError
 
 #: Absolute limits: outside them a value is a typing error (no override).
 ABSOLUTE = {"height": (20.0, 300.0, "cm"), "weight": (0.3, 600.0, "kg"), "age": (0.0, 130.0, "years")}
-#: Usual limits: outside them the value needs --accept-unusual KEY.
-USUAL = {
+Limits = dict[str, tuple[float, float, str]]
+#: Usual limits: outside them the value needs --accept-unusual KEY (an institutional profile may replace them).
+USUAL: Limits = {
     "height": (40.0, 230.0, "cm"),
     "weight": (1.0, 250.0, "kg"),
     "age": (0.0, 110.0, "years"),
@@ -50,22 +51,27 @@ def check_absolute(what: str, value: float, typed: str) -> None:
         )
 
 
-def unusual_patient(height_cm: float, weight_kg: float, age_years: float | None) -> list[Unusual]:
-    """Every usual limit the patient's values, alone or together, fall outside."""
+def unusual_patient(
+    height_cm: float, weight_kg: float, age_years: float | None, usual: Limits = USUAL
+) -> list[Unusual]:
+    """Every usual limit the patient's values, alone or together, fall outside (`usual`: the limits used,
+    the defaults or an institutional profile's)."""
     found = [
-        _outside("height", height_cm, f"height {height_cm:g} cm"),
-        _outside("weight", weight_kg, f"weight {weight_kg:g} kg"),
-        _outside("bmi", weight_kg / (height_cm / 100) ** 2, f"BMI {weight_kg / (height_cm / 100) ** 2:.1f} kg/m²"),
+        _outside("height", height_cm, f"height {height_cm:g} cm", usual),
+        _outside("weight", weight_kg, f"weight {weight_kg:g} kg", usual),
+        _outside(
+            "bmi", weight_kg / (height_cm / 100) ** 2, f"BMI {weight_kg / (height_cm / 100) ** 2:.1f} kg/m²", usual
+        ),
     ]
     if age_years is not None:
-        found.append(_outside("age", age_years, f"age {age_years:g} years"))
+        found.append(_outside("age", age_years, f"age {age_years:g} years", usual))
         found += _for_age(height_cm, weight_kg, age_years)
     return [u for u in found if u is not None]
 
 
-def unusual_bsa(bsa_m2: float, formula: str) -> Unusual | None:
+def unusual_bsa(bsa_m2: float, formula: str, usual: Limits = USUAL) -> Unusual | None:
     """The BSA, if it falls outside the usual limits."""
-    return _outside("bsa", bsa_m2, f"BSA {bsa_m2:.3f} m² ({formula})")
+    return _outside("bsa", bsa_m2, f"BSA {bsa_m2:.3f} m² ({formula})", usual)
 
 
 def confirm(unusual: list[Unusual], accepted: frozenset[str]) -> tuple[str, ...]:
@@ -85,8 +91,8 @@ def check_keys(keys: frozenset[str]) -> None:
         raise PatientInputError(f"--accept-unusual {unknown[0]} is not a key; use one of {', '.join(KEYS)}")
 
 
-def _outside(key: str, value: float, text: str) -> Unusual | None:
-    low, high, unit = USUAL[key]
+def _outside(key: str, value: float, text: str, usual: Limits) -> Unusual | None:
+    low, high, unit = usual[key]
     if low <= value <= high:
         return None
     return Unusual(key, f"{text} is outside the usual range {low:g}-{high:g} {unit}")

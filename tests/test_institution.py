@@ -1,0 +1,211 @@
+"""The institutional profile (--institution FILE or REGIMENCALC_INSTITUTION): strict schema with located
+errors, and every value it supplies printed with its local source (docs/institution.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from conftest import course_for
+
+from regimencalc.errors import InputFileError
+from regimencalc.render.sheet import SheetInfo, render_sheet_html
+from regimencalc.safety.institution import load_institution
+
+EXAMPLE = str(Path(__file__).resolve().parents[1] / "docs" / "examples" / "institution.yaml")
+BROKEN = Path(__file__).parent / "fixtures" / "broken-institution"
+CASES = {
+    "bad_duration": (5, 26, "administration.idarubicin.duration", "'15 mg' is not a duration"),
+    "bsa_cap_too_high": (4, 19, "bsa_cap.cap_m2", "4 is above the allowed maximum 3.0"),
+    "missing_source": (6, 5, "intrathecal.methotrexate.source", "required field 'source' is missing"),
+    "overlapping_ages": (6, 5, "intrathecal.methotrexate", "age bands < 3 years and >= 1 year overlap"),
+    "per_m2_intrathecal": (8, 35, "intrathecal.methotrexate.doses[0].dose", "must be a flat amount per injection"),
+    "unknown_field": (10, 5, "premedication.inotuzumab-corticosteroid.note", "unknown field 'note'"),
+    "rounding_too_wide": (8, 16, "rounding.max_percent", "40 is above the allowed maximum 25.0"),
+    "agents_key_without_line": (
+        5,
+        3,
+        "intrathecal_agents",
+        "'rdc-blinatumomab' is not 'regimen-id/intrathecal-line-id'; write e.g. rdc-blinatumomab/cns-prophylaxis",
+    ),
+}
+
+
+@pytest.mark.parametrize(("name", "line", "column", "path", "fragment"), [(k, *v) for k, v in CASES.items()])
+def test_each_broken_profile_names_its_place_and_fix(name, line, column, path, fragment):
+    with pytest.raises(InputFileError) as caught:
+        load_institution(str(BROKEN / f"{name}.yaml"))
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.column, problem.path) == (line, column, path)
+    assert fragment in problem.message
+
+
+def test_every_broken_profile_has_a_case():
+    assert sorted(p.stem for p in BROKEN.glob("*.yaml")) == sorted(CASES)
+
+
+def test_intrathecal_dose_by_age_from_the_profile_with_its_source_on_the_sheet():
+    profile = load_institution(EXAMPLE)
+    course = course_for("vmp-lipo-mitoxantrone", "adult", age=40, institution=profile)
+    it = {s.agent: s for s in course.supportive if s.kind == "intrathecal"}
+    assert {a: (s.dose_text, s.dose.value) for a, s in it.items()} == {
+        "methotrexate": ("8 mg", 8.0),
+        "cytarabine": ("30 mg", 30.0),
+        "dexamethasone": ("5 mg", 5.0),
+    }
+    assert it["methotrexate"].local == "Protocol book, section 7.2 intrathecal therapy (fictional)"
+    assert not any(f.kind == "local-protocol" for f in course.flags)
+    html = render_sheet_html(course, SheetInfo(written=dt.date(2026, 1, 1)))
+    assert (
+        "local protocol: intrathecal methotrexate: <strong>8 mg (&gt;= 1 year)</strong> "
+        "(Protocol book, section 7.2 intrathecal therapy (fictional))" in html
+    )
+
+
+def test_infant_band_and_agents_chosen_for_an_unnamed_triple_intrathecal():
+    profile = load_institution(EXAMPLE)
+    course = course_for("inotuzumab-infant-extended", "infant", age=0.75, institution=profile, cycles=1)
+    it = [(s.agent, s.dose_text) for s in course.supportive if s.kind == "intrathecal"]
+    assert it == [("methotrexate", "6 mg"), ("cytarabine", "15 mg"), ("dexamethasone", "5 mg")]
+    assert any(
+        v.what == "intrathecal agents for inotuzumab-infant-extended/triple-intrathecal"
+        for v in course.institution.values
+    )
+
+
+def test_without_age_the_profile_dose_is_not_guessed():
+    profile = load_institution(EXAMPLE)
+    course = course_for("vicp", "adult", institution=profile)
+    it = [s for s in course.supportive if s.kind == "intrathecal"]
+    assert {s.dose_text for s in it} == {"dose per local protocol"}
+    assert any("the age is not given (give --age)" in f.text for f in course.flags)
+
+
+def test_an_agent_or_age_the_profile_lacks_is_flagged_not_guessed():
+    from regimencalc.protocol.loader import parse_document
+    from regimencalc.safety.institution import Institution
+
+    text = (
+        "schema_version: 1\nname: h\nsource: s\nintrathecal:\n  methotrexate:\n    source: it book\n"
+        "    doses: [{age: '< 1 year', dose: 6 mg}]\n"
+    )
+    profile = parse_document(text, "h.yaml", Institution)
+    course = course_for("vicp", "adult", age=40, institution=profile)
+    flags = [f.text for f in course.flags if f.kind == "local-protocol"]
+    assert flags == [
+        "intrathecal methotrexate (CNS prophylaxis (intrathecal methotrexate, cytarabine and dexamethasone)): dose "
+        "per local protocol: the institutional profile has no methotrexate dose for age 40 years",
+        "intrathecal cytarabine (CNS prophylaxis (intrathecal methotrexate, cytarabine and dexamethasone)): dose "
+        "per local protocol: the institutional profile gives no intrathecal cytarabine doses (add 'intrathecal: "
+        "cytarabine')",
+        "intrathecal dexamethasone (CNS prophylaxis (intrathecal methotrexate, cytarabine and dexamethasone)): dose "
+        "per local protocol: the institutional profile gives no intrathecal dexamethasone doses (add 'intrathecal: "
+        "dexamethasone')",
+    ]
+    assert course.institution.values == ()
+
+
+def test_premedication_choice_computed_by_its_basis():
+    # paracetamol 15 mg/kg × 70 kg = 1050 mg, capped at 1000 mg
+    profile = load_institution(EXAMPLE)
+    course = course_for("inotuzumab-ozogamicin", "adult", cycles=1, institution=profile)
+    first = [(s.agent, s.dose_text, s.route) for s in course.supportive if s.kind == "premedication" and s.day == 1]
+    assert first == [
+        ("methylprednisolone", "100 mg", "IV"),
+        ("paracetamol", "1000 mg", "PO"),
+        ("cetirizine", "10 mg", "PO"),
+    ]
+
+
+ADULT = ("--height", "170cm", "--weight", "70kg", "--start", "2026-01-05", "--age", "40")
+
+
+def test_cli_profile_rounds_and_caps_and_prints_local_values(run_cli):
+    # idarubicin 8 mg/m² × 1.818118 m² = 14.54494 mg → nearest 1 mg = 15 mg (deviation 3.13 %, within 10 %)
+    code, out, err = run_cli("schedule", "rdc-blinatumomab", *ADULT, "--institution", EXAMPLE)
+    assert code == 0, err
+    assert (
+        "rounded to the nearest 1 mg (Example hospital rounding): 14.5449 mg → 15 mg (deviation 3.13 %, limit 10 %)"
+        in out
+    )
+    assert "local protocol: BSA cap: 2 m² (Dose-capping policy DC-3 (fictional))" in out
+    assert "local protocol: administration of idarubicin: duration 15 min" in out
+
+
+def test_cli_profile_from_the_environment(run_cli, monkeypatch):
+    monkeypatch.setenv("REGIMENCALC_INSTITUTION", EXAMPLE)
+    code, out, _ = run_cli("schedule", "vicp", *ADULT)
+    assert code == 0 and "INSTITUTIONAL PROFILE Example University Hospital" in out
+
+
+def test_cli_refuses_rounding_given_twice(run_cli):
+    rounding = str(Path(__file__).parent / "fixtures" / "rounding-1mg.yaml")
+    code, out, err = run_cli("schedule", "vicp", *ADULT, "--institution", EXAMPLE, "--rounding", rounding)
+    assert code == 1 and out == ""
+    assert err == (
+        "regimencalc: error: --rounding and the institutional profile 'Example University Hospital, haematology "
+        "pharmacy (example values)' both give rounding; remove one\n"
+    )
+
+
+def test_profile_plausibility_limits_replace_the_defaults(run_cli):
+    # 220 kg is inside the default usual weight (1-250 kg) but outside the profile's 2-200 kg
+    args = ("schedule", "vicp", "--height", "200cm", "--weight", "220kg", "--start", "2026-01-05")
+    code, _, err = run_cli(*args, "--institution", EXAMPLE, "--accept-unusual", "bmi", "--accept-unusual", "bsa")
+    assert code == 1
+    assert err == (
+        "regimencalc: error: weight 220 kg is outside the usual range 2-200 kg; check the value and its unit, "
+        "or confirm it with --accept-unusual weight\n"
+    )
+
+
+def test_local_daily_split_replaces_the_question():
+    profile = load_institution(EXAMPLE)
+    course = course_for("rdc-blinatumomab", "adult", age=40, institution=profile)
+    dexamethasone = [s for s in course.supportive if s.for_drug == "dexamethasone"]
+    assert [(s.id, s.text, s.local) for s in dexamethasone] == [
+        (
+            "dexamethasone/local-administration",
+            "dexamethasone: once daily in the morning",
+            "Protocol book, section 3 steroids (fictional)",
+        ),
+        (
+            "dexamethasone/infusion",
+            "dexamethasone: infusion duration and rate not given by a verified source: per local protocol",
+            None,
+        ),
+    ]
+
+
+def test_the_example_profile_follows_the_exported_schema(run_cli):
+    import json
+
+    import jsonschema
+    from ruamel.yaml import YAML
+
+    code, out, _ = run_cli("schema", "--of", "institution")
+    assert code == 0
+    schema = json.loads(out)
+    example = YAML(typ="safe").load(Path(EXAMPLE).read_text(encoding="utf-8"))
+    jsonschema.validate(example, schema)
+    example["bsa_cap"]["cap_m2"] = 4
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(example, schema)
+
+
+def test_profile_bsa_limit_checks_the_computed_bsa():
+    # 190 cm, 110 kg: Mosteller √(190 × 110 / 3600) = 2.40947 m², inside the default 0.15-3 m² but not 0.5-2.2
+    from regimencalc.errors import PatientInputError
+    from regimencalc.protocol.loader import parse_document
+    from regimencalc.safety.institution import Institution
+
+    text = "schema_version: 1\nname: h\nsource: s\nplausibility:\n  bsa: {min: 0.5, max: 2.2, source: local}\n"
+    profile = parse_document(text, "h.yaml", Institution)
+    with pytest.raises(PatientInputError) as caught:
+        course_for("vicp", "large", institution=profile)
+    assert str(caught.value) == (
+        "BSA 2.409 m² (Mosteller) is outside the usual range 0.5-2.2 m²; check the value and its unit, "
+        "or confirm it with --accept-unusual bsa"
+    )
+    assert course_for("vicp", "large").patient.bsa_m2 == pytest.approx(2.40947, abs=1e-5)
