@@ -106,7 +106,7 @@ def test_timed_events_carry_a_vtimezone_and_reminders():
 def test_per_day_events():
     parsed = events(render_ics(course(), CalendarOptions(per_day=True)))
     first = next(e for e in parsed if e.dtstart.value == START)
-    assert first.summary.value == "idarubicin 14.5 mg IV; vindesine 4 mg IV; dexamethasone 16.4 mg IV"
+    assert first.summary.value == "idarubicin 14.5 mg IV; vindesine 4 mg IV; dexamethasone 16.4 mg/day IV"
     assert len(parsed) == 21  # days 1-21 each have at least one dose
 
 

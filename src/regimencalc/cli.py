@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from regimencalc.course import Course
 
 FORMATS = ("table", "csv", "json")
+SHEET_FORMATS = ("html", "pdf")
 BSA_FORMULA_KEYS = ("mosteller", "dubois", "haycock", "gehan-george", "boyd")
 RESPONSE_CHOICES = ("CR", "CRi", "PR", "NR")
 
@@ -283,6 +284,11 @@ def ics(
 @click.option("--patient-id", help="A second identifier: MRN or date of birth (blank when not given).")
 @click.option("--written", help="Date written, YYYY-MM-DD (default: today).")
 @click.option("--measured", help="Date height and weight were measured, YYYY-MM-DD (blank when not given).")
+@click.option("--allergies", help="Known allergies, or NKDA (a blank line to fill when not given).")
+@click.option("--prescriber", help="The prescriber's name (a blank line to fill when not given).")
+@click.option(
+    "--format", "fmt", type=click.Choice(SHEET_FORMATS), help="html or pdf (default: from the -o suffix, else html)."
+)
 def sheet(
     output: Path | None,
     force: bool,
@@ -290,6 +296,9 @@ def sheet(
     patient_id: str | None,
     written: str | None,
     measured: str | None,
+    allergies: str | None,
+    prescriber: str | None,
+    fmt: str | None,
     **inputs: Any,
 ) -> None:
     """A printable dose sheet: HTML (stdout or -o sheet.html) or PDF (-o sheet.pdf, needs regimencalc[pdf])."""
@@ -298,17 +307,34 @@ def sheet(
     from regimencalc.dosing.dates import parse_date
     from regimencalc.render.sheet import SheetInfo, render_sheet_html, render_sheet_pdf
 
+    fmt = sheet_format(fmt, output)
     info = SheetInfo(
         written=parse_date(written, "--written") if written else dt.date.today(),
         patient_name=patient_name,
         patient_id=patient_id,
         measured=parse_date(measured, "--measured") if measured else None,
+        allergies=allergies,
+        prescriber=prescriber,
     )
     html = render_sheet_html(plan_course(**inputs), info)
-    if output is not None and output.suffix.lower() == ".pdf":
-        _emit(render_sheet_pdf(html), output, force)
-    else:
-        _emit(html, output, force)
+    _emit(render_sheet_pdf(html) if fmt == "pdf" else html, output, force)
+
+
+def sheet_format(fmt: str | None, output: Path | None) -> str:
+    """The sheet's format: --format, else the output file's suffix; a suffix the sheet cannot write,
+    or one that contradicts --format, is refused before anything is planned or written."""
+    from regimencalc.errors import RegimencalcError
+
+    suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+    by_suffix = {"html": "html", "htm": "html", "pdf": "pdf"}.get(suffix)
+    if output is not None and by_suffix is None:
+        raise RegimencalcError(
+            f"-o {output}: a dose sheet is written as .html or .pdf, not {'.' + suffix if suffix else 'a file without a suffix'}; "
+            "name the file sheet.html or sheet.pdf"
+        )
+    if fmt is not None and by_suffix is not None and fmt != by_suffix:
+        raise RegimencalcError(f"--format {fmt} does not match -o {output}; name the file sheet.{fmt}")
+    return fmt or by_suffix or "html"
 
 
 def _emit(text: str | bytes, output: Path | None, force: bool) -> None:

@@ -103,3 +103,22 @@ def _plain(number: Decimal) -> str:
 def format_amount(value: float | Decimal, unit: str, digits: int | None = None) -> str:
     """A number and its display unit ("4 mg", "4.68 ×10⁶ cells")."""
     return f"{format_number(value, digits)} {unit}"
+
+
+def plural(count: int, noun: str) -> str:
+    """A count and its noun, singular for one ("1 day", "2 days", "0 cycles")."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def group_thousands(text: str) -> str:
+    """A written number with commas between thousands (ISMP: "5,000 units", never "5000 units").
+
+    >>> group_thousands("6923.5")
+    '6,923.5'
+    >>> group_thousands("4.68 ×10⁶")
+    '4.68 ×10⁶'
+    """
+    whole, dot, fraction = text.partition(".")
+    if not whole.lstrip("-").isdigit() or len(whole.lstrip("-")) < 4:
+        return text
+    return f"{int(whole):,}{dot}{fraction}"
