@@ -77,7 +77,88 @@ def test_two_exports_are_byte_identical_and_uids_survive_replanning():
     changed = [uid for uid in after if after[uid].dtstart.value != before[uid].dtstart.value]
     assert len(changed) == 3  # liposomal mitoxantrone days 15-17 moved
     assert all(int(after[u].sequence.value) > int(before[u].sequence.value) for u in changed)
-    assert {int(after[u].sequence.value) for u in after if u not in changed} == {0}
+    # the course's revision: last observation 2026-01-23 is 18 days after 2026-01-05 → 1 + 18 = 19, on every event
+    assert {int(after[u].sequence.value) for u in after} == {19}
+    assert {int(before[u].sequence.value) for u in before} == {0}
+
+
+class Client:
+    """A calendar client's store, as RFC 5546 has it: an event is replaced only by a higher SEQUENCE."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, object] = {}
+
+    def load(self, text: str) -> None:
+        for event in events(text):
+            known = self.store.get(event.uid.value)
+            if known is None or int(event.sequence.value) > int(known.sequence.value):
+                self.store[event.uid.value] = event
+
+    def shows(self, drug: str) -> list[tuple[dt.date, dt.date, str]]:
+        return sorted(
+            (e.dtstart.value, e.dtend.value, e.status.value)
+            for e in self.store.values()
+            if e.summary.value.removeprefix("CANCELLED: ").startswith(drug)
+        )
+
+
+def blinatumomab(entries: list[dict] | None = None, cycles: int = 2):
+    observations = None if entries is None else json.dumps(entries)
+    return render_ics(course("blinatumomab", observations, cycles=cycles), CalendarOptions())
+
+
+def test_a_client_shows_the_new_dates_after_each_replan():
+    client = Client()
+    client.load(render_ics(course(), CalendarOptions()))
+    # RDC: CR by default, blinatumomab days 8-21 (12-25 January); NR at day 22: days 8-35, the same event
+    assert client.shows("blinatumomab") == [(dt.date(2026, 1, 12), dt.date(2026, 1, 26), "CONFIRMED")]
+    for _ in range(2):  # imported twice: the same result
+        client.load(render_ics(course(response="NR"), CalendarOptions()))
+        assert client.shows("blinatumomab") == [(dt.date(2026, 1, 12), dt.date(2026, 2, 9), "CONFIRMED")]
+        assert len(client.store) == 10
+
+
+def test_a_shortened_infusion_keeps_its_event_and_a_cancelled_cycle_is_the_event_the_client_has():
+    client = Client()
+    client.load(blinatumomab())
+    # cycle 1 days 1-28 from 5 January (ends 2 February); cycle 2 days 1-28 from 16 February (42 days later)
+    assert client.shows("blinatumomab") == [
+        (dt.date(2026, 1, 5), dt.date(2026, 2, 2), "CONFIRMED"),
+        (dt.date(2026, 2, 16), dt.date(2026, 3, 16), "CONFIRMED"),
+    ]
+    crs = [{"id": "crs4", "cycle": 1, "day": 9, "toxicities": {"crs": 4}}]
+    text = blinatumomab(crs)
+    for _ in range(2):
+        client.load(text)
+        # grade 4 CRS on day 9 (13 January): discontinued from that day → days 1-8 (to 12 January), cycle 2 cancelled
+        assert client.shows("blinatumomab") == [
+            (dt.date(2026, 1, 5), dt.date(2026, 1, 13), "CONFIRMED"),
+            (dt.date(2026, 2, 16), dt.date(2026, 3, 16), "CANCELLED"),
+        ]
+    shortened = next(e for e in events(text) if e.dtstart.value == dt.date(2026, 1, 5))
+    assert shortened.summary.value.endswith("(cycle 1 days 1-8); days 9-28 discontinued")
+    assert int(shortened.sequence.value) == 1 + 8  # day 9 is 8 days after the start
+
+
+def test_an_interrupted_infusion_keeps_its_first_part_and_adds_the_restart():
+    client = Client()
+    client.load(blinatumomab(cycles=1))
+    interrupted = [
+        {"id": "crs3", "cycle": 1, "day": 10, "toxicities": {"crs": 3}},
+        {"id": "resolved", "cycle": 1, "day": 17, "toxicities": {"crs": 0}},
+    ]
+    client.load(blinatumomab(interrupted, cycles=1))
+    # days 1-9 as planned (5-13 January); days 10-28 restart 7 days late: 21 January to 8 February
+    assert client.shows("blinatumomab") == [
+        (dt.date(2026, 1, 5), dt.date(2026, 1, 14), "CONFIRMED"),
+        (dt.date(2026, 1, 21), dt.date(2026, 2, 9), "CONFIRMED"),
+    ]
+
+
+def test_the_time_zone_is_not_limited_to_the_course_dates():
+    text = render_ics(course(), CalendarOptions(at=dt.time(9, 0), zone="Europe/Paris"))
+    assert "This timezone only works from 2025-01-01 to 2046-01-01" in text.replace("\r\n ", "")
+    assert "20400325T030000" in text.replace("\r\n ", "")  # the spring change of 2040 (last Sunday of March)
 
 
 def test_held_doses_are_cancelled_not_dropped():
@@ -192,3 +273,19 @@ def test_every_administration_round_trips_through_the_calendar(regimen_id, per_d
     for a in planned.administrations:
         covering = [e for e in parsed if e.dtstart.value <= a.date < e.dtend.value and a.drug in e.summary.value]
         assert len(covering) == 1, (a.id, len(covering))
+
+
+def test_mozilla_ical_js_sees_the_same_event_with_its_new_extent(ical_js: Path, tmp_path: Path):
+    script = Path(__file__).parent / "js" / "parse-ics.mjs"
+    seen = []
+    for entries in (None, [{"cycle": 1, "day": 9, "toxicities": {"crs": 4}}]):
+        file = tmp_path / "course.ics"
+        file.write_text(blinatumomab(entries, cycles=1))
+        result = subprocess.run(
+            ["node", str(script), str(ical_js), str(file)], check=True, capture_output=True, text=True, timeout=60
+        )
+        seen.append(json.loads(result.stdout)["events"])
+    (planned,), (shortened,) = seen
+    assert planned["uid"] == shortened["uid"] and planned["sequence"] < shortened["sequence"] == 9
+    assert (planned["start"], planned["end"]) == ("2026-01-05", "2026-02-02")
+    assert (shortened["start"], shortened["end"], shortened["status"]) == ("2026-01-05", "2026-01-13", "CONFIRMED")
