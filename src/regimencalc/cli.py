@@ -79,6 +79,7 @@ def show(regimen: str) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def validate(paths: tuple[Path, ...]) -> None:
     """Check regimen files (or folders of them); print file:line:col: path: message per problem."""
+    from regimencalc.display import plural
     from regimencalc.errors import InputFileError
     from regimencalc.protocol.loader import load_regimen
 
@@ -94,7 +95,7 @@ def validate(paths: tuple[Path, ...]) -> None:
         else:
             click.echo(f"{file}: ok")
     if failed:
-        click.echo(f"{failed} of {len(files)} file(s) have problems", err=True)
+        click.echo(f"{failed} of {plural(len(files), 'file')} {'has' if failed == 1 else 'have'} problems", err=True)
         sys.exit(1)
 
 
@@ -103,17 +104,22 @@ def validate(paths: tuple[Path, ...]) -> None:
 @click.option("--weight", required=True, help="e.g. 70kg, 154 lb")
 @click.option("--formula", type=click.Choice(BSA_FORMULA_KEYS), default="mosteller", show_default=True)
 @click.option("--all", "all_formulas", is_flag=True, help="Show every formula.")
-def bsa(height: str, weight: str, formula: str, all_formulas: bool) -> None:
+@click.option(
+    "--accept-unusual", multiple=True, metavar="KEY", help="Confirm an unusual value (height, weight, bmi); printed."
+)
+def bsa(height: str, weight: str, formula: str, all_formulas: bool, accept_unusual: tuple[str, ...]) -> None:
     """Body-surface area by a named formula (or all of them)."""
     from regimencalc.dosing.bsa import BSA_FORMULAS
     from regimencalc.dosing.bsa import bsa as compute
     from regimencalc.dosing.patient import make_patient
 
-    patient = make_patient(height, weight)
+    patient = make_patient(height, weight, accept=frozenset(accept_unusual))
     for key in BSA_FORMULAS if all_formulas else [formula]:
         f = BSA_FORMULAS[key]
         value = compute(patient.height_cm, patient.weight_kg, key)
         click.echo(f"{f.name:<16} {value:.3f} m²   {f.equation}   [{f.citation}]")
+    for text in patient.confirmed:
+        click.echo(f"note: {text}")
 
 
 @main.command()
@@ -146,7 +152,9 @@ def course_options(command: Callable[..., None]) -> Callable[..., None]:
         click.option("--height", required=True, help="e.g. 170cm, 1.7 m, 5 ft 7 in"),
         click.option("--weight", required=True, help="e.g. 70kg, 154 lb"),
         click.option("--start", required=True, help="Cycle 1 day 1, YYYY-MM-DD."),
-        click.option("--age", help="Age in years (checked against the regimen's eligibility)."),
+        click.option(
+            "--age", help="Age: years (45), or with a unit (9 months, 6 weeks); checked against the eligibility."
+        ),
         click.option("--sex", type=click.Choice(["F", "M"])),
         click.option("--bsa-formula", type=click.Choice(BSA_FORMULA_KEYS), default="mosteller", show_default=True),
         click.option("--cycles", type=int, help="Plan only the first N cycles."),

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from regimencalc.display import format_number, group_thousands
+from regimencalc.display import format_number, format_range, group_thousands
 
 
 class _Frozen(BaseModel):
@@ -26,10 +26,10 @@ class Amount(_Frozen):
     max: float | None = None
 
     def text(self) -> str:
-        """'4 mg', '9 mcg/day', '6,923 mcg', '4.68 ×10⁶ – 1.17 ×10⁸ cells'."""
+        """'4 mg', '9 mcg/day', '6,923 mcg', '0.0468 – 1.17 ×10⁸ cells'."""
         if self.max is None:
             return f"{group_thousands(format_number(self.value))} {self.unit}"
-        return f"{group_thousands(format_number(self.value))} – {group_thousands(format_number(self.max))} {self.unit}"
+        return f"{group_thousands(format_range(self.value, self.max))} {self.unit}"
 
 
 TraceKind = Literal["prescribed", "band", "basis", "rate", "cap", "rounding", "rule", "final"]

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from html import escape
 
 from regimencalc.course import Administration, Course, Cycle
-from regimencalc.display import ROUTE_NAMES, format_number, plural
+from regimencalc.display import ROUTE_NAMES, format_age, format_number, plural
 
 FLAG_WORDS = {
     "seed-vs-label": "Source differs from the label",
@@ -142,7 +142,7 @@ def _css_string(text: str) -> str:
 def _header(course: Course, info: SheetInfo) -> str:
     p, r = course.patient, course.regimen
     measured = info.measured.isoformat() if info.measured else _BLANK
-    age = _age(p.age_years) if p.age_years is not None else _BLANK
+    age = format_age(p.age_years) if p.age_years is not None else _BLANK
     sources = "; ".join(f"{escape(key)}: {escape(citation)}" for key, citation in r.sources.items())
     response = escape(course.response) if course.response else "not given"
     observed = f" · observations up to {course.assessed_until.isoformat()}" if course.assessed_until else ""
@@ -163,14 +163,6 @@ BSA <strong>{p.bsa_m2:.3f} m²</strong> by {escape(p.bsa_formula)}: {escape(p.bs
 Days are numbered within each cycle (day 1 = the cycle's first day); a moved dose keeps its planned day and shows the date it is now given.</td></tr>
 </table>
 </header>"""
-
-
-def _age(years: float) -> str:
-    """Age as entered: years, or months under 2 years (the patient layer keeps years)."""
-    if years < 2:
-        months = round(years * 12)
-        return plural(months, "month")
-    return plural(int(years), "year") if years == int(years) else f"{format_number(years)} years"
 
 
 def _field(value: str | None) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP
 
 from regimencalc.course import Administration, Amount, Cycle, Status, TraceStep
-from regimencalc.display import format_number, round_significant
+from regimencalc.display import format_number, plural, round_significant
 from regimencalc.errors import ObservationError
 from regimencalc.flags import FlagBook
 from regimencalc.protocol.regimen import Regimen, Rule
@@ -113,7 +113,7 @@ def _delay_cycles(
             if started.date > start:
                 extra = (started.date - start).days
                 delay += extra
-                text = f"cycle {cycle.number} started on {started.date.isoformat()}, {extra} day(s) after {start.isoformat()} ({started.id})"
+                text = f"cycle {cycle.number} started on {started.date.isoformat()}, {plural(extra, 'day')} after {start.isoformat()} ({started.id})"
                 flags, because = (book.add("recorded-start", text, None),), (started.id,)
         for rule in (r for r in active if _applies(regimen, r, history, start)):
             version = _version(regimen, rule, history)
@@ -137,7 +137,7 @@ def _delay_cycles(
                 break
             day, recovery = recovered
             extra = (day - start).days
-            text = f"cycle {cycle.number} delayed {extra} day(s) from {start.isoformat()} ({why}) to {day.isoformat()} ({'; '.join(recovery.reasons)})"
+            text = f"cycle {cycle.number} delayed {plural(extra, 'day')} from {start.isoformat()} ({why}) to {day.isoformat()} ({'; '.join(recovery.reasons)})"
             if rule.max_delay_days is not None and extra > rule.max_delay_days:
                 text += f"; the delay exceeds {rule.max_delay_days} days"
                 if rule.on_max_delay == "discontinue":
@@ -257,8 +257,8 @@ def _spaced(regimen: Regimen, dose: Administration, book: FlagBook, state: _Stat
         return dose
     earliest = previous + dt.timedelta(days=spacing.min_days)
     text = (
-        f"{dose.drug} on {dose.date.isoformat()} is {(dose.date - previous).days} day(s) after the previous dose "
-        f"({previous.isoformat()}); at least {spacing.min_days} days apart → moved to {earliest.isoformat()}"
+        f"{dose.drug} on {dose.date.isoformat()} is {plural((dose.date - previous).days, 'day')} after the previous dose "
+        f"({previous.isoformat()}); at least {plural(spacing.min_days, 'day')} apart → moved to {earliest.isoformat()}"
     )
     return _move(
         state, dose, earliest, (f"spacing-{dose.drug.replace(' ', '-')}",), (book.add("spacing", text, spacing.source),)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from regimencalc.display import plural
 from regimencalc.errors import ObservationError
 from regimencalc.protocol.labs import LAB_NAMES, parse_lab_value, ratio
 from regimencalc.protocol.regimen import Check, Condition, Rule
@@ -51,7 +52,7 @@ def _check(check: Check, history: History, on: dt.date, version: str | None) -> 
     if check.toxicity is not None and check.events_at_least is not None:
         events = history.events(check.toxicity, on)
         dates = ", ".join(e.date.isoformat() for e in events) or "none"
-        reason = f"{check.toxicity} recorded on {len(events)} day(s) ({dates}), limit {check.events_at_least}"
+        reason = f"{check.toxicity} recorded on {plural(len(events), 'day')} ({dates}), limit {check.events_at_least}"
         return Verdict(len(events) >= check.events_at_least, (reason,), tuple(e.id for e in events))
     if check.toxicity is not None:
         found = history.latest_toxicity(check.toxicity, on)
@@ -128,11 +129,11 @@ def describe_rule(rule: Rule, version: str | None) -> str:
     grading = f" (CTCAE v{version})" if version and _grades(rule) else ""
     text = f"{when} of {', '.join(rule.drugs)}: if {describe_condition(rule.when)}{grading} → {_action(rule)}"
     if rule.recover_when is not None:
-        lasting = f" for {rule.recover_for_days} days" if rule.recover_for_days else ""
+        lasting = f" for {plural(rule.recover_for_days, 'day')}" if rule.recover_for_days else ""
         text += f" until {describe_condition(rule.recover_when)}{lasting}"
     if rule.restart_step is not None:
         step = rule.restart_step
-        text += f", then restart at the cycle {step.like_cycle} day {step.like_day} dose for {step.days} days"
+        text += f", then restart at the cycle {step.like_cycle} day {step.like_day} dose for {plural(step.days, 'day')}"
     if rule.max_interruption_days is not None:
         longer = "a new cycle" if rule.on_long_interruption == "new-cycle" else "discontinue"
         text += f"; more than {rule.max_interruption_days} days: {longer}"
