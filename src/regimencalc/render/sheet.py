@@ -57,25 +57,25 @@ _CSS = """
   @bottom-left { content: "Initials: calculated ________ checked ________"; font: 8pt "DejaVu Sans", Arial, sans-serif; } }
 @page { @top-left { width: 60%; font: 8pt "DejaVu Sans", Arial, sans-serif; } @top-right { width: 40%; font: 8pt "DejaVu Sans", Arial, sans-serif; }
   @bottom-right { font: 8pt "DejaVu Sans", Arial, sans-serif; } }
-body { font: 9pt/1.3 "DejaVu Sans", Arial, sans-serif; color: #000; margin: 0 auto; max-width: 190mm; }
+body { font: 9pt/1.3 "DejaVu Sans", Arial, sans-serif; color: #000; margin: 0 auto; }
 h1 { font-size: 14pt; margin: 0 0 3pt; } h2 { font-size: 11pt; margin: 10pt 0 3pt; border-bottom: 1pt solid #000; }
 h3 { font-size: 9.5pt; margin: 6pt 0 2pt; }
 table { border-collapse: collapse; width: 100%; margin: 2pt 0 5pt; }
 th, td { border: 0.6pt solid #444; padding: 1.5pt 3pt; text-align: left; vertical-align: top; }
 th { background: #eee; } tr { break-inside: avoid; page-break-inside: avoid; } thead { display: table-header-group; }
-.ids td { border: none; padding: 2pt 6pt 2pt 0; } .blank { display: inline-block; min-width: 40mm; border-bottom: 0.8pt solid #000; height: 1em; }
+.ids td { border: none; padding: 2pt 6pt 2pt 0; } .blank { display: inline-block; min-width: 35mm; border-bottom: 0.8pt solid #000; height: 1em; }
 .nb, .dose, .doses td:first-child { white-space: nowrap; } .dose { font-weight: bold; } .calc { font-size: 8pt; }
 .traces { font-size: 8pt; margin: 0; padding-left: 0; list-style: none; } .traces li { margin-bottom: 1.5pt; }
 .flags li { margin-bottom: 2pt; } .kind { font-weight: bold; }
 .status-held, .status-omitted, .status-discontinued { text-decoration: line-through; }
 .roadmap td, .roadmap th { text-align: center; } .roadmap td:first-child { text-align: left; white-space: nowrap; }
-.cycle { break-before: page; } .cycle-name { string-set: cycle content(); } .summary { string-set: cycle "course summary"; }
+.cycle { break-before: page; } .cycle-name { string-set: cycle " · " content(); } .summary { string-set: cycle " · course summary"; }
 .sign td { border: none; padding: 7pt 6pt 3pt 0; } footer { margin-top: 8pt; font-size: 8pt; }
-@media screen { .running { display: none; } }
+@media screen { body { max-width: 190mm; } }
 """
 #: A number and its unit, kept on one line ("5.3 mcg/day", "0.2 ×10⁶ cells/kg", "9 mg/m²/day").
 _QUANTITY = re.compile(
-    r"\d[\d,.]*(?: ×10[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)? (?:mcg|mg|g|kg|cm|m²|m2|cells|mL|h|min|days?)(?:/(?:m²|m2|kg|day|h|min))*"
+    r"(?:\d[\d,.]* – )?\d[\d,.]*(?: ×10[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)? (?:mcg|mg|g|kg|cm|m²|m2|cells|mL|h|min|days?)(?:/(?:m²|m2|kg|day|h|min))*"
 )
 
 
@@ -125,7 +125,7 @@ def _running(course: Course, info: SheetInfo) -> str:
     cycle on the page (a named string the cycle headings set), "page N of M"."""
     name = info.patient_name or "________________"
     identifier = info.patient_id or "ID ________________"
-    regimen = f"{course.regimen.id} v{course.regimen.version} · "
+    regimen = f"{course.regimen.id} v{course.regimen.version}"
     return (
         f"@page {{ @top-left {{ content: {_css_string(f'Patient: {name} · {identifier}')}; }} "
         f"@top-right {{ content: {_css_string(regimen)} string(cycle); }} "
@@ -213,8 +213,8 @@ def _cycle(course: Course, cycle: Cycle) -> str:
 
 
 def _rows(doses: list[Administration]) -> Iterator[list[Administration]]:
-    """The sheet's rows: one per administration, except that the days of one infusion period (same
-    drug, dose, status and calculation on consecutive days) make one row."""
+    """The sheet's rows: one per administration, except that consecutive days of one drug with the
+    same dose, status and calculation make one row: an infusion period, or a daily dose for a week."""
     row: list[Administration] = []
     for a in doses:
         if row and _continues(row[-1], a):
@@ -230,7 +230,7 @@ def _rows(doses: list[Administration]) -> Iterator[list[Administration]]:
 def _continues(previous: Administration, a: Administration) -> bool:
     shift = (a.original_date or a.date) - a.date
     return (
-        a.route == previous.route == "CIV"
+        a.route == previous.route
         and a.drug == previous.drug
         and a.day == previous.day + 1
         and (a.date - previous.date).days == 1
@@ -265,31 +265,55 @@ def _dates(row: list[Administration]) -> str:
     return f"{first.date:%a} {first.date.isoformat()}<br>to {last.date:%a} {last.date.isoformat()}<br>({plural(len(row), 'day')})"
 
 
+@dataclass
+class _Line:
+    """One line of the roadmap: consecutive dates (and planned days) whose cells are all the same."""
+
+    first: dt.date
+    last: dt.date
+    days: list[int]
+    cells: tuple[str, ...]
+
+
 def _roadmap(rows: list[list[Administration]]) -> str:
     """Planned days and dates down, drugs across; a moved dose sits on the date it is now given, under
-    its planned day; an infusion period is one line."""
+    its planned day; consecutive days that read the same (an infusion period) are one line."""
     drugs = list(dict.fromkeys((row[0].drug, row[0].route) for row in rows))
-    lines: dict[tuple[dt.date, dt.date], dict[tuple[str, str], list[Administration]]] = {}
-    for row in rows:
-        lines.setdefault((row[0].date, row[-1].date), {})[(row[0].drug, row[0].route)] = row
+    by_date: dict[dt.date, dict[tuple[str, str], Administration]] = {}
+    for a in (a for row in rows for a in row):
+        by_date.setdefault(a.date, {})[(a.drug, a.route)] = a
+    lines: list[_Line] = []
+    for date, given in sorted(by_date.items()):
+        cells = tuple(_cell(given.get(d)) for d in drugs)
+        days = sorted({a.day for a in given.values()})
+        last = lines[-1] if lines else None
+        if (
+            last is not None
+            and last.cells == cells
+            and (date - last.last).days == 1
+            and len(days) == 1
+            and last.days == list(range(last.days[0], days[0]))
+        ):
+            last.last, last.days = date, [*last.days, *days]
+        else:
+            lines.append(_Line(date, date, days, cells))
     header = "".join(f"<th>{escape(drug)}<br>{escape(route)}</th>" for drug, route in drugs)
-    body = []
-    for (first, last), given in sorted(lines.items()):
-        rows_here = list(given.values())
-        days = ", ".join(dict.fromkeys(_days(r) for r in rows_here))
-        when = f"{first:%a} {first.isoformat()}" if first == last else f"{first.isoformat()} to {last.isoformat()}"
-        cells = "".join(
-            f'<td class="status-{given[d][0].status}">{_nb(given[d][0].dose_text())}{_mark(given[d][0])}</td>'
-            if d in given
-            else "<td></td>"
-            for d in drugs
-        )
-        body.append(f"<tr><td>{days} · {when}</td>{cells}</tr>")
+    body = [f"<tr><td>{_line_label(line)}</td>{''.join(line.cells)}</tr>" for line in lines]
     return (
         f'<table class="roadmap">\n<thead><tr><th>Day · date</th>{header}</tr></thead>\n<tbody>\n'
         + "\n".join(body)
         + "\n</tbody>\n</table>"
     )
+
+
+def _cell(a: Administration | None) -> str:
+    return "<td></td>" if a is None else f'<td class="status-{a.status}">{_nb(a.dose_text())}{_mark(a)}</td>'
+
+
+def _line_label(line: _Line) -> str:
+    if line.first == line.last:
+        return f"{', '.join(f'D{d}' for d in line.days)} · {line.first:%a} {line.first.isoformat()}"
+    return f"D{line.days[0]}–{line.days[-1]} · {line.first.isoformat()} to {line.last.isoformat()}"
 
 
 def _mark(a: Administration) -> str:
@@ -311,7 +335,9 @@ def _dose_table(rows: list[list[Administration]], traces: list[tuple[str, ...]])
             status += f" ({escape(', '.join(a.because))})"
         route = escape(ROUTE_NAMES.get(a.route, a.route))
         if a.rate is not None:
-            route += f"<br>rate {_nb(a.rate.text())}, continuous<br>bag(s): {_BLANK}"
+            route += f"<br>at {_nb(a.rate.text())}<br>bag(s): {_BLANK}"
+        elif len(row) > 1:
+            route += ", once a day"
         calculation = traces.index(_trace_key(a)) + 1
         ids = " ".join(escape(d.id) for d in row)
         body.append(
@@ -348,7 +374,7 @@ def _cycle_checks(cycle: Cycle) -> str:
 
 def _totals(course: Course) -> str:
     rows = "\n".join(
-        f"<tr><td>{escape(t.drug)}</td><td>{_sum_text(course, t.drug, t.total.unit)} = <strong>{_nb(t.total.text())}</strong></td>"
+        f"<tr><td>{escape(t.drug)}</td><td>{_sum_text(course, t.drug, t.total.unit)}<strong>{_nb(t.total.text())}</strong></td>"
         f"<td>{t.administrations}</td></tr>"
         for t in course.totals
     )
@@ -382,12 +408,14 @@ def _counted(course: Course, drug: str, unit: str) -> list[Administration]:
 
 
 def _sum_text(course: Course, drug: str, unit: str) -> str:
-    """'7 × 4.28 mcg + 21 × 12.8 mcg': the course total written as the doses it adds up."""
+    """'7 × 4.28 mcg + 21 × 12.8 mcg = ': the course total written as the doses it adds up."""
     counts: dict[str, int] = {}
     for a in _counted(course, drug, unit):
         text = (a.given or a.dose).text()
         counts[text] = counts.get(text, 0) + 1
-    return " + ".join(f'{n} × <span class="nb">{escape(text)}</span>' for text, n in counts.items())
+    if list(counts.values()) == [1]:
+        return ""
+    return " + ".join(f'{n} × <span class="nb">{escape(text)}</span>' for text, n in counts.items()) + " = "
 
 
 def _course_per_m2(course: Course, drug: str, bsa: str, per_m2: float) -> str:
