@@ -128,7 +128,7 @@ def _running(course: Course, info: SheetInfo) -> str:
     regimen = f"{course.regimen.id} v{course.regimen.version}"
     return (
         f"@page {{ @top-left {{ content: {_css_string(f'Patient: {name} · {identifier}')}; }} "
-        f"@top-right {{ content: {_css_string(regimen)} string(cycle); }} "
+        f"@top-right {{ content: {_css_string(regimen)} string(cycle, start); }} "
         f'@bottom-right {{ content: {_css_string(identifier)} " · page " counter(page) " of " counter(pages); }} }}\n'
     )
 
