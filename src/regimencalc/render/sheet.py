@@ -55,7 +55,8 @@ _BLANK = '<span class="blank"></span>'
 _CSS = """
 @page { margin: 17mm 12mm 15mm;
   @bottom-left { content: "Initials: calculated ________ checked ________"; font: 8pt "DejaVu Sans", Arial, sans-serif; } }
-@page { @top-left { width: 60%; font: 8pt "DejaVu Sans", Arial, sans-serif; } @top-right { width: 40%; font: 8pt "DejaVu Sans", Arial, sans-serif; }
+@page { @top-left { width: 50%; font: 8pt "DejaVu Sans", Arial, sans-serif; } @top-center { width: 20%; font: 8pt "DejaVu Sans", Arial, sans-serif; }
+  @top-right { width: 30%; font: 8pt "DejaVu Sans", Arial, sans-serif; }
   @bottom-right { font: 8pt "DejaVu Sans", Arial, sans-serif; } }
 body { font: 9pt/1.3 "DejaVu Sans", Arial, sans-serif; color: #000; margin: 0 auto; }
 h1 { font-size: 14pt; margin: 0 0 3pt; } h2 { font-size: 11pt; margin: 10pt 0 3pt; border-bottom: 1pt solid #000; }
@@ -69,7 +70,7 @@ th { background: #eee; } tr { break-inside: avoid; page-break-inside: avoid; } t
 .flags li { margin-bottom: 2pt; } .kind { font-weight: bold; }
 .status-held, .status-omitted, .status-discontinued { text-decoration: line-through; }
 .roadmap td, .roadmap th { text-align: center; } .roadmap td:first-child { text-align: left; white-space: nowrap; }
-.cycle { break-before: page; } .cycle-name { string-set: cycle " · " content(); } .summary { string-set: cycle " · course summary"; }
+.cycle { break-before: page; } .cycle-name { string-set: cycle content(); } .summary { string-set: cycle "Course summary"; }
 .sign td { border: none; padding: 7pt 6pt 3pt 0; } footer { margin-top: 8pt; font-size: 8pt; }
 @media screen { body { max-width: 190mm; } }
 """
@@ -128,7 +129,7 @@ def _running(course: Course, info: SheetInfo) -> str:
     regimen = f"{course.regimen.id} v{course.regimen.version}"
     return (
         f"@page {{ @top-left {{ content: {_css_string(f'Patient: {name} · {identifier}')}; }} "
-        f"@top-right {{ content: {_css_string(regimen)} string(cycle, start); }} "
+        f"@top-center {{ content: string(cycle, start); }} @top-right {{ content: {_css_string(regimen)}; }} "
         f'@bottom-right {{ content: {_css_string(identifier)} " · page " counter(page) " of " counter(pages); }} }}\n'
     )
 
