@@ -102,9 +102,12 @@ class Client:
         )
 
 
-def blinatumomab(entries: list[dict] | None = None, cycles: int = 2):
+ALL_DAY = CalendarOptions()
+
+
+def blinatumomab(entries: list[dict] | None = None, cycles: int = 2, options: CalendarOptions = ALL_DAY):
     observations = None if entries is None else json.dumps(entries)
-    return render_ics(course("blinatumomab", observations, cycles=cycles), CalendarOptions())
+    return render_ics(course("blinatumomab", observations, cycles=cycles), options)
 
 
 def test_a_client_shows_the_new_dates_after_each_replan():
@@ -289,3 +292,24 @@ def test_mozilla_ical_js_sees_the_same_event_with_its_new_extent(ical_js: Path, 
     assert planned["uid"] == shortened["uid"] and planned["sequence"] < shortened["sequence"] == 9
     assert (planned["start"], planned["end"]) == ("2026-01-05", "2026-02-02")
     assert (shortened["start"], shortened["end"], shortened["status"]) == ("2026-01-05", "2026-01-13", "CONFIRMED")
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    st.sampled_from(["crs", "neurological toxicity"]),
+    st.integers(min_value=2, max_value=4),
+    st.integers(min_value=1, max_value=27),
+    st.integers(min_value=1, max_value=12),
+    st.booleans(),
+)
+def test_every_planned_event_survives_any_replan(term, grade, day, recovery, per_day):
+    options = CalendarOptions(per_day=per_day)
+    planned = {e.uid.value: e for e in events(blinatumomab(options=options))}
+    entries = [
+        {"id": "tox", "cycle": 1, "day": day, "toxicities": {term: grade}},
+        {"id": "better", "cycle": 1, "day": min(day + recovery, 42), "toxicities": {term: 0}},
+    ]
+    replanned = {e.uid.value: e for e in events(blinatumomab(entries, options=options))}
+    assert set(planned) <= set(replanned)  # nothing the client has is orphaned
+    revision = 1 + (day + recovery - 1 if day + recovery <= 42 else 41)  # days from the start to the last entry
+    assert {int(e.sequence.value) for e in replanned.values()} == {revision}
