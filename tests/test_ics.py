@@ -72,13 +72,16 @@ def test_two_exports_are_byte_identical_and_uids_survive_replanning():
             {"id": "ok", "date": "2026-01-23", "labs": {"wbc": "1.3 x10^9/L", "platelets": "56 x10^9/L"}},
         ]
     )
-    after = {e.uid.value: e for e in events(render_ics(course("vmp-lipo-mitoxantrone", story), CalendarOptions()))}
+    replanned = course("vmp-lipo-mitoxantrone", story)
+    after = {e.uid.value: e for e in events(render_ics(replanned, CalendarOptions(), course("vmp-lipo-mitoxantrone")))}
     assert set(after) == set(before)  # the same events, updated, not duplicated
     changed = [uid for uid in after if after[uid].dtstart.value != before[uid].dtstart.value]
     assert len(changed) == 3  # liposomal mitoxantrone days 15-17 moved
     assert all(int(after[u].sequence.value) > int(before[u].sequence.value) for u in changed)
-    # the course's revision: last observation 2026-01-23 is 18 days after 2026-01-05 → 1 + 18 = 19, on every event
-    assert {int(after[u].sequence.value) for u in after} == {19}
+    # the course's revision: last observation 2026-01-23 is 18 days after 2026-01-05 → 1 + 18 = 19; SEQUENCE is
+    # twice that on the events the re-plan changed, one less on those that read as first planned
+    assert {int(after[u].sequence.value) for u in changed} == {38}
+    assert {int(after[u].sequence.value) for u in after if u not in changed} == {37}
     assert {int(before[u].sequence.value) for u in before} == {0}
 
 
@@ -115,8 +118,10 @@ def test_a_client_shows_the_new_dates_after_each_replan():
     client.load(render_ics(course(), CalendarOptions()))
     # RDC: CR by default, blinatumomab days 8-21 (12-25 January); NR at day 22: days 8-35, the same event
     assert client.shows("blinatumomab") == [(dt.date(2026, 1, 12), dt.date(2026, 1, 26), "CONFIRMED")]
-    for _ in range(2):  # imported twice: the same result
-        client.load(render_ics(course(response="NR"), CalendarOptions()))
+    client.load(render_ics(course(response="CR"), CalendarOptions(), course()))  # CR as assumed: nothing moves
+    assert client.shows("blinatumomab") == [(dt.date(2026, 1, 12), dt.date(2026, 1, 26), "CONFIRMED")]
+    for _ in range(2):  # then NR, imported twice: the same result
+        client.load(render_ics(course(response="NR"), CalendarOptions(), course()))
         assert client.shows("blinatumomab") == [(dt.date(2026, 1, 12), dt.date(2026, 2, 9), "CONFIRMED")]
         assert len(client.store) == 10
 
@@ -140,7 +145,7 @@ def test_a_shortened_infusion_keeps_its_event_and_a_cancelled_cycle_is_the_event
         ]
     shortened = next(e for e in events(text) if e.dtstart.value == dt.date(2026, 1, 5))
     assert shortened.summary.value.endswith("(cycle 1 days 1-8); days 9-28 discontinued")
-    assert int(shortened.sequence.value) == 1 + 8  # day 9 is 8 days after the start
+    assert int(shortened.sequence.value) == 2 * (1 + 8)  # day 9 is 8 days after the start: revision 9
 
 
 def test_an_interrupted_infusion_keeps_its_first_part_and_adds_the_restart():
@@ -289,7 +294,7 @@ def test_mozilla_ical_js_sees_the_same_event_with_its_new_extent(ical_js: Path, 
         )
         seen.append(json.loads(result.stdout)["events"])
     (planned,), (shortened,) = seen
-    assert planned["uid"] == shortened["uid"] and planned["sequence"] < shortened["sequence"] == 9
+    assert planned["uid"] == shortened["uid"] and planned["sequence"] < shortened["sequence"] == 18
     assert (planned["start"], planned["end"]) == ("2026-01-05", "2026-02-02")
     assert (shortened["start"], shortened["end"], shortened["status"]) == ("2026-01-05", "2026-01-13", "CONFIRMED")
 
@@ -312,4 +317,16 @@ def test_every_planned_event_survives_any_replan(term, grade, day, recovery, per
     replanned = {e.uid.value: e for e in events(blinatumomab(entries, options=options))}
     assert set(planned) <= set(replanned)  # nothing the client has is orphaned
     revision = 1 + (day + recovery - 1 if day + recovery <= 42 else 41)  # days from the start to the last entry
-    assert {int(e.sequence.value) for e in replanned.values()} == {revision}
+    assert {int(e.sequence.value) for e in replanned.values()} == {2 * revision}
+
+
+def test_the_ics_command_raises_only_what_a_response_changed(run_cli):
+    sequences = []
+    for response in ("CR", "NR"):
+        code, out, err = run_cli("ics", "rdc-blinatumomab", *ADULT, "--response", response)
+        assert code == 0, err
+        sequences.append({e.summary.value.split()[0]: int(e.sequence.value) for e in events(out)})
+    # a response given without observations is revision 1: 2 × 1 on what it changed, 1 on what reads as planned
+    # (vindesine's cap flag is F4 as planned, after the branch-default flag, and F3 with a response: its text changed)
+    assert sequences[0] == {"idarubicin": 1, "vindesine": 2, "dexamethasone": 1, "blinatumomab": 1}
+    assert sequences[1] == {"idarubicin": 1, "vindesine": 2, "dexamethasone": 1, "blinatumomab": 2}

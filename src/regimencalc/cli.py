@@ -283,7 +283,21 @@ def ics(
     from regimencalc.render.ics import render_ics
 
     options = calendar_options(per_day=per_day, at=at, zone=tz, remind=remind, course_id=course_id)
-    _emit(render_ics(plan_course(**inputs), options), output, force)
+    course = plan_course(**inputs)
+    _emit(render_ics(course, options, first_planned(inputs)), output, force)
+
+
+def first_planned(inputs: dict[str, Any]) -> Course | None:
+    """The course as first planned (no observations, no response), when these inputs re-plan it and
+    it can be planned without them (a branch with no default needs the response)."""
+    from regimencalc.errors import RegimencalcError
+
+    if inputs["observations"] is None and inputs["response"] is None:
+        return None
+    try:
+        return plan_course(**{**inputs, "observations": None, "response": None})
+    except RegimencalcError:
+        return None
 
 
 @main.command()

@@ -9,11 +9,13 @@ day), never on dates. An infusion period that a re-plan shortens keeps its UID w
 names its cancelled days; one that an interruption splits keeps its UID for the first part, later
 parts get UIDs of their own; a period cancelled entirely is its original event, CANCELLED.
 
-DTSTAMP is the date the course information dates from (the last observation, else the start), and
-SEQUENCE is the course's revision: 0 as first planned, and 1 + the days from cycle 1 day 1 to that
-date once observations or a response re-plan it, on every event. It rises with every re-plan made from
-later information, so a client that goes by SEQUENCE takes every change; two exports of the same
-course give the same bytes. Held, omitted and discontinued doses are CANCELLED, never dropped.
+DTSTAMP is the date the course information dates from (the last observation, else the start). The
+course's revision is 0 as first planned and 1 + the days from cycle 1 day 1 to that date once
+observations or a response re-plan it; SEQUENCE is twice the revision on every event, one less on an
+event that still reads as first planned (dates included). It rises with every re-plan made from later
+information, and from the first-planned reading to a changed one on the same date (a response given
+after a default was assumed), so a client that goes by SEQUENCE takes every change; two exports of the
+same course give the same bytes. Held, omitted and discontinued doses are CANCELLED, never dropped.
 """
 
 from __future__ import annotations
@@ -46,8 +48,10 @@ class _Group:
     dropped: tuple[Administration, ...] = ()
 
 
-def render_ics(course: Course, options: CalendarOptions) -> str:
-    """The calendar as RFC 5545 text (CRLF line ends)."""
+def render_ics(course: Course, options: CalendarOptions, planned: Course | None = None) -> str:
+    """The calendar as RFC 5545 text (CRLF line ends). `planned` is the same course as first planned
+    (no observations, no response): an event of a re-planned course that still reads as it did there
+    gets a SEQUENCE one lower than the events the re-plan changed."""
     import icalendar
 
     calendar = icalendar.Calendar()
@@ -58,17 +62,32 @@ def render_ics(course: Course, options: CalendarOptions) -> str:
     identity = options.course_id or f"{course.regimen.id}|{course.start_date.isoformat()}"
     stamp = dt.datetime.combine(course.assessed_until or course.start_date, dt.time(0), dt.UTC)
     revision = _revision(course)
-    groups = _by_day(course) if options.per_day else list(_periods(course))
-    for group in sorted(groups, key=lambda g: (g.doses[0].date, g.key)):
-        calendar.add_component(_event(course, group, identity, stamp, revision, options))
+    first = {g.key: _content(planned, g, options) for g in _groups(planned, options)} if planned and revision else {}
+    for group in sorted(_groups(course, options), key=lambda g: (g.doses[0].date, g.key)):
+        unchanged = first.get(group.key) == _content(course, group, options)
+        sequence = 2 * revision - 1 if unchanged else 2 * revision
+        calendar.add_component(_event(course, group, identity, stamp, sequence, options))
     if options.at is not None and options.zone is not None:
         year = course.start_date.year
         calendar.add_missing_timezones(first_date=dt.date(year - 1, 1, 1), last_date=dt.date(year + ZONE_YEARS, 1, 1))
     return calendar.to_ical().decode("utf-8")
 
 
+def _groups(course: Course, options: CalendarOptions) -> list[_Group]:
+    return _by_day(course) if options.per_day else list(_periods(course))
+
+
+def _content(course: Course, group: _Group, options: CalendarOptions) -> tuple[bool, str, str]:
+    """What a client shows of an event besides its dates: cancelled or not, summary, description."""
+    doses = group.doses
+    cancelled = all(a.status in CANCELLED for a in doses)
+    summary = _summary(doses, options.per_day, cancelled) + _dropped_days(group.dropped)
+    return cancelled, summary, _description(course, [*doses, *group.dropped])
+
+
 def _revision(course: Course) -> int:
-    """SEQUENCE: 0 as first planned; re-planned, 1 + the days from the start to the information date."""
+    """The course's revision: 0 as first planned; re-planned, 1 + the days from the start to the date
+    the information dates from. SEQUENCE is twice it (one less for an event that reads as planned)."""
     if course.assessed_until is None and course.response is None:
         return 0
     return 1 + max(0, ((course.assessed_until or course.start_date) - course.start_date).days)
@@ -127,7 +146,7 @@ def _by_day(course: Course) -> list[_Group]:
     return groups
 
 
-def _event(course: Course, group: _Group, identity: str, stamp: dt.datetime, revision: int, options: CalendarOptions):  # noqa: ANN202 - icalendar.Event, imported lazily
+def _event(course: Course, group: _Group, identity: str, stamp: dt.datetime, sequence: int, options: CalendarOptions):  # noqa: ANN202 - icalendar.Event, imported lazily
     import icalendar
 
     doses = group.doses
@@ -135,11 +154,11 @@ def _event(course: Course, group: _Group, identity: str, stamp: dt.datetime, rev
     event = icalendar.Event()
     event.add("uid", f"{uuid.uuid5(NAMESPACE, f'{identity}|{group.key}')}@regimencalc")
     event.add("dtstamp", stamp)
-    event.add("sequence", revision)
-    cancelled = all(a.status in CANCELLED for a in doses)
+    event.add("sequence", sequence)
+    cancelled, summary, description = _content(course, group, options)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("summary", _summary(doses, options.per_day, cancelled) + _dropped_days(group.dropped))
-    event.add("description", _description(course, [*doses, *group.dropped]))
+    event.add("summary", summary)
+    event.add("description", description)
     if options.at is None:
         event.add("dtstart", first.date)
         event.add("dtend", last.date + dt.timedelta(days=1))
