@@ -51,7 +51,7 @@ def test_schedule_table_reads_top_to_bottom(run_cli):
     assert rows[0].startswith("Mon 2026-01-05") and "idarubicin" in rows[0] and "14.5 mg" in rows[0]
     assert rows[-1].startswith("Sun 2026-01-25") and "28 mcg/day" in rows[-1]
     assert "3 mg/m² × 1.818 m² (BSA, Mosteller) = 5.454 mg → above the cap of 4 mg (seed-003) → capped at 4 mg" in out
-    assert "blinatumomab: 259 mcg over 14 administration(s)" in out
+    assert "blinatumomab: 259 mcg over 14 administrations" in out
     assert "seed-003: Lu J et al." in out
 
 
@@ -77,8 +77,8 @@ def test_schedule_csv(run_cli):
     assert (row["date"], row["drug"], row["dose_value"], row["dose_max"], row["dose_unit"]) == (
         "2026-03-02",
         "tisagenlecleucel",
-        "4400000.0",
-        "110000000.0",
+        "4400000",
+        "110000000",
         "cells",
     )
 
@@ -101,7 +101,11 @@ def test_schedule_csv(run_cli):
         (("schedule", "nope", *ADULT), "no regimen 'nope'"),
         (
             ("schedule", "rdc-blinatumomab", *ADULT, "--cycles", "2"),
-            "--cycles 2: regimen 'rdc-blinatumomab' has 1 to 1 cycles",
+            "--cycles 2: regimen 'rdc-blinatumomab' has 1 cycle; leave --cycles out or give --cycles 1",
+        ),
+        (
+            ("schedule", "blinatumomab", *ADULT, "--cycles", "0"),
+            "--cycles 0: regimen 'blinatumomab' has 9 cycles; give --cycles from 1 to 9",
         ),
         (("schedule", "inotuzumab-ozogamicin", *ADULT), "give --response"),
         (

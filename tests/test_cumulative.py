@@ -1,7 +1,8 @@
 """Cumulative doses: prior exposure + this course, lifetime limits, doxorubicin equivalents.
 
 Hand arithmetic, adult 170 cm / 70 kg (BSA 1.81812 m²): RDC-blinatumomab gives idarubicin 14.5 mg
-= 7.975 mg/m² (× 5 = 39.9 mg/m² doxorubicin equivalents). Ratios and thresholds: reference §6 (V);
+= 7.975 mg/m², printed 8 (× 5 = 40 mg/m² doxorubicin equivalents: the printed total times the
+ratio, so the sheet multiplies out by hand). Ratios and thresholds: reference §6 (V);
 idarubicin lifetime 150 mg/m²: reference §2.6 (P).
 """
 
@@ -49,9 +50,9 @@ def test_doxorubicin_equivalents_add_up_across_drugs():
     )
     rows = {c.drug: c for c in planned.cumulative}
     assert rows["daunorubicin"].doxorubicin_equivalent_mg_per_m2 == 120.0  # 200 × 0.6
-    assert rows["idarubicin"].doxorubicin_equivalent_mg_per_m2 == 39.9  # 7.975 × 5
+    assert rows["idarubicin"].doxorubicin_equivalent_mg_per_m2 == 40.0  # 7.975 → 8.0 (0.1 mg/m²) × 5
     assert flags(planned, "cumulative-threshold") == [
-        "cumulative anthracyclines 159.9 mg/m² doxorubicin equivalents (≥ 100): cardiomyopathy surveillance is reasonable"
+        "cumulative anthracyclines 160 mg/m² doxorubicin equivalents (≥ 100): cardiomyopathy surveillance is reasonable"
     ]
 
 
@@ -72,9 +73,9 @@ def test_mitoxantrone_ms_limit_is_only_a_flag_and_liposomal_counts_as_an_institu
     )
     assert any("no ratio is published for liposomal mitoxantrone" in t for t in flags(planned, "institutional-default"))
     rows = {c.drug: c for c in planned.cumulative}
-    # Lipo-MIT 32.7 mg × 2 cycles = 65.4 mg = 35.97 mg/m² → × 10 = 359.7 mg/m² equivalents
+    # Lipo-MIT 32.7 mg × 2 cycles = 65.4 mg = 35.97 → 36.0 mg/m² → × 10 = 360 mg/m² equivalents
     assert rows["liposomal mitoxantrone"].course_mg_per_m2 == 36.0
-    assert rows["liposomal mitoxantrone"].doxorubicin_equivalent_mg_per_m2 == 359.7
+    assert rows["liposomal mitoxantrone"].doxorubicin_equivalent_mg_per_m2 == 360.0
 
 
 @pytest.mark.parametrize(

@@ -73,12 +73,101 @@ def test_two_exports_are_byte_identical_and_uids_survive_replanning():
             {"id": "ok", "date": "2026-01-23", "labs": {"wbc": "1.3 x10^9/L", "platelets": "56 x10^9/L"}},
         ]
     )
-    after = {e.uid.value: e for e in events(render_ics(course("vmp-lipo-mitoxantrone", story), CalendarOptions()))}
+    replanned = course("vmp-lipo-mitoxantrone", story)
+    after = {e.uid.value: e for e in events(render_ics(replanned, CalendarOptions(), course("vmp-lipo-mitoxantrone")))}
     assert set(after) == set(before)  # the same events, updated, not duplicated
     changed = [uid for uid in after if after[uid].dtstart.value != before[uid].dtstart.value]
     assert len(changed) == 3  # liposomal mitoxantrone days 15-17 moved
     assert all(int(after[u].sequence.value) > int(before[u].sequence.value) for u in changed)
-    assert {int(after[u].sequence.value) for u in after if u not in changed} == {0}
+    # the course's revision: last observation 2026-01-23 is 18 days after 2026-01-05 → 1 + 18 = 19; SEQUENCE is
+    # twice that on the events the re-plan changed, one less on those that read as first planned
+    assert {int(after[u].sequence.value) for u in changed} == {38}
+    assert {int(after[u].sequence.value) for u in after if u not in changed} == {37}
+    assert {int(before[u].sequence.value) for u in before} == {0}
+
+
+class Client:
+    """A calendar client's store, as RFC 5546 has it: an event is replaced only by a higher SEQUENCE."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, object] = {}
+
+    def load(self, text: str) -> None:
+        for event in events(text):
+            known = self.store.get(event.uid.value)
+            if known is None or int(event.sequence.value) > int(known.sequence.value):
+                self.store[event.uid.value] = event
+
+    def shows(self, drug: str) -> list[tuple[dt.date, dt.date, str]]:
+        return sorted(
+            (e.dtstart.value, e.dtend.value, e.status.value)
+            for e in self.store.values()
+            if e.summary.value.removeprefix("CANCELLED: ").startswith(drug)
+        )
+
+
+ALL_DAY = CalendarOptions()
+
+
+def blinatumomab(entries: list[dict] | None = None, cycles: int = 2, options: CalendarOptions = ALL_DAY):
+    observations = None if entries is None else json.dumps(entries)
+    return render_ics(course("blinatumomab", observations, cycles=cycles), options)
+
+
+def test_a_client_shows_the_new_dates_after_each_replan():
+    client = Client()
+    client.load(render_ics(course(), CalendarOptions()))
+    # RDC: CR by default, blinatumomab days 8-21 (12-25 January); NR at day 22: days 8-35, the same event
+    assert client.shows("blinatumomab") == [(dt.date(2026, 1, 12), dt.date(2026, 1, 26), "CONFIRMED")]
+    client.load(render_ics(course(response="CR"), CalendarOptions(), course()))  # CR as assumed: nothing moves
+    assert client.shows("blinatumomab") == [(dt.date(2026, 1, 12), dt.date(2026, 1, 26), "CONFIRMED")]
+    for _ in range(2):  # then NR, imported twice: the same result
+        client.load(render_ics(course(response="NR"), CalendarOptions(), course()))
+        assert client.shows("blinatumomab") == [(dt.date(2026, 1, 12), dt.date(2026, 2, 9), "CONFIRMED")]
+        assert len(client.store) == 10
+
+
+def test_a_shortened_infusion_keeps_its_event_and_a_cancelled_cycle_is_the_event_the_client_has():
+    client = Client()
+    client.load(blinatumomab())
+    # cycle 1 days 1-28 from 5 January (ends 2 February); cycle 2 days 1-28 from 16 February (42 days later)
+    assert client.shows("blinatumomab") == [
+        (dt.date(2026, 1, 5), dt.date(2026, 2, 2), "CONFIRMED"),
+        (dt.date(2026, 2, 16), dt.date(2026, 3, 16), "CONFIRMED"),
+    ]
+    crs = [{"id": "crs4", "cycle": 1, "day": 9, "toxicities": {"crs": 4}}]
+    text = blinatumomab(crs)
+    for _ in range(2):
+        client.load(text)
+        # grade 4 CRS on day 9 (13 January): discontinued from that day → days 1-8 (to 12 January), cycle 2 cancelled
+        assert client.shows("blinatumomab") == [
+            (dt.date(2026, 1, 5), dt.date(2026, 1, 13), "CONFIRMED"),
+            (dt.date(2026, 2, 16), dt.date(2026, 3, 16), "CANCELLED"),
+        ]
+    shortened = next(e for e in events(text) if e.dtstart.value == dt.date(2026, 1, 5))
+    assert shortened.summary.value.endswith("(cycle 1 days 1-8); days 9-28 discontinued")
+    assert int(shortened.sequence.value) == 2 * (1 + 8)  # day 9 is 8 days after the start: revision 9
+
+
+def test_an_interrupted_infusion_keeps_its_first_part_and_adds_the_restart():
+    client = Client()
+    client.load(blinatumomab(cycles=1))
+    interrupted = [
+        {"id": "crs3", "cycle": 1, "day": 10, "toxicities": {"crs": 3}},
+        {"id": "resolved", "cycle": 1, "day": 17, "toxicities": {"crs": 0}},
+    ]
+    client.load(blinatumomab(interrupted, cycles=1))
+    # days 1-9 as planned (5-13 January); days 10-28 restart 7 days late: 21 January to 8 February
+    assert client.shows("blinatumomab") == [
+        (dt.date(2026, 1, 5), dt.date(2026, 1, 14), "CONFIRMED"),
+        (dt.date(2026, 1, 21), dt.date(2026, 2, 9), "CONFIRMED"),
+    ]
+
+
+def test_the_time_zone_is_not_limited_to_the_course_dates():
+    text = render_ics(course(), CalendarOptions(at=dt.time(9, 0), zone="Europe/Paris"))
+    assert "This timezone only works from 2025-01-01 to 2046-01-01" in text.replace("\r\n ", "")
+    assert "20400325T030000" in text.replace("\r\n ", "")  # the spring change of 2040 (last Sunday of March)
 
 
 def test_held_doses_are_cancelled_not_dropped():
@@ -107,7 +196,7 @@ def test_timed_events_carry_a_vtimezone_and_reminders():
 def test_per_day_events():
     parsed = events(render_ics(course(), CalendarOptions(per_day=True)))
     first = next(e for e in parsed if e.dtstart.value == START)
-    assert first.summary.value == "idarubicin 14.5 mg IV; vindesine 4 mg IV; dexamethasone 16.4 mg IV"
+    assert first.summary.value == "idarubicin 14.5 mg IV; vindesine 4 mg IV; dexamethasone 16.4 mg/day IV"
     assert len(parsed) == 21  # days 1-21 each have at least one dose
 
 
@@ -193,3 +282,54 @@ def test_every_administration_round_trips_through_the_calendar(regimen_id, per_d
     for a in planned.administrations:
         covering = [e for e in parsed if e.dtstart.value <= a.date < e.dtend.value and a.drug in e.summary.value]
         assert len(covering) == 1, (a.id, len(covering))
+
+
+def test_mozilla_ical_js_sees_the_same_event_with_its_new_extent(ical_js: Path, tmp_path: Path):
+    script = Path(__file__).parent / "js" / "parse-ics.mjs"
+    seen = []
+    for entries in (None, [{"cycle": 1, "day": 9, "toxicities": {"crs": 4}}]):
+        file = tmp_path / "course.ics"
+        file.write_text(blinatumomab(entries, cycles=1))
+        result = subprocess.run(
+            ["node", str(script), str(ical_js), str(file)], check=True, capture_output=True, text=True, timeout=60
+        )
+        doses = [e for e in json.loads(result.stdout)["events"] if "SUPPORTIVE" not in e["categories"]]
+        seen.append(doses)
+    (planned,), (shortened,) = seen
+    assert planned["uid"] == shortened["uid"] and planned["sequence"] < shortened["sequence"] == 18
+    assert (planned["start"], planned["end"]) == ("2026-01-05", "2026-02-02")
+    assert (shortened["start"], shortened["end"], shortened["status"]) == ("2026-01-05", "2026-01-13", "CONFIRMED")
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    st.sampled_from(["crs", "neurological toxicity"]),
+    st.integers(min_value=2, max_value=4),
+    st.integers(min_value=1, max_value=27),
+    st.integers(min_value=1, max_value=12),
+    st.booleans(),
+)
+def test_every_planned_event_survives_any_replan(term, grade, day, recovery, per_day):
+    options = CalendarOptions(per_day=per_day)
+    planned = {e.uid.value: e for e in events(blinatumomab(options=options))}
+    entries = [
+        {"id": "tox", "cycle": 1, "day": day, "toxicities": {term: grade}},
+        {"id": "better", "cycle": 1, "day": min(day + recovery, 42), "toxicities": {term: 0}},
+    ]
+    replanned = {e.uid.value: e for e in events(blinatumomab(entries, options=options))}
+    assert set(planned) <= set(replanned)  # nothing the client has is orphaned
+    revision = 1 + (day + recovery - 1 if day + recovery <= 42 else 41)  # days from the start to the last entry
+    assert {int(e.sequence.value) for e in replanned.values()} == {2 * revision}
+
+
+def test_the_ics_command_raises_only_what_a_response_changed(run_cli):
+    sequences = []
+    for response in ("CR", "NR"):
+        code, out, err = run_cli("ics", "rdc-blinatumomab", *ADULT, "--response", response)
+        assert code == 0, err
+        sequences.append({e.summary.value.split()[0]: int(e.sequence.value) for e in events(out)})
+    # a response given without observations is revision 1: 2 × 1 on what it changed, 1 on what reads as planned
+    # (flag ids are not in the calendar: vindesine's cap flag, renumbered by the branch-default flag, changes nothing
+    # a client shows)
+    assert sequences[0] == {"idarubicin": 1, "vindesine": 1, "dexamethasone": 1, "blinatumomab": 1}
+    assert sequences[1] == {"idarubicin": 1, "vindesine": 1, "dexamethasone": 1, "blinatumomab": 2}

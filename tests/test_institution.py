@@ -113,7 +113,7 @@ def test_premedication_choice_computed_by_its_basis():
     first = [(s.agent, s.dose_text, s.route) for s in course.supportive if s.kind == "premedication" and s.day == 1]
     assert first == [
         ("methylprednisolone", "100 mg", "IV"),
-        ("paracetamol", "1000 mg", "PO"),
+        ("paracetamol", "1,000 mg", "PO"),
         ("cetirizine", "10 mg", "PO"),
     ]
 

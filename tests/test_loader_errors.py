@@ -49,7 +49,7 @@ def test_validate_reports_every_file_with_line_and_column(run_cli):
         assert f"{BROKEN / name}.yaml:{line}:{column}: " in out
         assert fragment in out
     assert f"{BROKEN.parent / 'minimal.yaml'}: ok" in out
-    assert "12 of 13 file(s) have problems" in err
+    assert "12 of 13 files have problems" in err
 
 
 def test_yaml_1_2_keeps_no_and_sexagesimal_as_text():

@@ -44,8 +44,8 @@ class _Collector(HTMLParser):
         self.tags.append(tag)
         self.attributes += attrs
         found = dict(attrs)
-        if tag == "tr" and found.get("data-id"):
-            self.rows.append(found["data-id"])
+        if tag == "tr" and found.get("data-ids"):
+            self.rows += found["data-ids"].split()
         if tag == "li" and found.get("data-kind"):
             self.flags.append(found["id"])
 
@@ -108,8 +108,16 @@ def test_the_sheet_holds_every_administration_and_flag():
         "white blood cells grade ≥ 4 or platelets grade ≥ 3 (CTCAE v4.03)",
         "Cumulative doses",
         "Lifetime exposure (mg/m²)",
-        "liposomal mitoxantrone 70 mg 7",
-        "Calculated by:",
+        # 7 doses of 10 mg; BSA √(160 × 55 / 3600) = 1.5635 m²: 70 / 1.5635 = 44.8 mg/m²; × 10 = 448
+        "liposomal mitoxantrone 7 × 10 mg = 70 mg 7",
+        "liposomal mitoxantrone 70 mg ÷ 1.563 m² = 44.8 0 + 44.8 = 44.8 44.8 × 10 = 448",
+        "Calculated by (pharmacist):",
+        "Prescriber:",
+        "Signature, date and time:",
+        "Allergies:",
+        "Diagnosis",
+        "Cycle 1 ordered by (prescriber):",
+        "Verified before administration by:",
         "Independent double check by:",
         "Drug identity uncertain",
         "Dose changed by a rule",
@@ -157,6 +165,92 @@ def test_sheet_command_refuses_to_overwrite_and_needs_valid_dates(tmp_path: Path
     assert code == 1 and "already exists" in err
     code, _, err = run_cli(*args, "--measured", "yesterday")
     assert code == 1 and "--measured 'yesterday' is not a valid date" in err
+
+
+def test_every_printed_page_names_the_patient_and_counts_the_pages(tmp_path: Path, run_cli):
+    target = tmp_path / "sheet.pdf"
+    code, _, err = run_cli(
+        "sheet", "blinatumomab", "--height", "120cm", "--weight", "22kg", "--start", "2026-01-05",
+        "--patient-name", "Ana O'Brien \"<Test>\"", "--patient-id", "MRN 0012345", "--written", "2026-01-04",
+        "-o", str(target),
+    )  # fmt: skip
+    assert code == 0, err
+    pages = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(target.read_bytes())).pages]
+    # 9 cycles of one or two infusion periods each, about a page per cycle, and the supportive lines
+    assert 9 <= len(pages) <= 15
+    for number, text in enumerate(pages, 1):
+        assert "MRN 0012345" in text and f"page {number} of {len(pages)}" in text, number
+        assert 'Patient: Ana O\'Brien "<Test>"' in text and "blinatumomab v1.0" in text, number
+    for cycle in range(1, 10):
+        running = [line for text in pages for line in text.splitlines() if line.startswith("Patient: Ana")]
+        assert any(f"Cycle {cycle} of 9 blinatumomab v1.0" in line for line in running), cycle
+
+
+def test_an_infusion_period_is_one_row_with_one_calculation():
+    from regimencalc.dosing.patient import make_patient
+    from regimencalc.planner import plan
+    from regimencalc.protocol.loader import load_regimen
+    from regimencalc.render.sheet import SheetInfo, render_sheet_html
+
+    course = plan(load_regimen("blinatumomab"), make_patient("120cm", "22kg"), START, cycles=2)
+    html = render_sheet_html(course, SheetInfo(written=WRITTEN))
+    # cycle 1: days 1-7 at 5 mcg/m²/day and days 8-28 at 15; cycle 2: days 1-28 at 15 → three rows
+    assert html.count("<tr data-ids=") == 3 and len(parse(html).rows) == 7 + 21 + 28
+    # BSA √(120 × 22 / 3600) = 0.8563 m²: 5 × 0.8563 = 4.282 → 4.28; 15 × 0.8563 = 12.85 → 12.8 mcg/day
+    assert html.count("Calculation 1:</strong>") == 2 and html.count("Calculation 2:</strong>") == 1
+    text = " ".join(" ".join(parse(html).text).split())
+    assert "C1 D8–28 Mon 2026-01-12 to Sun 2026-02-01 (21 days)" in text
+    assert "D1–7 · 2026-01-05 to 2026-01-11 4.28 mcg/day" in text
+    # 7 × 4.28 + 21 × 12.8 + 28 × 12.8 = 29.96 + 268.8 + 358.4 = 657.16 mcg
+    assert "7 × 4.28 mcg + 49 × 12.8 mcg = 657.16 mcg" in text
+
+
+def test_a_moved_dose_keeps_its_planned_day_everywhere():
+    course, html = sheet_for(STORY)
+    moved = next(a for a in course.administrations if a.original_date and a.drug == "liposomal mitoxantrone")
+    text = " ".join(" ".join(parse(html).text).split())
+    # planned day 15 (2022-07-20), given 2022-07-24 (cycle day 19): D15 in the roadmap and in the table
+    assert (moved.day, moved.date, moved.original_date) == (15, dt.date(2022, 7, 24), dt.date(2022, 7, 20))
+    assert "D15, D19 · Sun 2022-07-24" in text and "C1 D15 Sun 2022-07-24" in text
+    assert "Day 19" not in text
+
+
+def test_quantities_do_not_break_and_tables_repeat_their_header():
+    _, html = sheet_for(STORY)
+    assert '<span class="nb">60 mg/m²/day</span>' in html or '<span class="nb">10 mg</span>' in html
+    assert html.count("<thead>") == html.count('<table class="doses">') + html.count('<table class="roadmap">') + 2
+    assert "white-space: nowrap" in html and "display: table-header-group" in html
+
+
+@pytest.mark.parametrize(
+    ("name", "extra", "message"),
+    [
+        (
+            "sheet.docx",
+            (),
+            "-o {dir}/sheet.docx: a dose sheet is written as .html or .pdf, not .docx; name the file sheet.html or sheet.pdf",
+        ),
+        ("sheet", (), "-o {dir}/sheet: a dose sheet is written as .html or .pdf, not a file without a suffix"),
+        ("sheet.html", ("--format", "pdf"), "--format pdf does not match -o {dir}/sheet.html; name the file sheet.pdf"),
+    ],
+)
+def test_the_sheet_format_comes_from_the_option_or_the_suffix(tmp_path: Path, run_cli, name, extra, message):
+    args = "sheet vicp --height 170cm --weight 70kg --start 2026-01-05 --written 2026-01-04".split()
+    code, _, err = run_cli(*args, *extra, "-o", str(tmp_path / name))
+    assert code == 1 and message.format(dir=tmp_path) in err and not (tmp_path / name).exists()
+    assert run_cli(*args, "--format", "pdf", "-o", str(tmp_path / "upper.PDF"))[0] == 0
+    assert (tmp_path / "upper.PDF").read_bytes().startswith(b"%PDF")
+
+
+def test_allergies_and_prescriber_are_printed_when_given(run_cli):
+    args = "sheet vicp --height 170cm --weight 70kg --start 2026-01-05 --written 2026-01-04".split()
+    code, out, err = run_cli(*args, "--allergies", "penicillin (rash)", "--prescriber", "Dr A. Example")
+    assert code == 0, err
+    assert (
+        "Allergies: <strong>penicillin (rash)</strong>" in out and "Prescriber: <strong>Dr A. Example</strong>" in out
+    )
+    code, out, _ = run_cli(*args)
+    assert 'Allergies: <span class="blank"></span>' in out and 'Prescriber: <span class="blank"></span>' in out
 
 
 BUNDLED = sorted(p.stem for p in GOLDEN.glob("*.html"))

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from regimencalc.course import Course
 
 FORMATS = ("table", "csv", "json")
+SHEET_FORMATS = ("html", "pdf")
 BSA_FORMULA_KEYS = ("mosteller", "dubois", "haycock", "gehan-george", "boyd")
 RESPONSE_CHOICES = ("CR", "CRi", "PR", "NR")
 
@@ -78,6 +79,7 @@ def show(regimen: str) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def validate(paths: tuple[Path, ...]) -> None:
     """Check regimen files (or folders of them); print file:line:col: path: message per problem."""
+    from regimencalc.display import plural
     from regimencalc.errors import InputFileError
     from regimencalc.protocol.loader import load_regimen
 
@@ -93,7 +95,7 @@ def validate(paths: tuple[Path, ...]) -> None:
         else:
             click.echo(f"{file}: ok")
     if failed:
-        click.echo(f"{failed} of {len(files)} file(s) have problems", err=True)
+        click.echo(f"{failed} of {plural(len(files), 'file')} {'has' if failed == 1 else 'have'} problems", err=True)
         sys.exit(1)
 
 
@@ -102,17 +104,22 @@ def validate(paths: tuple[Path, ...]) -> None:
 @click.option("--weight", required=True, help="e.g. 70kg, 154 lb")
 @click.option("--formula", type=click.Choice(BSA_FORMULA_KEYS), default="mosteller", show_default=True)
 @click.option("--all", "all_formulas", is_flag=True, help="Show every formula.")
-def bsa(height: str, weight: str, formula: str, all_formulas: bool) -> None:
+@click.option(
+    "--accept-unusual", multiple=True, metavar="KEY", help="Confirm an unusual value (height, weight, bmi); printed."
+)
+def bsa(height: str, weight: str, formula: str, all_formulas: bool, accept_unusual: tuple[str, ...]) -> None:
     """Body-surface area by a named formula (or all of them)."""
     from regimencalc.dosing.bsa import BSA_FORMULAS
     from regimencalc.dosing.bsa import bsa as compute
     from regimencalc.dosing.patient import make_patient
 
-    patient = make_patient(height, weight)
+    patient = make_patient(height, weight, accept=frozenset(accept_unusual))
     for key in BSA_FORMULAS if all_formulas else [formula]:
         f = BSA_FORMULAS[key]
         value = compute(patient.height_cm, patient.weight_kg, key)
         click.echo(f"{f.name:<16} {value:.3f} m²   {f.equation}   [{f.citation}]")
+    for text in patient.confirmed:
+        click.echo(f"note: {text}")
 
 
 @main.command()
@@ -147,7 +154,9 @@ def course_options(command: Callable[..., None]) -> Callable[..., None]:
         click.option("--height", required=True, help="e.g. 170cm, 1.7 m, 5 ft 7 in"),
         click.option("--weight", required=True, help="e.g. 70kg, 154 lb"),
         click.option("--start", required=True, help="Cycle 1 day 1, YYYY-MM-DD."),
-        click.option("--age", help="Age in years (checked against the regimen's eligibility)."),
+        click.option(
+            "--age", help="Age: years (45), or with a unit (9 months, 6 weeks); checked against the eligibility."
+        ),
         click.option("--sex", type=click.Choice(["F", "M"])),
         click.option("--bsa-formula", type=click.Choice(BSA_FORMULA_KEYS), default="mosteller", show_default=True),
         click.option("--cycles", type=int, help="Plan only the first N cycles."),
@@ -296,7 +305,21 @@ def ics(
     from regimencalc.render.ics import render_ics
 
     options = calendar_options(per_day=per_day, at=at, zone=tz, remind=remind, course_id=course_id)
-    _emit(render_ics(plan_course(**inputs), options), output, force)
+    course = plan_course(**inputs)
+    _emit(render_ics(course, options, first_planned(inputs)), output, force)
+
+
+def first_planned(inputs: dict[str, Any]) -> Course | None:
+    """The course as first planned (no observations, no response), when these inputs re-plan it and
+    it can be planned without them (a branch with no default needs the response)."""
+    from regimencalc.errors import RegimencalcError
+
+    if inputs["observations"] is None and inputs["response"] is None:
+        return None
+    try:
+        return plan_course(**{**inputs, "observations": None, "response": None})
+    except RegimencalcError:
+        return None
 
 
 @main.command()
@@ -305,6 +328,11 @@ def ics(
 @click.option("--patient-id", help="A second identifier: MRN or date of birth (blank when not given).")
 @click.option("--written", help="Date written, YYYY-MM-DD (default: today).")
 @click.option("--measured", help="Date height and weight were measured, YYYY-MM-DD (blank when not given).")
+@click.option("--allergies", help="Known allergies, or NKDA (a blank line to fill when not given).")
+@click.option("--prescriber", help="The prescriber's name (a blank line to fill when not given).")
+@click.option(
+    "--format", "fmt", type=click.Choice(SHEET_FORMATS), help="html or pdf (default: from the -o suffix, else html)."
+)
 def sheet(
     output: Path | None,
     force: bool,
@@ -312,6 +340,9 @@ def sheet(
     patient_id: str | None,
     written: str | None,
     measured: str | None,
+    allergies: str | None,
+    prescriber: str | None,
+    fmt: str | None,
     **inputs: Any,
 ) -> None:
     """A printable dose sheet: HTML (stdout or -o sheet.html) or PDF (-o sheet.pdf, needs regimencalc[pdf])."""
@@ -320,17 +351,34 @@ def sheet(
     from regimencalc.dosing.dates import parse_date
     from regimencalc.render.sheet import SheetInfo, render_sheet_html, render_sheet_pdf
 
+    fmt = sheet_format(fmt, output)
     info = SheetInfo(
         written=parse_date(written, "--written") if written else dt.date.today(),
         patient_name=patient_name,
         patient_id=patient_id,
         measured=parse_date(measured, "--measured") if measured else None,
+        allergies=allergies,
+        prescriber=prescriber,
     )
     html = render_sheet_html(plan_course(**inputs), info)
-    if output is not None and output.suffix.lower() == ".pdf":
-        _emit(render_sheet_pdf(html), output, force)
-    else:
-        _emit(html, output, force)
+    _emit(render_sheet_pdf(html) if fmt == "pdf" else html, output, force)
+
+
+def sheet_format(fmt: str | None, output: Path | None) -> str:
+    """The sheet's format: --format, else the output file's suffix; a suffix the sheet cannot write,
+    or one that contradicts --format, is refused before anything is planned or written."""
+    from regimencalc.errors import RegimencalcError
+
+    suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+    by_suffix = {"html": "html", "htm": "html", "pdf": "pdf"}.get(suffix)
+    if output is not None and by_suffix is None:
+        raise RegimencalcError(
+            f"-o {output}: a dose sheet is written as .html or .pdf, not {'.' + suffix if suffix else 'a file without a suffix'}; "
+            "name the file sheet.html or sheet.pdf"
+        )
+    if fmt is not None and by_suffix is not None and fmt != by_suffix:
+        raise RegimencalcError(f"--format {fmt} does not match -o {output}; name the file sheet.{fmt}")
+    return fmt or by_suffix or "html"
 
 
 def _emit(text: str | bytes, output: Path | None, force: bool) -> None:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from regimencalc.display import format_number
+from regimencalc.display import format_number, format_range, group_thousands
 
 
 class _Frozen(BaseModel):
@@ -26,10 +26,10 @@ class Amount(_Frozen):
     max: float | None = None
 
     def text(self) -> str:
-        """'4 mg', '9 mcg/day', '4.68 ×10⁶ – 1.17 ×10⁸ cells'."""
+        """'4 mg', '9 mcg/day', '6,923 mcg', '0.0468 – 1.17 ×10⁸ cells'."""
         if self.max is None:
-            return f"{format_number(self.value)} {self.unit}"
-        return f"{format_number(self.value)} – {format_number(self.max)} {self.unit}"
+            return f"{group_thousands(format_number(self.value))} {self.unit}"
+        return f"{group_thousands(format_range(self.value, self.max))} {self.unit}"
 
 
 TraceKind = Literal["prescribed", "band", "basis", "rate", "cap", "rounding", "rule", "final"]
@@ -84,8 +84,10 @@ class Administration(_Frozen):
     route_label: str | None = None
 
     def dose_text(self) -> str:
-        """The dose as printed: '14.5 mg', or the daily amount of an infusion, '28 mcg/day'."""
-        return self.dose.text() + ("/day" if self.rate is not None else "")
+        """The dose as printed: '14.5 mg' for a single dose; '16.4 mg/day' for a dose prescribed per day
+        (an infusion's daily amount, or a daily oral or IV dose), as its trace's final step writes it."""
+        per_day = self.rate is not None or any(s.kind == "final" and s.text.endswith("/day") for s in self.trace)
+        return self.dose.text() + ("/day" if per_day else "")
 
 
 class Cycle(_Frozen):

@@ -103,3 +103,57 @@ def _plain(number: Decimal) -> str:
 def format_amount(value: float | Decimal, unit: str, digits: int | None = None) -> str:
     """A number and its display unit ("4 mg", "4.68 ×10⁶ cells")."""
     return f"{format_number(value, digits)} {unit}"
+
+
+def plural(count: int, noun: str) -> str:
+    """A count and its noun, singular for one ("1 day", "2 days", "0 cycles")."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def group_thousands(text: str) -> str:
+    """A written number with commas between thousands (ISMP: "5,000 units", never "5000 units").
+
+    >>> group_thousands("6923.5")
+    '6,923.5'
+    >>> group_thousands("4.68 ×10⁶")
+    '4.68 ×10⁶'
+    """
+    whole, dot, fraction = text.partition(".")
+    if not whole.lstrip("-").isdigit() or len(whole.lstrip("-")) < 4:
+        return text
+    return f"{int(whole):,}{dot}{fraction}"
+
+
+def format_range(low: float, high: float, digits: int | None = None) -> str:
+    """A range written with one power of ten, the larger end's ("0.1 – 2.5 ×10⁸", never
+    "1 ×10⁷ – 2.5 ×10⁸"), so both ends read on the same scale as the label writes them.
+
+    >>> format_range(10_000_000.0, 250_000_000.0)
+    '0.1 – 2.5 ×10⁸'
+    >>> format_range(4.5, 9.0)
+    '4.5 – 9'
+    """
+    if abs(high) < 100_000:
+        return f"{format_number(low, digits)} – {format_number(high, digits)}"
+    exponent = Decimal(repr(float(high))).adjusted()
+    scale = Decimal(10) ** exponent
+    low_text = format_number(Decimal(repr(float(low))) / scale, digits)
+    return f"{low_text} – {format_number(Decimal(repr(float(high))) / scale, digits)} ×10{superscript(exponent)}"
+
+
+def format_plain(value: float) -> str:
+    """A number for machine-readable files (CSV): exact, no trailing zeros, no grouping or powers of ten.
+
+    >>> format_plain(4.0), format_plain(0.5), format_plain(250000000.0)
+    ('4', '0.5', '250000000')
+    """
+    return _plain(Decimal(repr(value)).normalize())
+
+
+def format_age(years: float) -> str:
+    """An age as people say it: in months under 2 years ("9 months"), else in years ("40 years")."""
+    if years < 2:
+        months = format_number(years * 12, 2)
+        return f"{months} month" if months == "1" else f"{months} months"
+    text = format_number(years, 3)
+    return f"{text} year" if text == "1" else f"{text} years"

@@ -24,7 +24,7 @@ from regimencalc.course import (
     PatientSummary,
     RegimenSummary,
 )
-from regimencalc.display import format_number
+from regimencalc.display import format_number, plural
 from regimencalc.dosing.bsa import BSA_FORMULAS, DEFAULT_BSA_FORMULA, bsa
 from regimencalc.dosing.dates import cycle_starts, day_date
 from regimencalc.dosing.dose import BodySize, DoseResult, compute_dose, select_band
@@ -218,7 +218,8 @@ def _cycle_phases(regimen: Regimen, cycles: int | None) -> list[Phase]:
     if cycles is None:
         return phases
     if not 1 <= cycles <= len(phases):
-        raise PlanningError(f"--cycles {cycles}: regimen '{regimen.id}' has 1 to {len(phases)} cycles")
+        fix = "leave --cycles out or give --cycles 1" if len(phases) == 1 else f"give --cycles from 1 to {len(phases)}"
+        raise PlanningError(f"--cycles {cycles}: regimen '{regimen.id}' has {plural(len(phases), 'cycle')}; {fix}")
     return phases[:cycles]
 
 

@@ -17,6 +17,7 @@ const events = calendar.getAllSubcomponents("vevent").map((component) => {
     sequence: event.sequence,
     status: component.getFirstPropertyValue("status"),
     alarms: component.getAllSubcomponents("valarm").length,
+    categories: component.getAllProperties("categories").flatMap((property) => property.getValues()),
   };
 });
 console.log(JSON.stringify({ timezones: calendar.getAllSubcomponents("vtimezone").length, events }));

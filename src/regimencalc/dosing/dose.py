@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP
 
 from regimencalc.course import Amount, TraceStep
-from regimencalc.display import format_amount, format_number, round_significant, unit_symbol
+from regimencalc.display import format_amount, format_number, format_range, round_significant, unit_symbol
 from regimencalc.dosing.bsa import BSA_FORMULAS
 from regimencalc.errors import PlanningError
 from regimencalc.protocol.regimen import Band, Basis, DoseSpec
@@ -78,7 +78,7 @@ def compute_dose(
     amount = taper[0] if taper else spec.amount
     ends = [amount] if spec.amount_max is None else [amount, spec.amount_max]
     unit = unit_symbol(amount.amount_unit)
-    prescribed = " – ".join(a.display() for a in ends) + (f", {taper[1]}" if taper else "") + f" ({cite})"
+    prescribed = _written(ends) + (f", {taper[1]}" if taper else "") + f" ({cite})"
     steps = [TraceStep(kind="prescribed", text=f"prescribed {prescribed}")]
 
     raw = [_times_basis(a, spec.basis, body) for a in ends]
@@ -149,7 +149,7 @@ def _basis_text(ends: list[DoseAmount], basis: str, body: BodySize, raw: list[fl
         factor = f"{body.bsa_m2:.3f} m² (BSA, {BSA_FORMULAS[body.bsa_formula].name}{capped})"
     else:
         factor = f"{format_number(body.weight_kg, 4)} kg (weight)"
-    written = " – ".join(a.display() for a in ends)
+    written = _written(ends)
     return f"{written} × {factor} = {_amounts(raw, unit, 4)}{per_time}"
 
 
@@ -162,4 +162,13 @@ def _amount(values: list[float], unit: str) -> Amount:
 
 
 def _amounts(values: list[float], unit: str, digits: int | None = None) -> str:
-    return " – ".join(format_number(v, digits) for v in values) + f" {unit}"
+    number = format_number(values[0], digits) if len(values) == 1 else format_range(values[0], values[1], digits)
+    return f"{number} {unit}"
+
+
+def _written(ends: list[DoseAmount]) -> str:
+    """The prescribed dose or range: '3 mg/m²', '0.1 – 2.5 ×10⁸ cells' (one scale for both ends)."""
+    if len(ends) == 1:
+        return ends[0].display()
+    low, high = ends
+    return f"{format_range(low.value, high.value)} {high.display().removeprefix(high.written_number).strip()}"

@@ -6,6 +6,7 @@ Impossible values are refused outright and unusual ones (alone or together) unle
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -54,9 +55,29 @@ def make_patient(
 
 
 def _age(age: str | float) -> float:
-    try:
-        years = float(age)
-    except ValueError:
-        raise PatientInputError(f"age '{age}' is not a number of years (e.g. 45 or 0.75)") from None
+    """Age in years from a number of years or a number with a unit: '45', '45 years', '9 months',
+    '6 weeks', '10 days' (infants are dosed: their age is often said in months)."""
+    match = _AGE.fullmatch(str(age).strip())
+    if match is None:
+        raise PatientInputError(f"age '{age}' is not an age; write e.g. 45, 45 years, 9 months or 6 weeks") from None
+    years = float(match["number"]) / _AGE_UNITS[(match["unit"] or "y").lower()[:2]]
     check_absolute("age", years, str(age))
     return years
+
+
+#: A number and an optional unit of age; years when none is given.
+_AGE = re.compile(
+    r"(?P<number>-?\d+(?:\.\d+)?)\s*(?P<unit>years?|yrs?|y|months?|mo|weeks?|wks?|w|days?|d)?", re.IGNORECASE
+)
+#: Units of age per year, by their first two letters (a year is 365.25 days).
+_AGE_UNITS = {
+    "ye": 1.0,
+    "yr": 1.0,
+    "y": 1.0,
+    "mo": 12.0,
+    "we": 365.25 / 7,
+    "wk": 365.25 / 7,
+    "w": 365.25 / 7,
+    "da": 365.25,
+    "d": 365.25,
+}

@@ -17,6 +17,7 @@ from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from regimencalc.errors import InputFileError, Problem, UnknownRegimenError
+from regimencalc.protocol.beside import problems_beside
 from regimencalc.protocol.checks import RegimenProblems
 from regimencalc.protocol.drugs import DrugFile, file_stem
 from regimencalc.protocol.regimen import Path, Regimen
@@ -100,6 +101,7 @@ def parse_document(text: str, filename: str, model: type[M]) -> M:
             _problem(filename, values, keys, tuple(e["loc"]), _message(e), at_key=e["type"] == "extra_forbidden")
             for e in exc.errors()
         ]
+        problems += [_problem(filename, values, keys, loc, m) for loc, m in problems_beside(data, exc.errors(), model)]
     except RegimenProblems as exc:
         problems = [_problem(filename, values, keys, loc, message) for loc, message in exc.problems]
     raise InputFileError(problems)

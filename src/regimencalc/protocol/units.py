@@ -191,7 +191,7 @@ def parse_body_measure(text: str, what: str) -> float:
     target = parse_unit(unit)
     total = 0.0
     for number, unit_text in pairs:
-        symbol = {"'": "ft", '"': "in"}.get(unit_text, unit_text)
+        symbol = body_unit_name({"'": "ft", '"': "in"}.get(unit_text, unit_text))
         try:
             parsed = parse_unit(symbol)
         except UnitInputError:
@@ -200,3 +200,9 @@ def parse_body_measure(text: str, what: str) -> float:
             raise UnitInputError(f"{what} '{text}': '{unit_text}' is not a unit of {what}; write e.g. {examples}")
         total += registry().Quantity(float(number), parsed).to(target).magnitude
     return total
+
+
+def body_unit_name(symbol: str) -> str:
+    """A height or weight unit in lower case ("70 KG", "170 CM", "154 LBS"): no unit of length or mass
+    a body is measured in differs from another by case alone, so the case a user types is not kept."""
+    return symbol.lower()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from regimencalc.display import plural
 from regimencalc.protocol.days import format_days
 from regimencalc.protocol.regimen import DoseSpec, DrugLine, Flag, Regimen, WeightFlag
 from regimencalc.replan.rules import describe_rule
@@ -19,8 +20,8 @@ def render_protocol(regimen: Regimen) -> str:
     if regimen.notes:
         out += ["", "NOTES"] + [f"  - {n}" for n in regimen.notes]
     for phase in regimen.phases:
-        count = f"{phase.cycles} cycle(s)" if phase.cycles else f"up to {phase.max_cycles} cycles"
-        out += ["", f"PHASE {phase.name} — {count} of {phase.length_days} days ({phase.source})"]
+        count = plural(phase.cycles, "cycle") if phase.cycles else f"up to {phase.max_cycles} cycles"
+        out += ["", f"PHASE {phase.name} — {count} of {plural(phase.length_days, 'day')} ({phase.source})"]
         if phase.note:
             out.append(f"  note: {phase.note}")
         out += [text for line in phase.lines for text in _line(line, "  ")]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from regimencalc.course import Administration, Course, SupportiveLine
-from regimencalc.display import format_number
+from regimencalc.display import format_age, format_number, plural
 
 _COLUMNS = ("Date", "Cyc", "Day", "Drug", "Route", "Dose", "Prescribed", "Status", "Flags")
 
@@ -11,14 +11,14 @@ _COLUMNS = ("Date", "Cyc", "Day", "Drug", "Route", "Dose", "Prescribed", "Status
 def render_table(course: Course) -> str:
     """The course as a plain-text table with each dose's trace under its row."""
     p = course.patient
-    age = f", age {format_number(p.age_years)} y" if p.age_years is not None else ""
+    age = f", age {format_age(p.age_years)}" if p.age_years is not None else ""
     sex = f", sex {p.sex}" if p.sex else ""
     out = [
         f"{course.regimen.name}",
         f"  regimen {course.regimen.id} v{course.regimen.version} · {course.regimen.indication}",
         f"  patient height {format_number(p.height_cm, 4)} cm, weight {format_number(p.weight_kg, 4)} kg{age}{sex}",
         f"  BSA {p.bsa_m2:.3f} m² ({p.bsa_formula}: {p.bsa_equation}; unrounded in every dose)",
-        f"  cycle 1 day 1 = {course.start_date.isoformat()} · {len(course.cycles)} cycle(s) · response: {course.response or 'not given'}",
+        f"  cycle 1 day 1 = {course.start_date.isoformat()} · {plural(len(course.cycles), 'cycle')} · response: {course.response or 'not given'}",
     ]
     if course.assessed_until is not None:
         out.append(
@@ -33,7 +33,7 @@ def render_table(course: Course) -> str:
         arms = "".join(f" · {branch}: {arm}" for branch, arm in cycle.branches.items())
         out += [
             "",
-            f"CYCLE {cycle.number} — {cycle.phase_name} — starts {cycle.start_date.isoformat()}, {cycle.length_days} days{arms}",
+            f"CYCLE {cycle.number} — {cycle.phase_name} — starts {cycle.start_date.isoformat()}, {plural(cycle.length_days, 'day')}{arms}",
         ]
         out.append(_line(_COLUMNS, widths))
         for administration, row in zip(course.administrations, rows, strict=True):
@@ -45,7 +45,7 @@ def render_table(course: Course) -> str:
                     out.append(f"      label: {administration.route_label}")
     out += _supportive(course)
     out += ["", "PLANNED TOTALS"]
-    out += [f"  {t.drug}: {t.total.text()} over {t.administrations} administration(s)" for t in course.totals]
+    out += [f"  {t.drug}: {t.total.text()} over {plural(t.administrations, 'administration')}" for t in course.totals]
     out += ["", "SOURCES"]
     out += [f"  {key}: {citation}" for key, citation in course.regimen.sources.items()]
     return "\n".join(out) + "\n"

@@ -7,6 +7,7 @@ import io
 import json
 
 from regimencalc.course import Course, SupportiveLine
+from regimencalc.display import format_plain
 
 CSV_COLUMNS = (
     "id",
@@ -53,16 +54,16 @@ def render_csv(course: Course) -> str:
                 a.date.isoformat(),
                 a.drug,
                 a.route,
-                a.dose.value,
-                "" if a.dose.max is None else a.dose.max,
+                format_plain(a.dose.value),
+                "" if a.dose.max is None else format_plain(a.dose.max),
                 a.dose.unit,
-                "" if a.rate is None else a.rate.value,
+                "" if a.rate is None else format_plain(a.rate.value),
                 "" if a.rate is None else a.rate.unit,
                 a.prescribed,
                 a.basis,
                 a.status,
                 "" if a.original_date is None else a.original_date.isoformat(),
-                "" if a.given is None else a.given.value,
+                "" if a.given is None else format_plain(a.given.value),
                 "" if a.given is None else a.given.unit,
                 " ".join(a.because),
                 "; ".join(flag_text[f] for f in a.flags),
@@ -85,7 +86,7 @@ def _supportive_rows(lines: tuple[SupportiveLine, ...], flag_text: dict[str, str
             "" if s.date is None else s.date.isoformat(),
             s.agent or "",
             s.route or "",
-            "" if s.dose is None else s.dose.value,
+            "" if s.dose is None else format_plain(s.dose.value),
             "",
             "" if s.dose is None else s.dose.unit,
             "",

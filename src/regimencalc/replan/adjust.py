@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP
 
 from regimencalc.course import Administration, Amount, Cycle, Status, TraceStep
-from regimencalc.display import format_number, round_significant
+from regimencalc.display import format_number, plural, round_significant
 from regimencalc.errors import ObservationError
 from regimencalc.flags import FlagBook
 from regimencalc.protocol.regimen import Regimen, Rule, Spacing
@@ -247,7 +247,7 @@ def _start_cycle(
         if started.date > start:
             extra = (started.date - start).days
             delay += extra
-            text = f"cycle {cycle.number} started on {started.date.isoformat()}, {extra} day(s) after {start.isoformat()} ({started.id})"
+            text = f"cycle {cycle.number} started on {started.date.isoformat()}, {plural(extra, 'day')} after {start.isoformat()} ({started.id})"
             flags, because = (book.add("recorded-start", text, None),), (started.id,)
     for rule in (r for r in active if _applies(state, r, history, start)):
         version = _version(state, rule, history)
@@ -279,7 +279,7 @@ def _start_cycle(
         extra = (day - start).days
         if not extra:
             continue  # the recovery is already seen on the day the cycle would start: nothing to wait for
-        text = f"cycle {cycle.number} delayed {extra} day(s) from {start.isoformat()} ({why}) to {day.isoformat()} ({'; '.join(recovery.reasons)})"
+        text = f"cycle {cycle.number} delayed {plural(extra, 'day')} from {start.isoformat()} ({why}) to {day.isoformat()} ({'; '.join(recovery.reasons)})"
         if rule.max_delay_days is not None and extra > rule.max_delay_days:
             text += f"; the delay exceeds {rule.max_delay_days} days"
             if rule.on_max_delay == "discontinue":
@@ -408,7 +408,7 @@ def _given_off_day(current: Administration, history: History, book: FlagBook, st
     off = (dated.date - current.date).days
     text = (
         f"{current.drug} cycle {current.cycle} day {current.day} (planned {current.date.isoformat()}) given on "
-        f"{dated.date.isoformat()} ({dated.id}), {abs(off)} day(s) {'late' if off > 0 else 'early'}: within the "
+        f"{dated.date.isoformat()} ({dated.id}), {plural(abs(off), 'day')} {'late' if off > 0 else 'early'}: within the "
         f"{spacing.window_days}-day window, at least {spacing.min_days} days after the previous dose"
     )
     moved = current.model_copy(update={"date": dated.date, "original_date": current.original_date or current.date})
@@ -455,8 +455,8 @@ def _spaced(dose: Administration, number: int, book: FlagBook, state: _State) ->
         return dose
     earliest = previous + dt.timedelta(days=spacing.min_days)
     text = (
-        f"{dose.drug} on {dose.date.isoformat()} is {(dose.date - previous).days} day(s) after the previous dose "
-        f"({previous.isoformat()}); at least {spacing.min_days} days apart → moved to {earliest.isoformat()}"
+        f"{dose.drug} on {dose.date.isoformat()} is {plural((dose.date - previous).days, 'day')} after the previous dose "
+        f"({previous.isoformat()}); at least {plural(spacing.min_days, 'day')} apart → moved to {earliest.isoformat()}"
     )
     return _move(
         state,
@@ -568,7 +568,7 @@ def _interrupt(
     length = (restart - dose.date).days
     text = (
         f"{dose.drug} interrupted on {dose.date.isoformat()} ({why}); resolved on {resolved.isoformat()} "
-        f"({'; '.join(recovery.reasons)}) after {took} day(s); may restart on {restart.isoformat()}: "
+        f"({'; '.join(recovery.reasons)}) after {plural(took, 'day')}; may restart on {restart.isoformat()}: "
         f"{length}-day interruption"
     )
     if rule.max_resolution_days is not None and took > rule.max_resolution_days:

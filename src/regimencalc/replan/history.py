@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from regimencalc.display import plural
 from regimencalc.dosing.dates import day_date
 from regimencalc.errors import ObservationError
 from regimencalc.protocol.labs import Measured
@@ -122,7 +123,7 @@ def place(
             assert entry.cycle is not None and entry.day is not None
             if entry.cycle > len(cycle_starts):
                 raise ObservationError(
-                    f"observation {entry_id}: cycle {entry.cycle} is not planned (the course has {len(cycle_starts)} cycle(s))"
+                    f"observation {entry_id}: cycle {entry.cycle} is not planned (the course has {plural(len(cycle_starts), 'cycle')})"
                 )
             date = day_date(cycle_starts[entry.cycle - 1], entry.day)
         if date < start - dt.timedelta(days=1):

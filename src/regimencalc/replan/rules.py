@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from regimencalc.display import plural
 from regimencalc.errors import ObservationError
 from regimencalc.protocol.labs import LAB_NAMES, Measured, parse_lab_value, ratio
 from regimencalc.protocol.regimen import Check, Condition, Rule
@@ -56,7 +57,7 @@ def _check(check: Check, history: History, on: dt.date, version: str | None) -> 
         events = history.events(check.toxicity, on)
         count = sum(n for _, n in events)
         dates = ", ".join(f"{e.date.isoformat()} ×{n}" if n > 1 else e.date.isoformat() for e, n in events) or "none"
-        reason = f"{check.toxicity}: {count} event(s) recorded ({dates}), limit {check.events_at_least}"
+        reason = f"{check.toxicity}: {plural(count, 'event')} recorded ({dates}), limit {check.events_at_least}"
         return Verdict(count >= check.events_at_least, (reason,), tuple(e.id for e, _ in events))
     if check.toxicity is not None:
         found = history.latest_toxicity(check.toxicity, on)
@@ -151,12 +152,12 @@ def describe_rule(rule: Rule, version: str | None) -> str:
     at_step = " while at its step dose" if rule.at_step_dose else ""
     text = f"{when} of {', '.join(rule.drugs)}: if {describe_condition(rule.when)}{grading}{at_step} → {_action(rule)}"
     if rule.recover_when is not None:
-        lasting = f" for {rule.recover_for_days} days" if rule.recover_for_days else ""
+        lasting = f" for {plural(rule.recover_for_days, 'day')}" if rule.recover_for_days else ""
         text += f" until {describe_condition(rule.recover_when)}{lasting}"
     if rule.restart_step is not None:
         step = rule.restart_step
         like = f"the cycle {step.like_cycle} day {step.like_day} dose" if step.like_cycle else "the step dose"
-        text += f", then restart at {like} for {step.days} days"
+        text += f", then restart at {like} for {plural(step.days, 'day')}"
     if rule.max_resolution_days is not None:
         text += f"; recovery taking more than {rule.max_resolution_days} days: discontinue"
     if rule.max_interruption_days is not None:

@@ -115,7 +115,7 @@ def cumulate(
                 doxorubicin_ratio=None if equivalence is None else float(equivalence.ratio),
                 doxorubicin_equivalent_mg_per_m2=None
                 if equivalence is None
-                else float(_round(total * equivalence.ratio)),
+                else float(_round(_round(total) * equivalence.ratio)),  # the printed total × ratio, by hand
             )
         )
         if equivalence is not None and equivalence.source.startswith("institutional"):

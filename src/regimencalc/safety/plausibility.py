@@ -24,9 +24,13 @@ USUAL: Limits = {
     "height": (40.0, 230.0, "cm"),
     "weight": (1.0, 250.0, "kg"),
     "age": (0.0, 110.0, "years"),
-    "bmi": (10.0, 60.0, "kg/m²"),
+    "bmi": (12.0, 50.0, "kg/m²"),
     "bsa": (0.15, 3.0, "m²"),
 }
+#: Small children (under 2 years, or under 100 cm when the age is not given) are lean: BMI from 10.
+#: From 12 to 50 otherwise, so that a pound typed as a kilogram (×2.2: 154 kg at 170 cm, BMI 53) or
+#: a kilogram typed as a pound (÷2.2: 70 lb at 170 cm, BMI 11) is caught in most adults.
+SMALL_CHILD_BMI = (2.0, 100.0, 10.0)
 #: Children: (younger than this many years, at most this height in cm, at most this weight in kg).
 CHILD_LIMITS = ((1.0, 95.0, 16.0), (2.0, 110.0, 22.0), (5.0, 135.0, 40.0), (10.0, 170.0, 90.0), (14.0, 200.0, 140.0))
 #: Adults (18 years or more): at least this height (cm) and weight (kg).
@@ -59,9 +63,7 @@ def unusual_patient(
     found = [
         _outside("height", height_cm, f"height {height_cm:g} cm", usual),
         _outside("weight", weight_kg, f"weight {weight_kg:g} kg", usual),
-        _outside(
-            "bmi", weight_kg / (height_cm / 100) ** 2, f"BMI {weight_kg / (height_cm / 100) ** 2:.1f} kg/m²", usual
-        ),
+        _bmi(height_cm, weight_kg, age_years, usual),
     ]
     if age_years is not None:
         found.append(_outside("age", age_years, f"age {age_years:g} years", usual))
@@ -96,6 +98,17 @@ def _outside(key: str, value: float, text: str, usual: Limits) -> Unusual | None
     if low <= value <= high:
         return None
     return Unusual(key, f"{text} is outside the usual range {low:g}-{high:g} {unit}")
+
+
+def _bmi(height_cm: float, weight_kg: float, age_years: float | None, usual: Limits) -> Unusual | None:
+    bmi = weight_kg / (height_cm / 100) ** 2
+    younger_than, shorter_than, small_low = SMALL_CHILD_BMI
+    small = age_years < younger_than if age_years is not None else height_cm < shorter_than
+    low, high, unit = usual["bmi"]
+    low = small_low if small else low
+    if low <= bmi <= high:
+        return None
+    return Unusual("bmi", f"BMI {bmi:.1f} kg/m² is outside the usual range {low:g}-{high:g} {unit}")
 
 
 def _for_age(height_cm: float, weight_kg: float, age: float) -> list[Unusual]:
