@@ -34,7 +34,7 @@ from regimencalc.flags import FlagBook
 from regimencalc.protocol.regimen import RESPONSES, Branch, DrugLine, Phase, Regimen
 from regimencalc.protocol.units import DoseAmount
 from regimencalc.replan.adjust import apply_rules
-from regimencalc.replan.history import History, place
+from regimencalc.replan.history import History, place, rules_in_force, terms_read, unread_terms
 from regimencalc.replan.observations import Observations
 from regimencalc.replan.records import apply_records
 from regimencalc.replan.rules import describe_rule
@@ -97,7 +97,9 @@ def plan(
     _eligibility_flags(regimen, patient, book)
 
     starts = cycle_starts(start, [p.length_days for p in phases])
-    history = place(observations, start, starts) if observations else None
+    history = place(observations, start, starts, [p.length_days for p in phases]) if observations else None
+    for text in unread_terms(history, terms_read(rules_in_force(regimen))) if history else []:
+        book.add("unread-term", text, None)
     planned_cycles: list[Cycle] = []
     administrations: list[Administration] = []
     for number, (phase, cycle_start) in enumerate(zip(phases, starts, strict=True), 1):

@@ -62,7 +62,10 @@ Path = tuple[str | int, ...]
 def _dose_amount(value: object) -> DoseAmount:
     if isinstance(value, DoseAmount):
         return value
-    return parse_dose_amount(value)  # type: ignore[arg-type]
+    amount = parse_dose_amount(value)  # type: ignore[arg-type]
+    if amount.value <= 0:
+        raise ValueError(f"dose '{value}' is not more than 0; write the amount the source gives")
+    return amount
 
 
 def _day_set(value: object) -> tuple[int, ...]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from regimencalc.dosing.dates import day_date
 from regimencalc.errors import ObservationError
 from regimencalc.protocol.labs import Measured
+from regimencalc.protocol.regimen import Regimen, Rule
 from regimencalc.replan.observations import Limits, Observation, Observations
 
 
@@ -84,8 +85,12 @@ class History:
         return [e for e in self.entries if e.entry.given or e.entry.not_given]
 
 
-def place(observations: Observations, start: dt.date, cycle_starts: list[dt.date]) -> History:
-    """Date every entry and refuse entries before the course (day 0 of cycle 1 is allowed)."""
+def place(
+    observations: Observations, start: dt.date, cycle_starts: list[dt.date], lengths: list[int] | None = None
+) -> History:
+    """Date every entry and refuse entries before the course (day 0 of cycle 1 is allowed), days
+    outside their cycle (`lengths`: each cycle's length in days), and two entries of one date that
+    say different things (two values of one lab, a dose both given and not given)."""
     dated = []
     for index, entry in enumerate(observations.entries):
         entry_id = observations.entry_id(index)
@@ -97,6 +102,11 @@ def place(observations: Observations, start: dt.date, cycle_starts: list[dt.date
                 raise ObservationError(
                     f"observation {entry_id}: cycle {entry.cycle} is not planned (the course has {len(cycle_starts)} cycle(s))"
                 )
+            if lengths is not None and entry.day > lengths[entry.cycle - 1]:
+                raise ObservationError(
+                    f"observation {entry_id}: cycle {entry.cycle} has {lengths[entry.cycle - 1]} days, so day {entry.day} "
+                    "is not in it; write the day within the cycle, or date the entry with 'date: YYYY-MM-DD'"
+                )
             date = day_date(cycle_starts[entry.cycle - 1], entry.day)
         if date < start - dt.timedelta(days=1):
             raise ObservationError(
@@ -104,4 +114,60 @@ def place(observations: Observations, start: dt.date, cycle_starts: list[dt.date
             )
         dated.append(DatedEntry(entry_id, date, entry))
     dated.sort(key=lambda e: e.date)
+    _refuse_conflicts(dated)
     return History(tuple(dated), observations.ctcae_version, observations.limits)
+
+
+def _refuse_conflicts(dated: list[DatedEntry]) -> None:
+    """Two entries of one date must agree: file order never settles which lab value or grade holds,
+    and a dose is recorded once (given, or not given)."""
+    said: dict[tuple[dt.date, str], tuple[str, object, str]] = {}
+    recorded: dict[tuple[dt.date, str], str] = {}
+    for e in dated:
+        facts = [(f"{lab} value", (m.value, m.unit), str(m)) for lab, m in e.entry.labs.items()]
+        facts += [(f"'{term}' grade", grade, str(grade)) for term, grade in e.entry.toxicities.items()]
+        facts += [(name, value, str(value)) for name, value in _single_facts(e.entry) if value is not None]
+        for what, value, shown in facts:
+            earlier = said.setdefault((e.date, what), (e.id, value, shown))
+            if earlier[1] != value:
+                raise ObservationError(
+                    f"observations {earlier[0]} and {e.id} give two different {what}s for {e.date.isoformat()} "
+                    f"({earlier[2]} and {shown}); keep the right one"
+                )
+        drugs = [g.drug for g in e.entry.given] + list(e.entry.not_given)
+        for drug in drugs:
+            if (e.date, drug) in recorded:
+                raise ObservationError(
+                    f"observations {recorded[(e.date, drug)]} and {e.id} both record the {drug} dose of {e.date.isoformat()} "
+                    "(given or not given); record each dose once"
+                )
+            recorded[(e.date, drug)] = e.id
+
+
+def _single_facts(entry: Observation) -> list[tuple[str, object]]:
+    return [("response", entry.response), ("MRD result", entry.mrd), ("weight", entry.weight_kg())]
+
+
+def rules_in_force(regimen: Regimen) -> list[Rule]:
+    """The rules that read observations for this regimen (one place, so drug-file rules can join)."""
+    return list(regimen.rules)
+
+
+def terms_read(rules: list[Rule]) -> frozenset[str]:
+    """The toxicity terms the rules read, in any of their conditions."""
+    conditions = [c for r in rules for c in (r.when, r.recover_when, r.applies_if_baseline) if c is not None]
+    return frozenset(check.toxicity for c in conditions for check in c.checks() if check.toxicity)
+
+
+def unread_terms(history: History, read: frozenset[str]) -> list[str]:
+    """One line per toxicity recorded that no rule reads: it changes nothing, which must be visible."""
+    lines = []
+    for e in history.entries:
+        for term, grade in e.entry.toxicities.items():
+            if term not in read:
+                known = ", ".join(sorted(read)) or "none"
+                lines.append(
+                    f"toxicity '{term}' grade {grade} ({e.id}, {e.date.isoformat()}) is read by no rule of this "
+                    f"regimen (terms read: {known}); it changed nothing: check the term"
+                )
+    return lines
