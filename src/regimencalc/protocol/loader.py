@@ -354,6 +354,13 @@ def _dotted(loc: Path) -> str:
     return text
 
 
+def _limit_named(bound: object) -> str:
+    """The name of the limit in protocol/limits.py a field's maximum is, if it is one."""
+    from regimencalc.protocol import limits
+
+    return next((n for n in ("MAX_CYCLE_LENGTH_DAYS", "MAX_CYCLES") if getattr(limits, n) == bound), "")
+
+
 def _message(error: Any, doc: str) -> str:
     kind = error["type"]
     loc = error["loc"]
@@ -370,6 +377,8 @@ def _message(error: Any, doc: str) -> str:
         return f"{error['input']!r} is not allowed; use one of {error['ctx']['expected']}"
     if kind == "value_error":
         return str(error["ctx"]["error"])
+    if kind == "less_than_equal" and _limit_named(error["ctx"]["le"]):
+        return f"{error['input']!r} is past {limit_text(_limit_named(error['ctx']['le']))}; check it"
     if kind in ("less_than_equal", "greater_than_equal"):
         bound = error["ctx"]["le" if kind == "less_than_equal" else "ge"]
         return f"{error['input']!r} is {'above' if kind == 'less_than_equal' else 'below'} the allowed {'maximum' if kind == 'less_than_equal' else 'minimum'} {bound}"

@@ -26,6 +26,7 @@ from pydantic import (
 from regimencalc.display import format_number
 from regimencalc.protocol.days import format_days, parse_days
 from regimencalc.protocol.labs import LabName
+from regimencalc.protocol.limits import MAX_CYCLE_LENGTH_DAYS, MAX_CYCLES
 from regimencalc.protocol.units import (
     AREA,
     MASS,
@@ -227,8 +228,8 @@ class Band(StrictModel):
 class Taper(StrictModel):
     """Steps after the line's own days: `amounts[i]` is given for `step_days` days from `start_day`."""
 
-    start_day: int = Field(ge=0)
-    step_days: int = Field(ge=1)
+    start_day: int = Field(ge=0, le=MAX_CYCLE_LENGTH_DAYS)
+    step_days: int = Field(ge=1, le=MAX_CYCLE_LENGTH_DAYS)
     amounts: list[Amount] = Field(min_length=1)
 
     def steps(self) -> list[tuple[tuple[int, ...], DoseAmount]]:
@@ -269,7 +270,7 @@ class Branch(StrictModel):
 
     id: Identifier
     name: str
-    decided_on_day: int = Field(ge=0)
+    decided_on_day: int = Field(ge=0, le=MAX_CYCLE_LENGTH_DAYS)
     default: Identifier | None = Field(None, description="Option used when no response is given")
     options: list[BranchOption] = Field(min_length=2)
     source: SourceKey
@@ -280,9 +281,9 @@ class Phase(StrictModel):
 
     id: Identifier
     name: str
-    cycles: int | None = Field(None, ge=1)
-    max_cycles: int | None = Field(None, ge=1)
-    length_days: int = Field(ge=1)
+    cycles: int | None = Field(None, ge=1, le=MAX_CYCLES)
+    max_cycles: int | None = Field(None, ge=1, le=MAX_CYCLES)
+    length_days: int = Field(ge=1, le=MAX_CYCLE_LENGTH_DAYS)
     lines: list[DrugLine] = []
     branches: list[Branch] = []
     source: SourceKey
@@ -331,7 +332,7 @@ class Check(StrictModel):
     above_uln: float | None = Field(None, gt=0, description="Strictly above this multiple of ULN")
     at_most_uln: float | None = Field(None, gt=0, description="At or below this multiple of ULN")
     events_at_least: int | None = Field(
-        None, ge=1, description="Toxicity recorded (grade ≥ 1) on at least this many days"
+        None, ge=1, le=MAX_CYCLE_LENGTH_DAYS, description="Toxicity recorded (grade ≥ 1) on at least this many days"
     )
 
     def comparisons(self) -> list[str]:
@@ -358,9 +359,9 @@ WAITING_ACTIONS = ("hold", "interrupt", "delay")
 class RestartStep(StrictModel):
     """After an interruption, give the dose planned on cycle `like_cycle` day `like_day` for `days` days."""
 
-    like_cycle: int = Field(ge=1)
-    like_day: int = Field(ge=0)
-    days: int = Field(ge=1)
+    like_cycle: int = Field(ge=1, le=MAX_CYCLES)
+    like_day: int = Field(ge=0, le=MAX_CYCLE_LENGTH_DAYS)
+    days: int = Field(ge=1, le=MAX_CYCLE_LENGTH_DAYS)
 
 
 class Rule(StrictModel):
@@ -371,9 +372,12 @@ class Rule(StrictModel):
     drugs: list[str] = Field(min_length=1)
     check: Literal["before-each-dose", "cycle-start", "on-day"] = "before-each-dose"
     on_day: int | None = Field(
-        None, ge=0, description="For 'on-day': the cycle day checked; the action applies from it on"
+        None,
+        ge=0,
+        le=MAX_CYCLE_LENGTH_DAYS,
+        description="For 'on-day': the cycle day checked; the action applies from it on",
     )
-    from_cycle: int | None = Field(None, ge=1, description="Only checked from this cycle on")
+    from_cycle: int | None = Field(None, ge=1, le=MAX_CYCLES, description="Only checked from this cycle on")
     applies_if_baseline: Condition | None = Field(
         None, description="Checked against the baseline values of the observations; without a baseline the rule applies"
     )
@@ -383,18 +387,21 @@ class Rule(StrictModel):
         None, description="For 'hold', 'interrupt' and 'delay': what must hold to go on"
     )
     recover_for_days: int | None = Field(
-        None, ge=1, description="The recovery must last this many days before going on"
+        None, ge=1, le=MAX_CYCLE_LENGTH_DAYS, description="The recovery must last this many days before going on"
     )
     restart_step: RestartStep | None = Field(None, description="For 'interrupt': restart at a step dose")
     max_interruption_days: int | None = Field(
-        None, ge=1, description="For 'interrupt': what a longer interruption does is 'on_long_interruption'"
+        None,
+        ge=1,
+        le=MAX_CYCLE_LENGTH_DAYS,
+        description="For 'interrupt': what a longer interruption does is 'on_long_interruption'",
     )
     on_long_interruption: Literal["new-cycle", "discontinue"] = Field(
         "new-cycle", description="new-cycle: the cycle's remaining doses are omitted and a new cycle is flagged"
     )
     reduce_percent: float | None = Field(None, gt=0, lt=100)
     reduce_to_level: str | None = Field(None, description="For 'reduce': a dose level named under 'dose_levels'")
-    max_delay_days: int | None = Field(None, ge=1)
+    max_delay_days: int | None = Field(None, ge=1, le=MAX_CYCLE_LENGTH_DAYS)
     on_max_delay: Literal["flag", "discontinue"] = "flag"
     ctcae_version: Literal["4.03", "5.0"] | None = None
     source: SourceKey
@@ -414,7 +421,7 @@ class Spacing(StrictModel):
     """A minimum number of days between two doses of a drug (inotuzumab: at least 6)."""
 
     drug: str
-    min_days: int = Field(ge=1)
+    min_days: int = Field(ge=1, le=MAX_CYCLE_LENGTH_DAYS)
     source: SourceKey
 
 
