@@ -13,10 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterator
-from zoneinfo import ZoneInfo
 
 from regimencalc.course import Administration, Course
-from regimencalc.dosing.timing import CalendarOptions
+from regimencalc.dosing.timing import CalendarOptions, local_datetime
 
 #: Fixed namespace of regimencalc's calendar UIDs (uuid5 of the course identity and the event key).
 NAMESPACE = uuid.UUID("5b0e3a52-6f0d-4c44-9a39-6c1d2a9e7f10")
@@ -96,14 +95,13 @@ def _event(
         event.add("dtstart", first.date)
         event.add("dtend", last.date + dt.timedelta(days=1))
     else:
-        zone = ZoneInfo(options.zone) if options.zone else None
-        start = dt.datetime.combine(first.date, options.at, zone)
+        start = local_datetime(first.date, options.at, options.zone)
         event.add("dtstart", start)
         infusion = first.route == "CIV" and not options.per_day
         end = (
-            dt.datetime.combine(last.date + dt.timedelta(days=1), options.at, zone)
+            local_datetime(last.date + dt.timedelta(days=1), options.at, options.zone)
             if infusion
-            else start + dt.timedelta(hours=1)
+            else _hour_after(start)
         )
         event.add("dtend", end)
     if options.remind is not None and not cancelled:
@@ -113,6 +111,13 @@ def _event(
         alarm.add("trigger", -options.remind)
         event.add_component(alarm)
     return event
+
+
+def _hour_after(start: dt.datetime) -> dt.datetime:
+    """One elapsed hour after `start` (across a clock change too), in the zone of `start`."""
+    if start.tzinfo is None:
+        return start + dt.timedelta(hours=1)
+    return (start.astimezone(dt.UTC) + dt.timedelta(hours=1)).astimezone(start.tzinfo)
 
 
 def _summary(doses: list[Administration], per_day: bool, cancelled: bool) -> str:
