@@ -358,7 +358,9 @@ def _limit_named(bound: object) -> str:
     """The name of the limit in protocol/limits.py a field's maximum is, if it is one."""
     from regimencalc.protocol import limits
 
-    return next((n for n in ("MAX_CYCLE_LENGTH_DAYS", "MAX_CYCLES") if getattr(limits, n) == bound), "")
+    return next(
+        (n for n in ("MAX_CYCLE_LENGTH_DAYS", "MAX_CYCLES", "MAX_VIAL_SIZES") if getattr(limits, n) == bound), ""
+    )
 
 
 def _message(error: Any, doc: str) -> str:
@@ -379,6 +381,8 @@ def _message(error: Any, doc: str) -> str:
         return str(error["ctx"]["error"])
     if kind == "less_than_equal" and _limit_named(error["ctx"]["le"]):
         return f"{error['input']!r} is past {limit_text(_limit_named(error['ctx']['le']))}; check it"
+    if kind == "too_long" and _limit_named(error["ctx"]["max_length"]):
+        return f"{error['ctx']['actual_length']} items, past {limit_text(_limit_named(error['ctx']['max_length']))}; list fewer"
     if kind in ("less_than_equal", "greater_than_equal"):
         bound = error["ctx"]["le" if kind == "less_than_equal" else "ge"]
         return f"{error['input']!r} is {'above' if kind == 'less_than_equal' else 'below'} the allowed {'maximum' if kind == 'less_than_equal' else 'minimum'} {bound}"
