@@ -124,7 +124,10 @@ def test_yaml_warnings_never_reach_stderr():
         parse_regimen(text.replace(line, line + line, 1), "twice.yaml")
     assert caught == []
     (problem,) = refused.value.problems
-    assert (problem.line, problem.message) == (95, "the anchor '&counts-28-days' is defined twice; give each anchor a unique name")
+    assert (problem.line, problem.message) == (
+        95,
+        "the anchor '&counts-28-days' is defined twice; give each anchor a unique name",
+    )
 
 
 def test_a_bare_number_for_an_amount_asks_for_its_unit():

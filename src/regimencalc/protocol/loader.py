@@ -40,6 +40,21 @@ Positions = dict[Path, tuple[int, int]]
 #: Fields that hold an amount: a bare number there lacks its unit, it is not a quoting problem.
 AMOUNT_FIELDS = ("dose", "amount", "amount_max", "cap", "below", "at_least")
 KeyPositions = dict[Path, tuple[int, int]]
+#: The fix for each kind of YAML syntax error ruamel reports (the last one is the default).
+_YAML_HINTS = (
+    ("duplicate key", "; each key may appear once in a mapping: remove or rename one"),
+    ("undefined alias", "; define the anchor (&name) before its alias (*name)"),
+    ("single document", "; a file holds one document: remove the second '---'"),
+    ("'\\t'", "; indent with spaces, not tabs"),
+    ("incompatible YAML document", "; these files are YAML 1.2: remove the %YAML line"),
+    ("", "; check the quotes, brackets and indentation there"),
+)
+#: What each pattern of the models asks for, in words.
+_PATTERN_HINTS = {
+    r"^[a-z][a-z0-9 -]*[a-z0-9]$": "must be lower-case words (letters, digits, spaces, hyphens), e.g. 'vindesine'",
+    r"^[a-z0-9]+(-[a-z0-9]+)*$": "must be lower-case letters and digits joined by single hyphens, e.g. 'vicp-induction'",
+    r"^[A-Za-z0-9][A-Za-z0-9_-]*$": "must be letters, digits, '_' and '-' only, e.g. 'counts-d15'",
+}
 #: Where each kind of input file is described, for the hint on an unknown field.
 FORMAT_DOCS = {
     "Regimen": "docs/regimen-format.md",
@@ -161,10 +176,15 @@ def read_yaml(text: str, filename: str) -> tuple[Any, Positions, KeyPositions]:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        if "duplicate key" in message:
-            message += "; each key may appear once in a mapping: remove or rename one"
+        message += next((hint for found, hint in _YAML_HINTS if found in message), _YAML_HINTS[-1][1])
         raise InputFileError([Problem(filename, line, column, "", message)]) from exc
-    except (YAMLError, TypeError, ValueError, RecursionError) as exc:
+    except YAMLError as exc:
+        line, column = _position(text, getattr(exc, "position", None))
+        reason = str(getattr(exc, "reason", "")) or type(exc).__name__
+        raise InputFileError(
+            [Problem(filename, line, column, "", f"not valid YAML: {reason}; remove the character")]
+        ) from exc
+    except (TypeError, ValueError, RecursionError) as exc:
         raise InputFileError([Problem(filename, 1, 1, "", f"not valid YAML: {type(exc).__name__}: {exc}")]) from exc
     warned = [w.message for w in caught if isinstance(w.message, YAMLWarning)]
     if warned:
@@ -203,6 +223,7 @@ def _constructor() -> type:
 
 
 _NUMBER = re.compile(r"[-+]?(?:\.?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|0[xo][0-9a-fA-F_]+)")
+_NOT_DECIMAL = re.compile(r"[-+]?0[xXoObB][0-9a-fA-F_]*")
 _NOT_FINITE = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
 
 
@@ -255,6 +276,14 @@ def _screen(yaml: Any, text: str, filename: str) -> None:
         stack.append(_Open(event.anchor, nodes - 1, mapping, mapping))
 
 
+def _position(text: str, index: int | None) -> tuple[int, int]:
+    """Line and column (1-based) of a character index of the text; 1:1 when unknown."""
+    if index is None:
+        return 1, 1
+    before = text[:index]
+    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+
 def _refuse(filename: str, mark: Any, message: str) -> NoReturn:
     raise InputFileError([Problem(filename, mark.line + 1, mark.column + 1, "", message)])
 
@@ -281,6 +310,8 @@ def _screen_plain(value: str, is_key: bool, refuse: Callable[[str], None]) -> No
         refuse("merge keys '<<' are not supported (YAML 1.2 has none); write the fields out or use an alias")
     if _NOT_FINITE.fullmatch(value):
         refuse(f"'{value}' is not a finite number; write the number")
+    if _NOT_DECIMAL.fullmatch(value):
+        refuse(f"'{value}' is not a decimal number (octal or hexadecimal); write it in decimal digits")
     if not _NUMBER.fullmatch(value):
         return
     digits = sum(c.isdigit() for c in value.lstrip("+-").split("e")[0].split("E")[0].lstrip("0."))
@@ -375,6 +406,21 @@ def _message(error: Any, doc: str) -> str:
         return f"{error['input']!r} has no unit; write the amount with its unit, e.g. {field}: {error['input']} mg/m2"
     if kind == "string_type":
         return f'expected text, got {error["input"]!r}; quote it, e.g. {field}: "{error["input"]}"'
+    if kind in ("int_type", "int_from_float", "int_parsing"):
+        return f"expected a whole number, got {error['input']!r}; write it without quotes or decimals, e.g. {field}: 2"
+    if kind in ("float_type", "float_parsing"):
+        return f"expected a number, got {error['input']!r}; write it without quotes, e.g. {field}: 10"
+    if kind in ("dict_type", "model_type"):
+        return f"expected a mapping of fields (key: value), got {error['input']!r}; see {doc}"
+    if kind == "list_type":
+        return f"expected a list, got {error['input']!r}; write it as [a, b] or one '- item' per line"
+    if kind == "too_short":
+        return f"is empty; give at least {error['ctx']['min_length']} item(s)"
+    if kind in ("greater_than", "less_than"):
+        bound = error["ctx"]["gt" if kind == "greater_than" else "lt"]
+        return f"{error['input']!r} must be {'more' if kind == 'greater_than' else 'less'} than {bound}"
+    if kind == "string_pattern_mismatch":
+        return f"{error['input']!r} {_PATTERN_HINTS.get(error['ctx']['pattern'], 'has characters not allowed here')}"
     if kind == "literal_error":
         return f"{error['input']!r} is not allowed; use one of {error['ctx']['expected']}"
     if kind == "value_error":

@@ -108,6 +108,11 @@ def place(
                     "is not in it; write the day within the cycle, or date the entry with 'date: YYYY-MM-DD'"
                 )
             date = day_date(cycle_starts[entry.cycle - 1], entry.day)
+        if entry.started_cycle is not None and entry.started_cycle > len(cycle_starts):
+            raise ObservationError(
+                f"observation {entry_id}: started_cycle {entry.started_cycle} is not planned "
+                f"(the course has {len(cycle_starts)} cycle(s)); fix the cycle or plan more with --cycles"
+            )
         if date < start - dt.timedelta(days=1):
             raise ObservationError(
                 f"observation {entry_id} ({date.isoformat()}) is before the course starts ({start.isoformat()}); fix its date"
@@ -137,15 +142,17 @@ def _refuse_conflicts(dated: list[DatedEntry]) -> None:
         drugs = [g.drug for g in e.entry.given] + list(e.entry.not_given)
         for drug in drugs:
             if (e.date, drug) in recorded:
+                first = recorded[(e.date, drug)]
+                who = f"observation {e.id} records" if first == e.id else f"observations {first} and {e.id} both record"
                 raise ObservationError(
-                    f"observations {recorded[(e.date, drug)]} and {e.id} both record the {drug} dose of {e.date.isoformat()} "
-                    "(given or not given); record each dose once"
+                    f"{who} the {drug} dose of {e.date.isoformat()} twice (given or not given); record each dose once"
                 )
             recorded[(e.date, drug)] = e.id
 
 
 def _single_facts(entry: Observation) -> list[tuple[str, object]]:
-    return [("response", entry.response), ("MRD result", entry.mrd), ("weight", entry.weight_kg())]
+    weight = entry.weight_kg()
+    return [("response", entry.response), ("MRD result", entry.mrd), ("weight", weight and f"{weight:g} kg")]
 
 
 def rules_in_force(regimen: Regimen) -> list[Rule]:
