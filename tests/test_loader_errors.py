@@ -106,7 +106,7 @@ def test_empty_file_and_non_mapping(tmp_path):
     empty.write_text("")
     with pytest.raises(InputFileError, match="the file is empty"):
         load_regimen(empty)
-    with pytest.raises(InputFileError, match="valid dictionary"):
+    with pytest.raises(InputFileError, match="expected a mapping of fields"):
         parse_regimen("- a\n- b\n", "list.yaml")
 
 

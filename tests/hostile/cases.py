@@ -108,6 +108,33 @@ EDIT_CASES = [
         (f"cycles {value}", "edit", ("cycles: 1", f"cycles: {value}"))
         for value in ["0", "-3", "101", "3000000", "1.5", "'2'", "false"]
     ],
+    (
+        "5,600 doses",
+        "regimen",
+        HEADER
+        + PHASE.replace("cycles: 1,", "cycles: 100,")
+        .replace("days: '1'", "days: '1-28'")
+        .replace(
+            "lines: [{drug: vindesine",
+            "lines: [{drug: aa, route: PO, days: '1-28', dose: {basis: flat, amount: 1 mg}, source: s}, {drug: vindesine",
+        ),
+    ),
+    (
+        "taper past a year",
+        "edit",
+        (
+            MINIMAL_DOSE,
+            "dose: {basis: flat, amount: 3 mg}\n        taper: {start_day: 2, step_days: 365, amounts: [2 mg]}",
+        ),
+    ),
+    (
+        "taper past its cycle",
+        "edit",
+        (
+            MINIMAL_DOSE,
+            "dose: {basis: flat, amount: 3 mg}\n        taper: {start_day: 2, step_days: 14, amounts: [2 mg, 1 mg]}",
+        ),
+    ),
     ("course of 20 years", "edit", ("cycles: 1\n    length_days: 28", "cycles: 20\n    length_days: 365")),
     ("100 cycles of 28 days ok", "edit", ("cycles: 1\n    length_days: 28", "cycles: 100\n    length_days: 28")),
     *[

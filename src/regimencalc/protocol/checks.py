@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from regimencalc.display import format_number
 from regimencalc.protocol.labs import CHEMISTRY, parse_lab_value
-from regimencalc.protocol.limits import MAX_COURSE_DAYS, MAX_CYCLES, limit_text
+from regimencalc.protocol.limits import MAX_ADMINISTRATIONS, MAX_COURSE_DAYS, MAX_CYCLES, limit_text
 from regimencalc.protocol.regimen import (
     BASIS_DIMENSION,
     BASIS_UNITS,
@@ -70,10 +70,17 @@ def regimen_problems(regimen: Regimen) -> list[Problem]:
 def course_within_limits(regimen: Regimen) -> Problems:
     """The whole course, every phase at its full count, stays within MAX_CYCLES and MAX_COURSE_DAYS."""
     days = sum(p.cycle_count * p.length_days for p in regimen.phases)
+    doses = sum(p.cycle_count * sum(_doses_per_cycle(line) for line in p.all_lines()) for p in regimen.phases)
     if regimen.total_cycles > MAX_CYCLES:
         yield ("phases",), f"the phases add up to {regimen.total_cycles} cycles, past {limit_text('MAX_CYCLES')}"
     elif days > MAX_COURSE_DAYS:
         yield ("phases",), f"the phases add up to {days} days, past {limit_text('MAX_COURSE_DAYS')}"
+    elif doses > MAX_ADMINISTRATIONS:
+        yield ("phases",), f"the phases add up to {doses} doses, past {limit_text('MAX_ADMINISTRATIONS')}"
+
+
+def _doses_per_cycle(line: DrugLine) -> int:
+    return len(line.days) + (len(line.taper.amounts) * line.taper.step_days if line.taper else 0)
 
 
 def sources_declared(node: object, declared: set[str], path: Path = ()) -> Problems:

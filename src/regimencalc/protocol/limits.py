@@ -11,8 +11,9 @@ import datetime as dt
 
 #: Largest input file read (bundled regimens are under 7 KB; a year of observations under 100 KB).
 MAX_FILE_BYTES = 256 * 1024
-#: Most YAML nodes in one file, counted with every alias expanded (a billion-laughs file is refused).
-MAX_YAML_NODES = 10_000
+#: Most YAML values in one file, counted with every alias expanded (a billion-laughs file is refused);
+#: about 400 observation entries, ten times the largest bundled regimen.
+MAX_YAML_NODES = 6_000
 #: Deepest nesting of YAML mappings and lists (a regimen file nests about 8 levels).
 MAX_YAML_DEPTH = 32
 #: Largest number written in a file (day counts, percentages, grades, multiples of ULN).
@@ -25,6 +26,9 @@ MAX_EXPONENT = 15
 MAX_CYCLE_LENGTH_DAYS = 365
 #: Most cycles in one course.
 MAX_CYCLES = 100
+#: Most planned administrations in one course, every phase at its full count and every branch arm
+#: counted (three years of daily oral maintenance with weekly and monthly drugs fit).
+MAX_ADMINISTRATIONS = 3_000
 #: Longest course, in days from cycle 1 day 1 to the end of the last cycle (ten years).
 MAX_COURSE_DAYS = 3653
 #: Earliest and latest date accepted anywhere (start, observations, sheet dates).

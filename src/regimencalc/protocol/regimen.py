@@ -26,7 +26,7 @@ from pydantic import (
 from regimencalc.display import format_number
 from regimencalc.protocol.days import format_days, parse_days
 from regimencalc.protocol.labs import LabName
-from regimencalc.protocol.limits import MAX_CYCLE_LENGTH_DAYS, MAX_CYCLES
+from regimencalc.protocol.limits import MAX_CYCLE_LENGTH_DAYS, MAX_CYCLES, limit_text
 from regimencalc.protocol.units import (
     AREA,
     MASS,
@@ -231,6 +231,13 @@ class Taper(StrictModel):
     start_day: int = Field(ge=0, le=MAX_CYCLE_LENGTH_DAYS)
     step_days: int = Field(ge=1, le=MAX_CYCLE_LENGTH_DAYS)
     amounts: list[Amount] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _within_a_cycle(self) -> Taper:
+        last = self.start_day + len(self.amounts) * self.step_days - 1
+        if last > MAX_CYCLE_LENGTH_DAYS:
+            raise ValueError(f"the taper runs to day {last}, past {limit_text('MAX_CYCLE_LENGTH_DAYS')}")
+        return self
 
     def steps(self) -> list[tuple[tuple[int, ...], DoseAmount]]:
         """(days, amount) for each taper step."""
