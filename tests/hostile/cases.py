@@ -96,6 +96,11 @@ YAML_CASES = [
     ("date scalar year 9999", "observations", _observations("  - {date: 9999-12-31, toxicities: {crs: 1}}\n")),
     ("datetime scalar", "observations", _observations("  - {date: 2026-01-06T10:00:00, toxicities: {crs: 1}}\n")),
     ("date on line 5", "observations", _observations("  - date: 2026-01-06\n  - date: 2026-13-01\n")),
+    ("complex key", "regimen", HEADER + PHASE + "? [a, b]\n: 1\n"),
+    ("null key", "regimen", HEADER + PHASE + "~: 1\n"),
+    ("days in Arabic-Indic digits", "regimen", HEADER + PHASE.replace("days: '1'", "days: '١-٣'")),
+    ("dose in full-width digits", "regimen", HEADER + PHASE.replace("amount: 3 mg/m2", "amount: ３ mg/m2")),
+    ("zero-width space in dose", "regimen", HEADER + PHASE.replace("amount: 3 mg/m2", "amount: 3\u200b mg/m2")),
     ("large file", "regimen", "a: " + "x" * (300 * 1024) + "\n"),
 ]
 
@@ -300,6 +305,7 @@ OBSERVATION_CASES = [
         _observations("  - {date: 2026-01-06, labs: {anc: " + "9" * 400 + " x10^9/L}}\n"),
     ),
     ("lab x10^400", "observations", _observations("  - {date: 2026-01-06, labs: {anc: 1 x10^400/L}}\n")),
+    ("lab in Arabic-Indic digits", "observations", _observations("  - {date: 2026-01-06, labs: {anc: ٠.٥ x10^9/L}}\n")),
     ("lab wrong unit", "observations", _observations("  - {date: 2026-01-06, labs: {anc: 1 mg/dL}}\n")),
     ("no entries", "observations", "schema_version: 1\nentries: []\n"),
     ("entries missing", "observations", "schema_version: 1\n"),
@@ -486,6 +492,11 @@ CLI_CASES = [
             "",
             "70kg,",
             "154 lb",
+            "٧٠kg",
+            "７０kg",
+            "70,5 kg",
+            "70kg70kg",
+            "11 stone 4 pounds",
             "70 kg 0 g",
         ]
     ],

@@ -6,7 +6,7 @@ import re
 
 from regimencalc.protocol.limits import MAX_CYCLE_LENGTH_DAYS, limit_text
 
-_RANGE = re.compile(r"^\s*(\d+)\s*(?:[-–]\s*(\d+))?\s*$")
+_RANGE = re.compile(r"^\s*([0-9]+)\s*(?:[-–]\s*([0-9]+))?\s*$")
 
 
 def parse_days(value: object) -> tuple[int, ...]:

@@ -22,11 +22,12 @@ from regimencalc.protocol.limits import MAX_EXPONENT, MAX_NUMBER_DIGITS, limit_t
 if TYPE_CHECKING:
     import pint
 
-_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
+#: Digits are ASCII only: a number in another script (Arabic-Indic, full-width) is refused, not read.
+_NUMBER = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 _SCALED = re.compile(
     rf"^\s*(?P<number>{_NUMBER})\s*"
-    r"(?:[x×*]\s*10\s*(?:\^|\*\*)?\s*(?P<exponent>[-+]?\d+|[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))?"
+    r"(?:[x×*]\s*10\s*(?:\^|\*\*)?\s*(?P<exponent>[-+]?[0-9]+|[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))?"
     r"\s*(?P<unit>.*?)\s*$"
 )
 _POWER = re.compile(r"(?<=[A-Za-z])\s*(?:\^?([23])|([²³]))(?![\d.])")
