@@ -323,7 +323,8 @@ def _emit(text: str | bytes, output: Path | None, force: bool) -> None:
     if output is None or str(output) == "-":
         click.echo(text, nl=False)
         return
+    from regimencalc.display import terminal_safe
     from regimencalc.render.output import write_output
 
     write_output(text, output, force=force)
-    click.echo(f"wrote {output}", err=True)
+    click.echo(terminal_safe(f"wrote {output}"), err=True)

@@ -140,6 +140,7 @@ EDIT_CASES = [
             "dose: {basis: flat, amount: 3 mg}\n        taper: {start_day: 2, step_days: 14, amounts: [2 mg, 1 mg]}",
         ),
     ),
+    ("phase without a count", "edit", ("    cycles: 1\n", "")),
     ("course of 20 years", "edit", ("cycles: 1\n    length_days: 28", "cycles: 20\n    length_days: 365")),
     ("100 cycles of 28 days ok", "edit", ("cycles: 1\n    length_days: 28", "cycles: 100\n    length_days: 28")),
     *[
@@ -538,6 +539,9 @@ CLI_CASES = [
     ("age 400 digits", "cli", {"--age": "9" * 400}),
     ("bsa cap 0", "cli", {"--bsa-cap": "0m2"}),
     ("bsa cap huge", "cli", {"--bsa-cap": "1 x10^400 m2"}),
+    ("bsa cap unbalanced bracket", "cli", {"--bsa-cap": "2m2)"}),
+    ("height unbalanced bracket", "cli", {"--height": "170cm)"}),
+    ("weight in pint syntax", "cli", {"--weight": "70*kg"}),
     (
         "unknown regimen",
         "cli",
@@ -600,6 +604,7 @@ OUTPUT_CASES = [
     ("missing folder", "output", ("nothing", ["-o", "no/such/out.txt"])),
     ("stale temporary removed", "output", ("stale temporary", ["-o", "out.txt"])),
     ("live temporary kept", "output", ("live temporary", ["-o", "out.txt"])),
+    ("output name with escape", "output", ("nothing", ["schema", "-o", "out\x1b[2J.json"])),
     ("schema to fifo", "output", ("fifo", ["schema", "-o", "out.txt", "--force"])),
     ("ics to dangling link", "output", ("dangling link", ["ics", "-o", "out.txt", "--force"])),
 ]

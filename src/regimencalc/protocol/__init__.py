@@ -4,8 +4,9 @@
   format documentation reads (docs/regimen-format.md); `checks`: the whole-regimen checks, one small
   function each; `loader`: YAML 1.2 → positions → model, every problem as `file:line:col: path: message`
   (also for observation, prior-exposure and rounding files); `units` (+ `units.txt`): the package's one
-  pint registry and how quantities are typed; `days`: day sets ('1-3, 15-17'); `labs`: lab values read exactly.
+  pint registry and how quantities are typed; `days`: day sets ('1-3, 15-17'); `labs`: lab values read exactly;
+  `limits`: every size, count and range an input is held to (docs/limits.md).
 
-A new unit, a new field of the regimen format or a new whole-regimen check belongs here.
+A new unit, a new field of the regimen format, a new whole-regimen check or a new input limit belongs here.
 May import: the base modules (`errors`, `display`) only. Nothing here knows a patient.
 """

@@ -69,10 +69,12 @@ def regimen_problems(regimen: Regimen) -> list[Problem]:
 
 def course_within_limits(regimen: Regimen) -> Problems:
     """The whole course, every phase at its full count, stays within MAX_CYCLES and MAX_COURSE_DAYS."""
-    days = sum(p.cycle_count * p.length_days for p in regimen.phases)
-    doses = sum(p.cycle_count * sum(_doses_per_cycle(line) for line in p.all_lines()) for p in regimen.phases)
-    if regimen.total_cycles > MAX_CYCLES:
-        yield ("phases",), f"the phases add up to {regimen.total_cycles} cycles, past {limit_text('MAX_CYCLES')}"
+    counts = [(p, p.cycle_count or 0) for p in regimen.phases]  # a phase without a count is reported apart
+    cycles = sum(count for _, count in counts)
+    days = sum(count * p.length_days for p, count in counts)
+    doses = sum(count * sum(_doses_per_cycle(line) for line in p.all_lines()) for p, count in counts)
+    if cycles > MAX_CYCLES:
+        yield ("phases",), f"the phases add up to {cycles} cycles, past {limit_text('MAX_CYCLES')}"
     elif days > MAX_COURSE_DAYS:
         yield ("phases",), f"the phases add up to {days} days, past {limit_text('MAX_COURSE_DAYS')}"
     elif doses > MAX_ADMINISTRATIONS:

@@ -222,7 +222,7 @@ def _constructor() -> type:
     return DatesAsText
 
 
-_NUMBER = re.compile(r"[-+]?(?:\.?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|0[xo][0-9a-fA-F_]+)")
+_NUMBER = re.compile(r"[-+]?\.?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?")
 _NOT_DECIMAL = re.compile(r"[-+]?0[xXoObB][0-9a-fA-F_]*")
 _NOT_FINITE = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
 
@@ -232,7 +232,14 @@ def _screen(yaml: Any, text: str, filename: str) -> None:
     unbounded time or memory: a YAML version other than 1.2, tags, merge keys, anchors defined twice,
     nesting past MAX_YAML_DEPTH, more than MAX_YAML_NODES values once aliases are expanded, and
     numbers that are not finite or too large. Streams the parser's events; stops at the first problem."""
-    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, DocumentStartEvent, NodeEvent, ScalarEvent
+    from ruamel.yaml.events import (
+        AliasEvent,
+        CollectionEndEvent,
+        DocumentStartEvent,
+        MappingStartEvent,
+        NodeEvent,
+        ScalarEvent,
+    )
 
     sizes: dict[str, int] = {}  # anchor → values it stands for
     stack: list[_Open] = []
@@ -272,7 +279,7 @@ def _screen(yaml: Any, text: str, filename: str) -> None:
             continue
         if len(stack) >= MAX_YAML_DEPTH:
             refuse(f"nested deeper than {limit_text('MAX_YAML_DEPTH')} levels; flatten the file")
-        mapping = type(event).__name__ == "MappingStartEvent"
+        mapping = isinstance(event, MappingStartEvent)
         stack.append(_Open(event.anchor, nodes - 1, mapping, mapping))
 
 
