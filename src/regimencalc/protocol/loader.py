@@ -223,13 +223,15 @@ def _constructor() -> type:
 
 
 _NUMBER = re.compile(r"[-+]?\.?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?")
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 _NOT_DECIMAL = re.compile(r"[-+]?0[xXoObB][0-9a-fA-F_]*")
 _NOT_FINITE = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
 
 
 def _screen(yaml: Any, text: str, filename: str) -> None:
     """Refuse, before anything is built, what a clinical file has no use for and what would cost
-    unbounded time or memory: a YAML version other than 1.2, tags, merge keys, anchors defined twice,
+    unbounded time or memory: a YAML version other than 1.2, tags, merge keys, anchors defined twice or
+    used inside themselves,
     nesting past MAX_YAML_DEPTH, more than MAX_YAML_NODES values once aliases are expanded, and
     numbers that are not finite or too large. Streams the parser's events; stops at the first problem."""
     from ruamel.yaml.events import (
@@ -261,6 +263,10 @@ def _screen(yaml: Any, text: str, filename: str) -> None:
             continue
         is_key = bool(stack) and stack[-1].key_next
         if isinstance(event, AliasEvent):
+            if any(o.anchor == event.anchor for o in stack):
+                refuse(
+                    f"the alias '*{event.anchor}' is inside its own anchor (a loop, read as nothing); write the value out"
+                )
             nodes += sizes.get(event.anchor, 1)
         else:
             nodes += 1
@@ -312,9 +318,13 @@ def _completed(stack: list[_Open]) -> None:
 
 
 def _screen_plain(value: str, is_key: bool, refuse: Callable[[str], None]) -> None:
-    """An unquoted scalar: no merge key, and a number must be finite and within the limits."""
+    """An unquoted scalar: no merge key, no null value, and a number must be finite and within the limits."""
     if is_key and value == "<<":
         refuse("merge keys '<<' are not supported (YAML 1.2 has none); write the fields out or use an alias")
+    if not is_key and value in _NULLS:
+        refuse(
+            "an empty value (null) is not allowed: it would silently mean 'not given'; write the value or remove the key"
+        )
     if _NOT_FINITE.fullmatch(value):
         refuse(f"'{value}' is not a finite number; write the number")
     if _NOT_DECIMAL.fullmatch(value):
