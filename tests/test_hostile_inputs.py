@@ -91,7 +91,8 @@ def _digest(args: list[str], out: str) -> str:
     """An accepted course: its day-1 doses, statuses that are not 'planned', and its flag kinds."""
     if args[0] == "ics":
         events = out.count("BEGIN:VEVENT")
-        times = sorted({line for line in out.splitlines() if line.startswith(("DTSTART;TZID", "DTEND;TZID"))})[:2]
+        first = out.splitlines()[out.splitlines().index("BEGIN:VEVENT") :]
+        times = [next(line for line in first if line.startswith(k)) for k in ("DTSTART", "DTEND")]
         triggers = sorted({line for line in out.splitlines() if line.startswith("TRIGGER")})
         return f"{events} events {times} {triggers}"
     if args[0] == "sheet":

@@ -92,3 +92,18 @@ def local_datetime(day: dt.date, at: dt.time, zone: str | None) -> dt.datetime:
             "choose a time outside the change, e.g. 09:00"
         )
     return first
+
+
+def hour_after(start: dt.datetime) -> dt.datetime:
+    """One elapsed hour after `start`, across a clock change too, in the zone of `start`; refused
+    when that local time happens twice (Lord Howe Island's half-hour change): a calendar would read
+    the first occurrence and show a shorter event."""
+    if start.tzinfo is None:
+        return start + dt.timedelta(hours=1)
+    end = (start.astimezone(dt.UTC) + dt.timedelta(hours=1)).astimezone(start.tzinfo)
+    if end.replace(fold=0).utcoffset() != end.utcoffset():
+        raise RegimencalcError(
+            f"--time {start:%H:%M}: the one-hour event of {start.date().isoformat()} would end at {end:%H:%M}, "
+            f"which happens twice in {start.tzinfo} (the clocks go back); choose another time, e.g. 09:00"
+        )
+    return end

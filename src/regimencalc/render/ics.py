@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterator
 
 from regimencalc.course import Administration, Course
-from regimencalc.dosing.timing import CalendarOptions, local_datetime
+from regimencalc.dosing.timing import CalendarOptions, hour_after, local_datetime
 
 #: Fixed namespace of regimencalc's calendar UIDs (uuid5 of the course identity and the event key).
 NAMESPACE = uuid.UUID("5b0e3a52-6f0d-4c44-9a39-6c1d2a9e7f10")
@@ -101,7 +101,7 @@ def _event(
         end = (
             local_datetime(last.date + dt.timedelta(days=1), options.at, options.zone)
             if infusion
-            else _hour_after(start)
+            else hour_after(start)
         )
         event.add("dtend", end)
     if options.remind is not None and not cancelled:
@@ -111,13 +111,6 @@ def _event(
         alarm.add("trigger", -options.remind)
         event.add_component(alarm)
     return event
-
-
-def _hour_after(start: dt.datetime) -> dt.datetime:
-    """One elapsed hour after `start` (across a clock change too), in the zone of `start`."""
-    if start.tzinfo is None:
-        return start + dt.timedelta(hours=1)
-    return (start.astimezone(dt.UTC) + dt.timedelta(hours=1)).astimezone(start.tzinfo)
 
 
 def _summary(doses: list[Administration], per_day: bool, cancelled: bool) -> str:
