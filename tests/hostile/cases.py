@@ -337,6 +337,11 @@ OBSERVATION_CASES = [
         _observations("  - {date: 2026-01-06}\n", "limits: {uln: {sodium: 1 mmol/L}}\n"),
     ),
     ("started_cycle 1", "observations", _observations("  - {date: 2026-01-06, started_cycle: 1}\n")),
+    (
+        "cycle 2 started twice",
+        "observations",
+        _observations("  - {date: 2026-01-19, started_cycle: 2}\n  - {date: 2026-01-21, started_cycle: 2}\n"),
+    ),
     ("started_cycle 3 of 2", "observations", _observations("  - {date: 2026-01-30, started_cycle: 3}\n")),
     ("laughs in observations", "observations", _laughs(8, 10)),
     ("observations merge key", "observations", "e: &e {date: 2026-01-06}\nschema_version: 1\nentries:\n  - {<<: *e}\n"),

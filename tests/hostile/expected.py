@@ -210,6 +210,7 @@ EXPECTED = {
     "ctcae 6": "exit 1: regimencalc: o.yaml:2:16: ctcae_version: '6.0' is not allowed; use one of '4.03' or '5.0'",
     "uln unknown lab": "exit 1: regimencalc: o.yaml:2:15: limits.uln: unknown lab 'sodium'; use one of wbc, anc, platelets, hemoglobin, bilirubin, ast, alt, creatinine",
     "started_cycle 1": "exit 1: regimencalc: o.yaml:3:39: entries[0].started_cycle: 1 is below the allowed minimum 2",
+    "cycle 2 started twice": "exit 1: regimencalc: error: observations entry-1 (2026-01-19) and entry-2 (2026-01-21) both record the start of cycle 2; keep the right one",
     "started_cycle 3 of 2": "exit 1: regimencalc: error: observation entry-1: started_cycle 3 is not planned (the course has 2 cycle(s)); fix the cycle or plan more with --cycles",
     "laughs in observations": "exit 1: regimencalc: o.yaml:4:30: more than MAX_YAML_NODES = 6 000 values once aliases are expanded; shorten the file",
     "observations merge key": "exit 1: regimencalc: o.yaml:4:6: merge keys '<<' are not supported (YAML 1.2 has none); write the fields out or use an alias",

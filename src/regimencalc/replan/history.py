@@ -124,11 +124,18 @@ def place(
 
 
 def _refuse_conflicts(dated: list[DatedEntry]) -> None:
-    """Two entries of one date must agree: file order never settles which lab value or grade holds,
-    and a dose is recorded once (given, or not given)."""
+    """Two entries of one date must agree: file order never settles which lab value or grade holds;
+    a dose is recorded once (given, or not given), and a cycle starts once."""
     said: dict[tuple[dt.date, str], tuple[str, object, str]] = {}
     recorded: dict[tuple[dt.date, str], str] = {}
+    started: dict[int, DatedEntry] = {}
     for e in dated:
+        cycle = e.entry.started_cycle
+        if cycle is not None and started.setdefault(cycle, e) is not e:
+            raise ObservationError(
+                f"observations {started[cycle].id} ({started[cycle].date.isoformat()}) and {e.id} ({e.date.isoformat()}) "
+                f"both record the start of cycle {cycle}; keep the right one"
+            )
         facts = [(f"{lab} value", (m.value, m.unit), str(m)) for lab, m in e.entry.labs.items()]
         facts += [(f"'{term}' grade", grade, str(grade)) for term, grade in e.entry.toxicities.items()]
         facts += [(name, value, str(value)) for name, value in _single_facts(e.entry) if value is not None]
