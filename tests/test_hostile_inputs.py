@@ -36,7 +36,16 @@ def test_hostile_input(run_cli, tmp_path, monkeypatch, name, kind, payload):
 
 
 def outcome(run_cli, folder: Path, kind: str, payload: object) -> str:
-    """What a case does, as one line: the refusal, or 'exit 0: ' and the values that matter."""
+    """What a case does, as one line: the refusal, or 'exit 0: ' and the values that matter
+    (file modes as with the usual umask 022, whatever the machine's)."""
+    umask = os.umask(0o022)
+    try:
+        return _outcome(run_cli, folder, kind, payload)
+    finally:
+        os.umask(umask)
+
+
+def _outcome(run_cli, folder: Path, kind: str, payload: object) -> str:
     if kind == "output":
         return _output_case(run_cli, folder, *payload)  # type: ignore[misc]
     args = _arguments(folder, kind, payload)
