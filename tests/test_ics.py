@@ -208,7 +208,7 @@ def test_per_day_events():
         ({"zone": "Europe/Paris"}, "needs --time"),
         ({"remind": "soon"}, "--remind 'soon' is not a duration"),
         ({"remind": "3 mg"}, "--remind '3 mg' is not a duration"),
-        ({"remind": "40d"}, "at most 28 days"),
+        ({"remind": "40d"}, "from 1 minute to 28 days"),
     ],
 )
 def test_bad_calendar_options(kwargs, message):

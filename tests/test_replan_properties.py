@@ -51,7 +51,8 @@ entries = st.fixed_dictionaries(
         "response": st.sampled_from(["CR", "CRi", "PR", "NR"]),
     },
 )
-observation_sets = st.lists(entries, min_size=1, max_size=8).map(
+# one entry per date: two entries of a date that disagree are refused (test_hostile_inputs)
+observation_sets = st.lists(entries, min_size=1, max_size=8, unique_by=lambda e: e["date"]).map(
     lambda items: Observations.model_validate(
         {"schema_version": 1, "limits": {"uln": {"alt": "40 U/L", "bilirubin": "1.2 mg/dL"}}, "entries": items}
     )

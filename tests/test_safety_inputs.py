@@ -31,7 +31,7 @@ ERRORS = [
     ("letters for height", {"--height": "tall"}, 1, "height 'tall' is not a number with a unit"),
     ("empty height", {"--height": ""}, 1, "is not a number with a unit"),
     ("unknown unit", {"--height": "170 parsecs"}, 1, "unknown unit 'parsecs'"),
-    ("feet and inches too tall", {"--height": "5 ft 70 in"}, 1, "is impossible"),
+    ("feet and inches too tall", {"--height": "5 ft 70 in"}, 1, "the second part must be under 12 in"),
     ("weight unusual", {"--weight": "260kg", "--height": "210cm"}, 1, "--accept-unusual weight"),
     (
         "BMI of 154 lb typed as kg at 150 cm",

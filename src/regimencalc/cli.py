@@ -34,14 +34,15 @@ class _Main(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:  # the one place errors become exit codes
+            from regimencalc.display import terminal_safe
             from regimencalc.errors import InputFileError, RegimencalcError
 
             if isinstance(exc, InputFileError):
                 for problem in exc.problems:
-                    click.echo(f"regimencalc: {problem}", err=True)
+                    click.echo(terminal_safe(f"regimencalc: {problem}"), err=True)
                 ctx.exit(1)
             if isinstance(exc, RegimencalcError):
-                click.echo(f"regimencalc: error: {exc}", err=True)
+                click.echo(terminal_safe(f"regimencalc: error: {exc}"), err=True)
                 ctx.exit(1)
             if not hide_traceback:
                 raise
@@ -58,29 +59,31 @@ def main() -> None:
 @main.command("list")
 def list_regimens() -> None:
     """List the bundled regimens."""
+    from regimencalc.display import terminal_safe
     from regimencalc.protocol.loader import bundled_ids, load_regimen
 
     for regimen_id in bundled_ids():
         regimen = load_regimen(regimen_id)
-        click.echo(f"{regimen.id:<30} v{regimen.version:<5} {regimen.name}")
+        click.echo(terminal_safe(f"{regimen.id:<30} v{regimen.version:<5} {regimen.name}"))
 
 
 @main.command()
 @click.argument("regimen")
 def show(regimen: str) -> None:
     """Show REGIMEN (a bundled id or a file) as a readable protocol."""
+    from regimencalc.display import terminal_safe_lines
     from regimencalc.protocol.loader import load_regimen
     from regimencalc.render.protocol import render_protocol
 
-    click.echo(render_protocol(load_regimen(regimen)), nl=False)
+    click.echo(terminal_safe_lines(render_protocol(load_regimen(regimen))), nl=False)
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def validate(paths: tuple[Path, ...]) -> None:
     """Check regimen files (or folders of them); print file:line:col: path: message per problem."""
-    from regimencalc.display import plural
-    from regimencalc.errors import InputFileError
+    from regimencalc.display import plural, terminal_safe
+    from regimencalc.errors import InputFileError, RegimencalcError
     from regimencalc.protocol.loader import load_regimen
 
     files = [f for p in paths for f in (sorted(p.glob("*.yaml")) if p.is_dir() else [p])]
@@ -88,10 +91,10 @@ def validate(paths: tuple[Path, ...]) -> None:
     for file in files:
         try:
             load_regimen(file)
-        except InputFileError as exc:
+        except RegimencalcError as exc:
             failed += 1
-            for problem in exc.problems:
-                click.echo(str(problem))
+            for line in exc.problems if isinstance(exc, InputFileError) else [exc]:
+                click.echo(terminal_safe(str(line)))
         else:
             click.echo(f"{file}: ok")
     if failed:
@@ -131,7 +134,9 @@ def bsa(height: str, weight: str, formula: str, all_formulas: bool, accept_unusu
     show_default=True,
     help="regimen: regimen files; course: the JSON output of schedule --format json; institution: --institution files.",
 )
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="Write to a file instead of stdout (- for stdout)."
+)
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 def schema(document: str, output: Path | None, force: bool) -> None:
     """Print a JSON Schema: of regimen or institution files (for editor autocompletion) or of the JSON course output."""
@@ -194,7 +199,9 @@ def course_options(command: Callable[..., None]) -> Callable[..., None]:
             metavar="KEY",
             help="Confirm an unusual value (height, weight, age, bmi, bsa, height-for-age, weight-for-age); printed on the output.",
         ),
-        click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to a file instead of stdout."),
+        click.option(
+            "-o", "--output", type=click.Path(path_type=Path), help="Write to a file instead of stdout (- for stdout)."
+        ),
         click.option("--force", is_flag=True, help="Overwrite the output file if it exists."),
     ]
     for option in reversed(options):
@@ -382,10 +389,11 @@ def sheet_format(fmt: str | None, output: Path | None) -> str:
 
 
 def _emit(text: str | bytes, output: Path | None, force: bool) -> None:
-    if output is None:
+    if output is None or str(output) == "-":
         click.echo(text, nl=False)
         return
+    from regimencalc.display import terminal_safe
     from regimencalc.render.output import write_output
 
     write_output(text, output, force=force)
-    click.echo(f"wrote {output}", err=True)
+    click.echo(terminal_safe(f"wrote {output}"), err=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+#: Characters that reorder or hide text on a screen (bidirectional controls), escaped like control characters.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 #: Display symbols for the unit names of the registry (see units.txt).
 UNIT_SYMBOLS: dict[str, str] = {
@@ -157,3 +159,28 @@ def format_age(years: float) -> str:
         return f"{months} month" if months == "1" else f"{months} months"
     text = format_number(years, 3)
     return f"{text} year" if text == "1" else f"{text} years"
+
+
+def terminal_safe(text: str) -> str:
+    """Text from an input file made safe to print: control characters (ESC, CR, newline, tab, C1)
+    and bidirectional overrides are shown escaped ('\\x1b', '\\u202e'), so a regimen name cannot
+    retitle the terminal, rewrite a line or reverse a dose, and a message stays on one line.
+
+    >>> terminal_safe("a\\x1b]0;x\\x07b")
+    'a\\\\x1b]0;x\\\\x07b'
+    """
+    if text.isprintable():
+        return text
+    return "".join(_escaped(c) for c in text)
+
+
+def terminal_safe_lines(text: str) -> str:
+    """`terminal_safe` for each line of a multi-line text (its line breaks kept)."""
+    return "\n".join(terminal_safe(line) for line in text.split("\n"))
+
+
+def _escaped(c: str) -> str:
+    if c.isprintable() and c not in _BIDI:
+        return c
+    code = ord(c)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"

@@ -35,7 +35,7 @@ from regimencalc.flags import FlagBook
 from regimencalc.protocol.regimen import RESPONSES, Branch, DrugLine, Phase, Regimen
 from regimencalc.protocol.units import DoseAmount
 from regimencalc.replan.adjust import apply_rules, reads_response
-from regimencalc.replan.history import DatedEntry, History, place
+from regimencalc.replan.history import DatedEntry, History, place, unread_terms
 from regimencalc.replan.observations import Observation, Observations
 from regimencalc.replan.records import apply_records
 from regimencalc.replan.rules import describe_rule
@@ -107,7 +107,9 @@ def plan(
     starts = cycle_starts(start, [p.length_days for p in phases])
     ruleset = rules_in_force(regimen)
     stated = _stated_response(ruleset, response, phases, starts, book)
-    history = place(observations, start, starts, stated)
+    history = place(observations, start, starts, stated, [p.length_days for p in phases])
+    for text in unread_terms(history, ruleset.toxicity_terms()):
+        book.add("unread-term", text, None)
     planned_cycles: list[Cycle] = []
     administrations: list[Administration] = []
     for number, (phase, cycle_start) in enumerate(zip(phases, starts, strict=True), 1):

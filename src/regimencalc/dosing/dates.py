@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from regimencalc.errors import PlanningError
+from regimencalc.protocol.limits import EARLIEST_DATE, LATEST_DATE, limit_text
 
 
 def parse_start_date(text: str) -> dt.date:
@@ -18,9 +19,14 @@ def parse_date(text: str, what: str) -> dt.date:
     try:
         if len(text) != 10:
             raise ValueError
-        return dt.date.fromisoformat(text)
+        date = dt.date.fromisoformat(text)
     except ValueError:
         raise PlanningError(f"{what} '{text}' is not a valid date; write it as YYYY-MM-DD, e.g. 2026-01-05") from None
+    if not EARLIEST_DATE <= date <= LATEST_DATE:
+        raise PlanningError(
+            f"{what} '{text}' is outside {limit_text('EARLIEST_DATE')} to {limit_text('LATEST_DATE')}; check the year"
+        )
+    return date
 
 
 def cycle_starts(start: dt.date, lengths: Iterable[int]) -> list[dt.date]:

@@ -65,6 +65,45 @@ def _offset(text: str) -> dt.timedelta:
         minutes = parse_quantity(text.replace(" ", "")).to("minute").magnitude
     except (UnitInputError, pint.errors.DimensionalityError):
         raise RegimencalcError(f"--remind '{text}' is not a duration; write e.g. 1d, 12h or 30min") from None
-    if not 0 < minutes <= 60 * 24 * 28:
-        raise RegimencalcError(f"--remind '{text}' must be more than 0 and at most 28 days")
-    return dt.timedelta(minutes=minutes)
+    if not 1 <= minutes <= 60 * 24 * 28 or minutes != round(minutes):
+        raise RegimencalcError(f"--remind '{text}' must be whole minutes, from 1 minute to 28 days; write e.g. 30min")
+    return dt.timedelta(minutes=round(minutes))
+
+
+def local_datetime(day: dt.date, at: dt.time, zone: str | None) -> dt.datetime:
+    """`at` on `day` in `zone` (floating local time without a zone); refused when the clocks change
+    through that time on that day: 02:30 does not exist on a spring-forward day and happens twice
+    on a fall-back day, and a calendar would show a 0-minute or 2-hour event, or the wrong hour."""
+    from zoneinfo import ZoneInfo
+
+    if zone is None:
+        return dt.datetime.combine(day, at)
+    tz = ZoneInfo(zone)
+    first, second = (dt.datetime.combine(day, at, tz).replace(fold=f) for f in (0, 1))
+    round_trip = first.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None)
+    if round_trip != first.replace(tzinfo=None):
+        raise RegimencalcError(
+            f"--time {at:%H:%M} does not exist in {zone} on {day.isoformat()} (the clocks go forward); "
+            "choose a time outside the change, e.g. 09:00"
+        )
+    if first.utcoffset() != second.utcoffset():
+        raise RegimencalcError(
+            f"--time {at:%H:%M} happens twice in {zone} on {day.isoformat()} (the clocks go back); "
+            "choose a time outside the change, e.g. 09:00"
+        )
+    return first
+
+
+def hour_after(start: dt.datetime) -> dt.datetime:
+    """One elapsed hour after `start`, across a clock change too, in the zone of `start`; refused
+    when that local time happens twice (Lord Howe Island's half-hour change): a calendar would read
+    the first occurrence and show a shorter event."""
+    if start.tzinfo is None:
+        return start + dt.timedelta(hours=1)
+    end = (start.astimezone(dt.UTC) + dt.timedelta(hours=1)).astimezone(start.tzinfo)
+    if end.replace(fold=0).utcoffset() != end.utcoffset():
+        raise RegimencalcError(
+            f"--time {start:%H:%M}: the one-hour event of {start.date().isoformat()} would end at {end:%H:%M}, "
+            f"which happens twice in {start.tzinfo} (the clocks go back); choose another time, e.g. 09:00"
+        )
+    return end

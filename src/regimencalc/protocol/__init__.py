@@ -6,7 +6,8 @@
   (also for observation, prior-exposure and rounding files); `units` (+ `units.txt`): the package's one
   pint registry and how quantities are typed; `days`: day sets ('1-3, 15-17'); `labs`: lab values read exactly;
   `drugs`: a drug's own file; `supportive`: its premedication, admission and administration lines.
+  `limits`: every size, count and range an input is held to (docs/limits.md).
 
-A new unit, a new field of the regimen format or a new whole-regimen check belongs here.
+A new unit, a new field of the regimen format, a new whole-regimen check or a new input limit belongs here.
 May import: the base modules (`errors`, `display`) only. Nothing here knows a patient.
 """

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from regimencalc.display import format_number
 from regimencalc.protocol.labs import CHEMISTRY, parse_lab_value
+from regimencalc.protocol.limits import MAX_ADMINISTRATIONS, MAX_COURSE_DAYS, MAX_CYCLES, limit_text
 from regimencalc.protocol.regimen import (
     BASIS_DIMENSION,
     BASIS_UNITS,
@@ -67,6 +68,7 @@ def regimen_problems(regimen: Regimen) -> list[Problem]:
         ),
         *spacing_of_regimen_drugs(regimen, drugs),
         *intrathecal_in_a_phase(regimen),
+        *course_within_limits(regimen),
     ]
 
 
@@ -89,6 +91,24 @@ def drug_file_problems(drug_file: DrugFile) -> list[Problem]:
         if spacing.drug != drug_file.drug
     ]
     return problems
+
+
+def course_within_limits(regimen: Regimen) -> Problems:
+    """The whole course, every phase at its full count, stays within MAX_CYCLES and MAX_COURSE_DAYS."""
+    counts = [(p, p.cycle_count or 0) for p in regimen.phases]  # a phase without a count is reported apart
+    cycles = sum(count for _, count in counts)
+    days = sum(count * p.length_days for p, count in counts)
+    doses = sum(count * sum(_doses_per_cycle(line) for line in p.all_lines()) for p, count in counts)
+    if cycles > MAX_CYCLES:
+        yield ("phases",), f"the phases add up to {cycles} cycles, past {limit_text('MAX_CYCLES')}"
+    elif days > MAX_COURSE_DAYS:
+        yield ("phases",), f"the phases add up to {days} days, past {limit_text('MAX_COURSE_DAYS')}"
+    elif doses > MAX_ADMINISTRATIONS:
+        yield ("phases",), f"the phases add up to {doses} doses, past {limit_text('MAX_ADMINISTRATIONS')}"
+
+
+def _doses_per_cycle(line: DrugLine) -> int:
+    return len(line.days) + (len(line.taper.amounts) * line.taper.step_days if line.taper else 0)
 
 
 def sources_declared(node: object, declared: set[str], path: Path = ()) -> Problems:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-_RANGE = re.compile(r"^\s*(\d+)\s*(?:[-–]\s*(\d+))?\s*$")
+from regimencalc.protocol.limits import MAX_CYCLE_LENGTH_DAYS, limit_text
+
+_RANGE = re.compile(r"^\s*([0-9]+)\s*(?:[-–]\s*([0-9]+))?\s*$")
 
 
 def parse_days(value: object) -> tuple[int, ...]:
@@ -40,15 +42,22 @@ def _parse_item(item: object) -> list[int]:
     if isinstance(item, int) and not isinstance(item, bool):
         if item < 0:
             raise ValueError(f"day {item} is negative; the earliest day is day 0 (the day before day 1)")
+        _within_limit(item)
         return [item]
     match = _RANGE.match(item) if isinstance(item, str) else None
     if not isinstance(item, str) or not match:
         raise ValueError(f"'{item}' is not a day or a day range; write e.g. '8' or '15-17'")
     first = int(match.group(1))
     last = int(match.group(2)) if match.group(2) else first
+    _within_limit(max(first, last))
     if last < first:
         raise ValueError(f"day range '{item.strip()}' runs backwards; write it as '{last}-{first}'")
     return list(range(first, last + 1))
+
+
+def _within_limit(day: int) -> None:
+    if day > MAX_CYCLE_LENGTH_DAYS:
+        raise ValueError(f"day {day} is past {limit_text('MAX_CYCLE_LENGTH_DAYS')}; check the day")
 
 
 def format_days(days: tuple[int, ...]) -> str:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Literal
 
 from regimencalc.errors import UnitInputError
-from regimencalc.protocol.units import parse_unit, registry
+from regimencalc.protocol.units import check_written_number, parse_unit, registry
 
 LabName = Literal["wbc", "anc", "platelets", "hemoglobin", "bilirubin", "ast", "alt", "creatinine"]
 COUNTS: tuple[str, ...] = ("wbc", "anc", "platelets")
@@ -31,8 +31,8 @@ LAB_NAMES: dict[str, str] = {
 }
 
 _VALUE = re.compile(
-    r"^\s*(?P<number>\d+(?:\.\d*)?|\.\d+)\s*"
-    r"(?:[x×*]\s*10\s*(?:\^|\*\*)?\s*(?P<exponent>[-+]?\d+|[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))?"
+    r"^\s*(?P<number>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*"
+    r"(?:[x×*]\s*10\s*(?:\^|\*\*)?\s*(?P<exponent>[-+]?[0-9]+|[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))?"
     r"\s*(?P<unit>.*?)\s*$"
 )
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
@@ -55,9 +55,12 @@ def _split(text: str) -> tuple[Decimal, str]:
     match = _VALUE.match(text) if isinstance(text, str) else None
     if not match:
         raise UnitInputError(f"'{text}' is not a number with a unit")
+    exponent = match.group("exponent")
+    power = int(exponent.translate(_SUPERSCRIPT_DIGITS)) if exponent else None
+    check_written_number(match.group("number"), power, text)
     value = Decimal(match.group("number"))
-    if match.group("exponent"):
-        value = value.scaleb(int(match.group("exponent").translate(_SUPERSCRIPT_DIGITS)))
+    if power is not None:
+        value = value.scaleb(power)
     return value, match.group("unit")
 
 

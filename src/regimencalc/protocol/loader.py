@@ -10,16 +10,27 @@ or the enclosing mapping, for missing ones).
 
 from __future__ import annotations
 
+import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache, partial
 from importlib.resources import files
 from pathlib import Path as FilePath
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from regimencalc.errors import InputFileError, Problem, UnknownRegimenError
 from regimencalc.protocol.beside import problems_beside
 from regimencalc.protocol.checks import RegimenProblems
 from regimencalc.protocol.drugs import DrugFile, file_stem
+from regimencalc.protocol.limits import (
+    MAX_FILE_BYTES,
+    MAX_NUMBER,
+    MAX_NUMBER_DIGITS,
+    MAX_YAML_DEPTH,
+    MAX_YAML_NODES,
+    limit_text,
+)
 from regimencalc.protocol.regimen import Path, Regimen
 
 if TYPE_CHECKING:
@@ -30,6 +41,29 @@ Positions = dict[Path, tuple[int, int]]
 #: Fields that hold an amount: a bare number there lacks its unit, it is not a quoting problem.
 AMOUNT_FIELDS = ("dose", "amount", "amount_max", "cap", "below", "at_least")
 KeyPositions = dict[Path, tuple[int, int]]
+#: The fix for each kind of YAML syntax error ruamel reports (the last one is the default).
+_YAML_HINTS = (
+    ("duplicate key", "; each key may appear once in a mapping: remove or rename one"),
+    ("undefined alias", "; define the anchor (&name) before its alias (*name)"),
+    ("single document", "; a file holds one document: remove the second '---'"),
+    ("'\\t'", "; indent with spaces, not tabs"),
+    ("incompatible YAML document", "; these files are YAML 1.2: remove the %YAML line"),
+    ("", "; check the quotes, brackets and indentation there"),
+)
+#: What each pattern of the models asks for, in words.
+_PATTERN_HINTS = {
+    r"^[a-z][a-z0-9 -]*[a-z0-9]$": "must be lower-case words (letters, digits, spaces, hyphens), e.g. 'vindesine'",
+    r"^[a-z0-9]+(-[a-z0-9]+)*$": "must be lower-case letters and digits joined by single hyphens, e.g. 'vicp-induction'",
+    r"^[A-Za-z0-9][A-Za-z0-9_-]*$": "must be letters, digits, '_' and '-' only, e.g. 'counts-d15'",
+}
+#: Where each kind of input file is described, for the hint on an unknown field.
+FORMAT_DOCS = {
+    "Regimen": "docs/regimen-format.md",
+    "Observations": "docs/observations.md",
+    "Prior": "docs/safety.md",
+    "RoundingProfile": "docs/safety.md",
+    "DrugFile": "docs/regimen-format.md",
+}
 
 
 def bundled_dir() -> FilePath:
@@ -77,11 +111,29 @@ def load_regimen(reference: str | FilePath) -> Regimen:
 
 def load_document(path: str | FilePath, model: type[M]) -> M:
     """Read a YAML file and validate it against a strict model (observations, prior exposure, rounding)."""
+    return parse_document(read_text(path), str(path), model)
+
+
+def read_text(path: str | FilePath) -> str:
+    """The text of an input file, read no further than MAX_FILE_BYTES (so /dev/zero or a huge file
+    is refused at once); a folder, a missing file or bytes that are not UTF-8 are refused too."""
     try:
-        text = FilePath(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError([Problem(str(path), 1, 1, "", f"cannot read the file: {exc}")]) from None
-    return parse_document(text, str(path), model)
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InputFileError([Problem(str(path), 1, 1, "", f"cannot read the file: {exc.strerror}")]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InputFileError(
+            [Problem(str(path), 1, 1, "", f"the file is larger than {limit_text('MAX_FILE_BYTES')} bytes; split it")]
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputFileError(
+            [Problem(str(path), line, column, "", "the file is not UTF-8 text; save it as UTF-8")]
+        ) from None
 
 
 def parse_regimen(text: str, filename: str) -> Regimen:
@@ -97,8 +149,9 @@ def parse_document(text: str, filename: str, model: type[M]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
+        doc = FORMAT_DOCS.get(model.__name__, "docs/regimen-format.md")
         problems = [
-            _problem(filename, values, keys, tuple(e["loc"]), _message(e), at_key=e["type"] == "extra_forbidden")
+            _problem(filename, values, keys, tuple(e["loc"]), _message(e, doc), at_key=e["type"] == "extra_forbidden")
             for e in exc.errors()
         ]
         problems += [_problem(filename, values, keys, loc, m) for loc, m in problems_beside(data, exc.errors(), model)]
@@ -110,13 +163,14 @@ def parse_document(text: str, filename: str, model: type[M]) -> M:
 def read_yaml(text: str, filename: str) -> tuple[Any, Positions, KeyPositions]:
     """Plain Python data from YAML 1.2 text, with the line:column of every value and key."""
     from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, MarkedYAMLWarning, YAMLError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError, YAMLWarning
 
     yaml = YAML(typ="rt")
+    yaml.Constructor = _constructor()
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            _refuse_tags(yaml, text, filename)
+            _screen(yaml, text, filename)
             document = yaml.load(text)
     except InputFileError:
         raise
@@ -124,34 +178,170 @@ def read_yaml(text: str, filename: str) -> tuple[Any, Positions, KeyPositions]:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        if "duplicate key" in message:
-            message += "; each key may appear once in a mapping: remove or rename one"
+        message += next((hint for found, hint in _YAML_HINTS if found in message), _YAML_HINTS[-1][1])
         raise InputFileError([Problem(filename, line, column, "", message)]) from exc
-    except (YAMLError, TypeError, ValueError, RecursionError) as exc:
+    except YAMLError as exc:
+        line, column = _position(text, getattr(exc, "position", None))
+        reason = str(getattr(exc, "reason", "")) or type(exc).__name__
+        raise InputFileError(
+            [Problem(filename, line, column, "", f"not valid YAML: {reason}; remove the character")]
+        ) from exc
+    except (TypeError, ValueError, RecursionError) as exc:
         raise InputFileError([Problem(filename, 1, 1, "", f"not valid YAML: {type(exc).__name__}: {exc}")]) from exc
-    reused = [w.message for w in caught if isinstance(w.message, MarkedYAMLWarning)]
-    if reused:
-        raise InputFileError([_warning_problem(filename, warning) for warning in reused])
+    warned = [w.message for w in caught if isinstance(w.message, YAMLWarning)]
+    if warned:
+        raise InputFileError([_warning_problem(filename, warning) for warning in warned])
     values: Positions = {(): (1, 1)}
     keys: KeyPositions = {}
     if document is None:
         raise InputFileError([Problem(filename, 1, 1, "", "the file is empty; a regimen is a YAML mapping")])
-    return _plain(document, (), values, keys), values, keys
+    try:
+        return _plain(document, (), values, keys), values, keys
+    except _KeyTwice as twice:
+        message = f"the key '{twice.key}' appears twice (once unquoted, once quoted); each key may appear once: remove or rename one"
+        raise InputFileError([Problem(filename, twice.line, twice.column, "", message)]) from None
 
 
-def _refuse_tags(yaml: Any, text: str, filename: str) -> None:
-    """Explicit YAML tags ('!!python/object:…', '!custom') have no place in these files: refuse the first."""
+class _KeyTwice(Exception):
+    """Two keys of one mapping that read the same as text (1 and "1")."""
+
+    def __init__(self, key: str, line: int, column: int) -> None:
+        super().__init__(key)
+        self.key, self.line, self.column = key, line, column
+
+
+@cache
+def _constructor() -> type:
+    """ruamel's round-trip constructor, except that dates stay text: the models read them and a bad
+    date ('2026-02-30') is then reported at its own line, not as an unlocated YAML failure."""
+    from ruamel.yaml.constructor import RoundTripConstructor
+
+    class DatesAsText(RoundTripConstructor):
+        def timestamp_as_text(self, node: Any) -> str:
+            return str(self.construct_scalar(node))
+
+    DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", DatesAsText.timestamp_as_text)
+    return DatesAsText
+
+
+_NUMBER = re.compile(r"[-+]?\.?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?")
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+_NOT_DECIMAL = re.compile(r"[-+]?0[xXoObB][0-9a-fA-F_]*")
+_NOT_FINITE = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+
+
+def _screen(yaml: Any, text: str, filename: str) -> None:
+    """Refuse, before anything is built, what a clinical file has no use for and what would cost
+    unbounded time or memory: a YAML version other than 1.2, tags, merge keys, anchors defined twice or
+    used inside themselves,
+    nesting past MAX_YAML_DEPTH, more than MAX_YAML_NODES values once aliases are expanded, and
+    numbers that are not finite or too large. Streams the parser's events; stops at the first problem."""
+    from ruamel.yaml.events import (
+        AliasEvent,
+        CollectionEndEvent,
+        DocumentStartEvent,
+        MappingStartEvent,
+        NodeEvent,
+        ScalarEvent,
+    )
+
+    sizes: dict[str, int] = {}  # anchor → values it stands for
+    stack: list[_Open] = []
+    nodes = 0
     for event in yaml.parse(text):
-        tag = getattr(event, "tag", None)
-        if tag is not None:
-            mark = event.start_mark
-            raise InputFileError(
-                [
-                    Problem(
-                        filename, mark.line + 1, mark.column + 1, "", f"the YAML tag '{tag}' is not allowed; remove it"
-                    )
-                ]
+        refuse = partial(_refuse, filename, event.start_mark)
+
+        if isinstance(event, DocumentStartEvent) and event.version not in (None, (1, 2)):
+            refuse(
+                f"'%YAML {'.'.join(map(str, event.version))}' is not allowed: these files are YAML 1.2; remove the line"
             )
+        if isinstance(event, CollectionEndEvent):
+            done = stack.pop()
+            if done.anchor is not None:
+                sizes[done.anchor] = nodes - done.before
+            _completed(stack)
+            continue
+        if not isinstance(event, NodeEvent):
+            continue
+        is_key = bool(stack) and stack[-1].key_next
+        if isinstance(event, AliasEvent):
+            if any(o.anchor == event.anchor for o in stack):
+                refuse(
+                    f"the alias '*{event.anchor}' is inside its own anchor (a loop, read as nothing); write the value out"
+                )
+            nodes += sizes.get(event.anchor, 1)
+        else:
+            nodes += 1
+            if event.tag is not None:
+                refuse(f"the YAML tag '{event.tag}' is not allowed; remove it")
+            if event.anchor is not None and (event.anchor in sizes or any(o.anchor == event.anchor for o in stack)):
+                refuse(f"the anchor '&{event.anchor}' is defined twice; give each anchor a unique name")
+        if nodes > MAX_YAML_NODES:
+            refuse(f"more than {limit_text('MAX_YAML_NODES')} values once aliases are expanded; shorten the file")
+        if isinstance(event, ScalarEvent) and event.style is None:
+            _screen_plain(event.value, is_key, refuse)
+        if isinstance(event, ScalarEvent | AliasEvent):
+            if event.anchor is not None and isinstance(event, ScalarEvent):
+                sizes[event.anchor] = 1
+            _completed(stack)
+            continue
+        if len(stack) >= MAX_YAML_DEPTH:
+            refuse(f"nested deeper than {limit_text('MAX_YAML_DEPTH')} levels; flatten the file")
+        mapping = isinstance(event, MappingStartEvent)
+        stack.append(_Open(event.anchor, nodes - 1, mapping, mapping))
+
+
+def _position(text: str, index: int | None) -> tuple[int, int]:
+    """Line and column (1-based) of a character index of the text; 1:1 when unknown."""
+    if index is None:
+        return 1, 1
+    before = text[:index]
+    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+
+def _refuse(filename: str, mark: Any, message: str) -> NoReturn:
+    raise InputFileError([Problem(filename, mark.line + 1, mark.column + 1, "", message)])
+
+
+@dataclass
+class _Open:
+    """A mapping or list being read: its anchor, the values before it, and whether a key comes next."""
+
+    anchor: str | None
+    before: int
+    mapping: bool
+    key_next: bool
+
+
+def _completed(stack: list[_Open]) -> None:
+    """A value has been read inside the innermost open mapping: a key is followed by its value."""
+    if stack and stack[-1].mapping:
+        stack[-1].key_next = not stack[-1].key_next
+
+
+def _screen_plain(value: str, is_key: bool, refuse: Callable[[str], None]) -> None:
+    """An unquoted scalar: no merge key, no null value, and a number must be finite and within the limits."""
+    if is_key and value == "<<":
+        refuse("merge keys '<<' are not supported (YAML 1.2 has none); write the fields out or use an alias")
+    if not is_key and value in _NULLS:
+        refuse(
+            "an empty value (null) is not allowed: it would silently mean 'not given'; write the value or remove the key"
+        )
+    if _NOT_FINITE.fullmatch(value):
+        refuse(f"'{value}' is not a finite number; write the number")
+    if _NOT_DECIMAL.fullmatch(value):
+        refuse(f"'{value}' is not a decimal number (octal or hexadecimal); write it in decimal digits")
+    if not _NUMBER.fullmatch(value):
+        return
+    digits = sum(c.isdigit() for c in value.lstrip("+-").split("e")[0].split("E")[0].lstrip("0."))
+    if digits > MAX_NUMBER_DIGITS:
+        refuse(f"the number {value[:20]}… has more digits than {limit_text('MAX_NUMBER_DIGITS')}; check it")
+    try:
+        large = abs(float(value.replace("_", ""))) > MAX_NUMBER
+    except ValueError:
+        large = False
+    if large:
+        refuse(f"the number {value} is above {limit_text('MAX_NUMBER')}; check it")
 
 
 def _warning_problem(filename: str, warning: Any) -> Problem:
@@ -168,6 +358,8 @@ def _plain(node: Any, path: Path, values: Positions, keys: KeyPositions) -> Any:
         result = {}
         for key in node:
             key_line, key_col, value_line, value_col = node.lc.data[key]
+            if str(key) in result:
+                raise _KeyTwice(str(key), key_line + 1, key_col + 1)
             keys[path + (str(key),)] = (key_line + 1, key_col + 1)
             values[path + (str(key),)] = (value_line + 1, value_col + 1)
             result[str(key)] = _plain(node[key], path + (str(key),), values, keys)
@@ -212,22 +404,50 @@ def _dotted(loc: Path) -> str:
     return text
 
 
-def _message(error: Any) -> str:
+def _limit_named(bound: object) -> str:
+    """The name of the limit in protocol/limits.py a field's maximum is, if it is one."""
+    from regimencalc.protocol import limits
+
+    return next(
+        (n for n in ("MAX_CYCLE_LENGTH_DAYS", "MAX_CYCLES", "MAX_VIAL_SIZES") if getattr(limits, n) == bound), ""
+    )
+
+
+def _message(error: Any, doc: str) -> str:
     kind = error["type"]
     loc = error["loc"]
     field = loc[-1] if loc else ""
     if kind == "extra_forbidden":
-        return f"unknown field '{field}'; remove it or check its spelling (see docs/regimen-format.md)"
+        return f"unknown field '{field}'; remove it or check its spelling (see {doc})"
     if kind == "missing":
         return f"required field '{field}' is missing"
     if kind == "string_type" and field in AMOUNT_FIELDS and isinstance(error["input"], int | float):
         return f"{error['input']!r} has no unit; write the amount with its unit, e.g. {field}: {error['input']} mg/m2"
     if kind == "string_type":
         return f'expected text, got {error["input"]!r}; quote it, e.g. {field}: "{error["input"]}"'
+    if kind in ("int_type", "int_from_float", "int_parsing"):
+        return f"expected a whole number, got {error['input']!r}; write it without quotes or decimals, e.g. {field}: 2"
+    if kind in ("float_type", "float_parsing"):
+        return f"expected a number, got {error['input']!r}; write it without quotes, e.g. {field}: 10"
+    if kind in ("dict_type", "model_type"):
+        return f"expected a mapping of fields (key: value), got {error['input']!r}; see {doc}"
+    if kind == "list_type":
+        return f"expected a list, got {error['input']!r}; write it as [a, b] or one '- item' per line"
+    if kind == "too_short":
+        return f"is empty; give at least {error['ctx']['min_length']} item(s)"
+    if kind in ("greater_than", "less_than"):
+        bound = error["ctx"]["gt" if kind == "greater_than" else "lt"]
+        return f"{error['input']!r} must be {'more' if kind == 'greater_than' else 'less'} than {bound}"
+    if kind == "string_pattern_mismatch":
+        return f"{error['input']!r} {_PATTERN_HINTS.get(error['ctx']['pattern'], 'has characters not allowed here')}"
     if kind == "literal_error":
         return f"{error['input']!r} is not allowed; use one of {error['ctx']['expected']}"
     if kind == "value_error":
         return str(error["ctx"]["error"])
+    if kind == "less_than_equal" and _limit_named(error["ctx"]["le"]):
+        return f"{error['input']!r} is past {limit_text(_limit_named(error['ctx']['le']))}; check it"
+    if kind == "too_long" and _limit_named(error["ctx"]["max_length"]):
+        return f"{error['ctx']['actual_length']} items, past {limit_text(_limit_named(error['ctx']['max_length']))}; list fewer"
     if kind in ("less_than_equal", "greater_than_equal"):
         bound = error["ctx"]["le" if kind == "less_than_equal" else "ge"]
         return f"{error['input']!r} is {'above' if kind == 'less_than_equal' else 'below'} the allowed {'maximum' if kind == 'less_than_equal' else 'minimum'} {bound}"

@@ -26,6 +26,7 @@ from pydantic import (
 from regimencalc.display import format_number
 from regimencalc.protocol.days import format_days, parse_days
 from regimencalc.protocol.labs import LabName
+from regimencalc.protocol.limits import MAX_CYCLE_LENGTH_DAYS, MAX_CYCLES, limit_text
 from regimencalc.protocol.units import (
     AREA,
     MASS,
@@ -63,7 +64,10 @@ Path = tuple[str | int, ...]
 def _dose_amount(value: object) -> DoseAmount:
     if isinstance(value, DoseAmount):
         return value
-    return parse_dose_amount(value)  # type: ignore[arg-type]
+    amount = parse_dose_amount(value)  # type: ignore[arg-type]
+    if amount.value <= 0:
+        raise ValueError(f"dose '{value}' is not more than 0; write the amount the source gives")
+    return amount
 
 
 def _day_set(value: object) -> tuple[int, ...]:
@@ -225,9 +229,16 @@ class Band(StrictModel):
 class Taper(StrictModel):
     """Steps after the line's own days: `amounts[i]` is given for `step_days` days from `start_day`."""
 
-    start_day: int = Field(ge=0)
-    step_days: int = Field(ge=1)
+    start_day: int = Field(ge=0, le=MAX_CYCLE_LENGTH_DAYS)
+    step_days: int = Field(ge=1, le=MAX_CYCLE_LENGTH_DAYS)
     amounts: list[Amount] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _within_a_cycle(self) -> Taper:
+        last = self.start_day + len(self.amounts) * self.step_days - 1
+        if last > MAX_CYCLE_LENGTH_DAYS:
+            raise ValueError(f"the taper runs to day {last}, past {limit_text('MAX_CYCLE_LENGTH_DAYS')}")
+        return self
 
     def steps(self) -> list[tuple[tuple[int, ...], DoseAmount]]:
         """(days, amount) for each taper step."""
@@ -267,7 +278,7 @@ class Branch(StrictModel):
 
     id: Identifier
     name: str
-    decided_on_day: int = Field(ge=0)
+    decided_on_day: int = Field(ge=0, le=MAX_CYCLE_LENGTH_DAYS)
     default: Identifier | None = Field(None, description="Option used when no response is given")
     options: list[BranchOption] = Field(min_length=2)
     source: SourceKey
@@ -278,9 +289,9 @@ class Phase(StrictModel):
 
     id: Identifier
     name: str
-    cycles: int | None = Field(None, ge=1)
-    max_cycles: int | None = Field(None, ge=1)
-    length_days: int = Field(ge=1)
+    cycles: int | None = Field(None, ge=1, le=MAX_CYCLES)
+    max_cycles: int | None = Field(None, ge=1, le=MAX_CYCLES)
+    length_days: int = Field(ge=1, le=MAX_CYCLE_LENGTH_DAYS)
     lines: list[DrugLine] = []
     branches: list[Branch] = []
     source: SourceKey
@@ -331,6 +342,7 @@ class Check(StrictModel):
     events_at_least: int | None = Field(
         None,
         ge=1,
+        le=MAX_CYCLE_LENGTH_DAYS,
         description="Events of the toxicity counted (an entry's 'events' count, else 1 per entry) reach this",
     )
     below_baseline: bool | None = Field(None, description="Lab value below its baseline (observations' limits)")
@@ -375,9 +387,9 @@ class RestartStep(StrictModel):
     """After an interruption, give a lower dose for `days` days: the dose planned on cycle `like_cycle` day
     `like_day`, or without them the drug's step dose (its first planned dose of the course)."""
 
-    like_cycle: int | None = Field(None, ge=1)
-    like_day: int | None = Field(None, ge=0)
-    days: int = Field(ge=1)
+    like_cycle: int | None = Field(None, ge=1, le=MAX_CYCLES)
+    like_day: int | None = Field(None, ge=0, le=MAX_CYCLE_LENGTH_DAYS)
+    days: int = Field(ge=1, le=MAX_CYCLE_LENGTH_DAYS)
 
 
 class Rule(StrictModel):
@@ -388,9 +400,12 @@ class Rule(StrictModel):
     drugs: list[str] = Field(min_length=1)
     check: Literal["before-each-dose", "cycle-start", "on-day"] = "before-each-dose"
     on_day: int | None = Field(
-        None, ge=0, description="For 'on-day': the cycle day checked; the action applies from it on"
+        None,
+        ge=0,
+        le=MAX_CYCLE_LENGTH_DAYS,
+        description="For 'on-day': the cycle day checked; the action applies from it on",
     )
-    from_cycle: int | None = Field(None, ge=1, description="Only checked from this cycle on")
+    from_cycle: int | None = Field(None, ge=1, le=MAX_CYCLES, description="Only checked from this cycle on")
     applies_if_baseline: Condition | None = Field(
         None, description="Checked against the baseline values of the observations; without a baseline the rule applies"
     )
@@ -400,11 +415,14 @@ class Rule(StrictModel):
         None, description="For 'hold', 'interrupt' and 'delay': what must hold to go on"
     )
     recover_for_days: int | None = Field(
-        None, ge=1, description="The recovery must last this many days before going on"
+        None, ge=1, le=MAX_CYCLE_LENGTH_DAYS, description="The recovery must last this many days before going on"
     )
     restart_step: RestartStep | None = Field(None, description="For 'interrupt': restart at a step dose")
     max_interruption_days: int | None = Field(
-        None, ge=1, description="For 'interrupt': what a longer interruption does is 'on_long_interruption'"
+        None,
+        ge=1,
+        le=MAX_CYCLE_LENGTH_DAYS,
+        description="For 'interrupt': what a longer interruption does is 'on_long_interruption'",
     )
     on_long_interruption: Literal["new-cycle", "discontinue"] = Field(
         "new-cycle",
@@ -418,7 +436,7 @@ class Rule(StrictModel):
     )
     reduce_percent: float | None = Field(None, gt=0, lt=100)
     reduce_to_level: str | None = Field(None, description="For 'reduce': a dose level named under 'dose_levels'")
-    max_delay_days: int | None = Field(None, ge=1)
+    max_delay_days: int | None = Field(None, ge=1, le=MAX_CYCLE_LENGTH_DAYS)
     on_max_delay: Literal["flag", "discontinue"] = "flag"
     ctcae_version: Literal["4.03", "5.0"] | None = None
     source: SourceKey
@@ -439,8 +457,10 @@ class Spacing(StrictModel):
     may be given from its planned day and still be that dose (inotuzumab: 2 days)."""
 
     drug: str
-    min_days: int = Field(ge=1)
-    window_days: int | None = Field(None, ge=1, description="A dose given this many days off its plan is that dose")
+    min_days: int = Field(ge=1, le=MAX_CYCLE_LENGTH_DAYS)
+    window_days: int | None = Field(
+        None, ge=1, le=MAX_CYCLE_LENGTH_DAYS, description="A dose given this many days off its plan is that dose"
+    )
     source: SourceKey
 
 

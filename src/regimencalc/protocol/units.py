@@ -17,15 +17,17 @@ from typing import TYPE_CHECKING
 
 from regimencalc.display import format_number, superscript, unit_symbol
 from regimencalc.errors import UnitInputError
+from regimencalc.protocol.limits import MAX_EXPONENT, MAX_NUMBER_DIGITS, limit_text
 
 if TYPE_CHECKING:
     import pint
 
-_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
+#: Digits are ASCII only: a number in another script (Arabic-Indic, full-width) is refused, not read.
+_NUMBER = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 _SCALED = re.compile(
     rf"^\s*(?P<number>{_NUMBER})\s*"
-    r"(?:[x×*]\s*10\s*(?:\^|\*\*)?\s*(?P<exponent>[-+]?\d+|[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))?"
+    r"(?:[x×*]\s*10\s*(?:\^|\*\*)?\s*(?P<exponent>[-+]?[0-9]+|[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))?"
     r"\s*(?P<unit>.*?)\s*$"
 )
 _POWER = re.compile(r"(?<=[A-Za-z])\s*(?:\^?([23])|([²³]))(?![\d.])")
@@ -59,17 +61,9 @@ def registry() -> pint.UnitRegistry:
 @cache
 def parse_unit(text: str) -> pint.Unit:
     """A unit as written (`mcg`, `ug`, `m2`, `lb`); UnitInputError names it when unknown."""
-    import pint
-
     try:
         return registry().parse_units(text)
-    except (
-        pint.errors.UndefinedUnitError,
-        pint.errors.DefinitionSyntaxError,
-        ValueError,
-        TypeError,
-        AttributeError,
-    ) as exc:
+    except Exception as exc:  # pint's parser fails in many ways (TokenError, SyntaxError…): all are unknown units
         raise UnitInputError(f"unknown unit '{text}'") from exc
 
 
@@ -78,15 +72,30 @@ def dimension_of(unit: pint.Unit) -> str:
     return str(unit.dimensionality)
 
 
+def check_written_number(digits: str, exponent: int | None, text: str) -> None:
+    """Refuse a number past MAX_NUMBER_DIGITS digits or a power of ten past MAX_EXPONENT: a
+    400-digit number or '×10^-400' is a typo, and would overflow or round to zero."""
+    if sum(c.isdigit() for c in digits.lstrip("0.")) > MAX_NUMBER_DIGITS:
+        raise UnitInputError(f"'{text[:40]}': the number has more digits than {limit_text('MAX_NUMBER_DIGITS')}")
+    if exponent is not None and abs(exponent) > MAX_EXPONENT:
+        raise UnitInputError(f"'{text[:40]}': the power of ten is beyond {limit_text('MAX_EXPONENT')}; check it")
+
+
+def _number(digits: str, text: str) -> float:
+    check_written_number(digits, None, text)
+    return float(digits)
+
+
 def _split_scaled(text: str) -> tuple[float, str, str]:
     """(value, unit text, the number as written for display, e.g. '0.2 ×10⁶')."""
     match = _SCALED.match(text)
     if not match or not match.group("number"):
         raise UnitInputError(f"'{text}' is not a number followed by a unit (e.g. '3 mg/m2')")
-    value = float(match.group("number"))
+    value = _number(match.group("number"), text)
     written = format_number(value)
     if match.group("exponent"):
         exponent = int(match.group("exponent").translate(_SUPERSCRIPT_DIGITS))
+        check_written_number("", exponent, text)
         value *= 10**exponent
         written = f"{written} ×10{superscript(exponent)}"
     return value, match.group("unit"), written
@@ -171,12 +180,17 @@ def parse_quantity(text: str) -> pint.Quantity:
 
 
 _BODY_MEASURES = {"height": ("cm", "in", "170cm, 1.7 m or 5 ft 7 in"), "weight": ("kg", "lb", "70kg or 154 lb")}
+#: The only two-part measures people write: feet and inches, stones and pounds (larger unit first,
+#: the smaller part less than one of the larger unit). Anything else with two numbers is refused.
+_COMPOUNDS = {"height": ("foot", "inch", 12, "in", "5 ft 7 in"), "weight": ("stone", "pound", 14, "lb", "11 st 4 lb")}
 
 
 def parse_body_measure(text: str, what: str) -> float:
-    """A height (in cm) or weight (in kg) as typed: '170cm', '1.7 m', '5 ft 7 in', '154 lb'.
+    """A height (in cm) or weight (in kg) as typed: '170cm', '1.7 m', '5 ft 7 in', '154 lb', '11 st 4 lb'.
 
-    A bare number is refused: a pound typed as a kilogram is a classic dosing error.
+    A bare number is refused: a pound typed as a kilogram is a classic dosing error. Two numbers
+    are read only as feet and inches or stones and pounds; '70kg 70kg' or '170cm 10cm' is refused,
+    never summed.
 
     >>> round(parse_body_measure("5 ft 7 in", "height"), 2)
     170.18
@@ -189,7 +203,7 @@ def parse_body_measure(text: str, what: str) -> float:
     if not pairs or "".join(f"{n}{u}" for n, u in pairs) != re.sub(r"\s+", "", text):
         raise UnitInputError(f"{what} '{text}' is not a number with a unit; write e.g. {examples}")
     target = parse_unit(unit)
-    total = 0.0
+    parts = []
     for number, unit_text in pairs:
         symbol = body_unit_name({"'": "ft", '"': "in"}.get(unit_text, unit_text))
         try:
@@ -198,8 +212,21 @@ def parse_body_measure(text: str, what: str) -> float:
             raise UnitInputError(f"{what} '{text}': unknown unit '{unit_text}'; write e.g. {examples}") from None
         if parsed.dimensionality != target.dimensionality:
             raise UnitInputError(f"{what} '{text}': '{unit_text}' is not a unit of {what}; write e.g. {examples}")
-        total += registry().Quantity(float(number), parsed).to(target).magnitude
-    return total
+        parts.append(registry().Quantity(_number(number, text), parsed))
+    if len(parts) > 1:
+        _check_compound(parts, text, what)
+    return sum(part.to(target).magnitude for part in parts)
+
+
+def _check_compound(parts: list[pint.Quantity], text: str, what: str) -> None:
+    """Two parts are feet then inches (inches under 12) or stones then pounds (pounds under 14)."""
+    larger, smaller, most, symbol, shown = _COMPOUNDS[what]
+    if len(parts) != 2 or (str(parts[0].units), str(parts[1].units)) != (larger, smaller):
+        raise UnitInputError(
+            f"{what} '{text}': write one number with its unit (two numbers only as {shown}); nothing is added up"
+        )
+    if parts[1].magnitude >= most:
+        raise UnitInputError(f"{what} '{text}': the second part must be under {most} {symbol}; write e.g. {shown}")
 
 
 def body_unit_name(symbol: str) -> str:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from regimencalc.course import Administration, Course, SupportiveLine
-from regimencalc.dosing.timing import CalendarOptions
+from regimencalc.dosing.timing import CalendarOptions, hour_after, local_datetime
 
 #: Fixed namespace of regimencalc's calendar UIDs (uuid5 of the course identity and the event key).
 NAMESPACE = uuid.UUID("5b0e3a52-6f0d-4c44-9a39-6c1d2a9e7f10")
@@ -165,14 +165,13 @@ def _event(course: Course, group: _Group, identity: str, stamp: dt.datetime, seq
         event.add("dtstart", first.date)
         event.add("dtend", last.date + dt.timedelta(days=1))
     else:
-        zone = ZoneInfo(options.zone) if options.zone else None
-        start = dt.datetime.combine(first.date, options.at, zone)
+        start = local_datetime(first.date, options.at, options.zone)
         event.add("dtstart", start)
         infusion = first.route == "CIV" and not options.per_day
         end = (
-            dt.datetime.combine(last.date + dt.timedelta(days=1), options.at, zone)
+            local_datetime(last.date + dt.timedelta(days=1), options.at, options.zone)
             if infusion
-            else start + dt.timedelta(hours=1)
+            else hour_after(start)
         )
         event.add("dtend", end)
     if options.remind is not None and not cancelled:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from regimencalc.course import Administration, Course, SupportiveLine
-from regimencalc.display import format_age, format_number, plural
+from regimencalc.display import format_age, format_number, plural, terminal_safe
 
 _COLUMNS = ("Date", "Cyc", "Day", "Drug", "Route", "Dose", "Prescribed", "Status", "Flags")
 
@@ -48,7 +48,7 @@ def render_table(course: Course) -> str:
     out += [f"  {t.drug}: {t.total.text()} over {plural(t.administrations, 'administration')}" for t in course.totals]
     out += ["", "SOURCES"]
     out += [f"  {key}: {citation}" for key, citation in course.regimen.sources.items()]
-    return "\n".join(out) + "\n"
+    return "\n".join(terminal_safe(line) for line in out) + "\n"
 
 
 def _supportive(course: Course) -> list[str]:

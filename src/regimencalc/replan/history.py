@@ -109,9 +109,16 @@ class History:
 
 
 def place(
-    observations: Observations | None, start: dt.date, cycle_starts: list[dt.date], stated: DatedEntry | None = None
+    observations: Observations | None,
+    start: dt.date,
+    cycle_starts: list[dt.date],
+    stated: DatedEntry | None = None,
+    lengths: list[int] | None = None,
 ) -> History:
-    """Date every entry and refuse entries before the course (day 0 of cycle 1 is allowed)."""
+    """Date every entry and refuse entries before the course (day 0 of cycle 1 is allowed), days
+    outside their cycle (`lengths`: each cycle's length in days), and two entries of one date that
+    say different things (two values of one lab, a dose both given and not given). `stated` is the
+    response given on the command line, dated where the plan first reads one."""
     if observations is None:
         return History((), None, Limits(), stated)
     dated = []
@@ -125,13 +132,24 @@ def place(
                 raise ObservationError(
                     f"observation {entry_id}: cycle {entry.cycle} is not planned (the course has {plural(len(cycle_starts), 'cycle')})"
                 )
+            if lengths is not None and entry.day > lengths[entry.cycle - 1]:
+                raise ObservationError(
+                    f"observation {entry_id}: cycle {entry.cycle} has {lengths[entry.cycle - 1]} days, so day {entry.day} "
+                    "is not in it; write the day within the cycle, or date the entry with 'date: YYYY-MM-DD'"
+                )
             date = day_date(cycle_starts[entry.cycle - 1], entry.day)
+        if entry.started_cycle is not None and entry.started_cycle > len(cycle_starts):
+            raise ObservationError(
+                f"observation {entry_id}: started_cycle {entry.started_cycle} is not planned "
+                f"(the course has {len(cycle_starts)} cycle(s)); fix the cycle or plan more with --cycles"
+            )
         if date < start - dt.timedelta(days=1):
             raise ObservationError(
                 f"observation {entry_id} ({date.isoformat()}) is before the course starts ({start.isoformat()}); fix its date"
             )
         dated.append(DatedEntry(entry_id, date, entry))
     dated.sort(key=lambda e: e.date)
+    _refuse_conflicts(dated)
     return History(tuple(dated), observations.ctcae_version, observations.limits, stated)
 
 
@@ -148,3 +166,56 @@ def _grade(entry: Observation, term: str) -> tuple[int, str] | None:
         elif not floor and recorded is not None:
             grades.append((recorded, f"{term} grade {recorded} (recorded as {other} grade {recorded})"))
     return max(grades, key=lambda g: g[0]) if grades else None
+
+
+def _refuse_conflicts(dated: list[DatedEntry]) -> None:
+    """Two entries of one date must agree: file order never settles which lab value or grade holds;
+    a dose is recorded once (given, or not given), and a cycle starts once."""
+    said: dict[tuple[dt.date, str], tuple[str, object, str]] = {}
+    recorded: dict[tuple[dt.date, str], str] = {}
+    started: dict[int, DatedEntry] = {}
+    for e in dated:
+        cycle = e.entry.started_cycle
+        if cycle is not None and started.setdefault(cycle, e) is not e:
+            raise ObservationError(
+                f"observations {started[cycle].id} ({started[cycle].date.isoformat()}) and {e.id} ({e.date.isoformat()}) "
+                f"both record the start of cycle {cycle}; keep the right one"
+            )
+        facts = [(f"{lab} value", (m.value, m.unit), str(m)) for lab, m in e.entry.labs.items()]
+        facts += [(f"'{term}' grade", grade, str(grade)) for term, grade in e.entry.toxicities.items()]
+        facts += [(name, value, str(value)) for name, value in _single_facts(e.entry) if value is not None]
+        for what, value, shown in facts:
+            earlier = said.setdefault((e.date, what), (e.id, value, shown))
+            if earlier[1] != value:
+                raise ObservationError(
+                    f"observations {earlier[0]} and {e.id} give two different {what}s for {e.date.isoformat()} "
+                    f"({earlier[2]} and {shown}); keep the right one"
+                )
+        drugs = [g.drug for g in e.entry.given] + list(e.entry.not_given)
+        for drug in drugs:
+            if (e.date, drug) in recorded:
+                first = recorded[(e.date, drug)]
+                who = f"observation {e.id} records" if first == e.id else f"observations {first} and {e.id} both record"
+                raise ObservationError(
+                    f"{who} the {drug} dose of {e.date.isoformat()} twice (given or not given); record each dose once"
+                )
+            recorded[(e.date, drug)] = e.id
+
+
+def _single_facts(entry: Observation) -> list[tuple[str, object]]:
+    weight = entry.weight_kg()
+    return [("response", entry.response), ("MRD result", entry.mrd), ("weight", weight and f"{weight:g} kg")]
+
+
+def unread_terms(history: History, read: frozenset[str]) -> list[str]:
+    """One line per toxicity recorded that no rule reads: it changes nothing, which must be visible."""
+    lines = []
+    for e in history.entries:
+        for term, grade in e.entry.toxicities.items():
+            if term not in read:
+                known = ", ".join(sorted(read)) or "none"
+                lines.append(
+                    f"toxicity '{term}' grade {grade} ({e.id}, {e.date.isoformat()}) is read by no rule of this "
+                    f"regimen (terms read: {known}); it changed nothing: check the term"
+                )
+    return lines

@@ -15,10 +15,11 @@ from typing import Annotated, Literal
 from pydantic import Field, PlainValidator, WithJsonSchema, field_validator, model_validator
 
 from regimencalc.protocol.labs import CHEMISTRY, COUNTS, LabName, Measured, parse_lab_value
+from regimencalc.protocol.limits import EARLIEST_DATE, LATEST_DATE, MAX_CYCLE_LENGTH_DAYS, MAX_CYCLES, limit_text
 from regimencalc.protocol.regimen import Marrow, Response, StrictModel
 from regimencalc.protocol.units import parse_body_measure
 
-_TERM = re.compile(r"^[a-z][a-z0-9 -]*[a-z0-9]$")
+_TERM = re.compile(r"[a-z][a-z0-9 -]*[a-z0-9]")
 
 
 def _date(value: object) -> dt.date:
@@ -26,9 +27,14 @@ def _date(value: object) -> dt.date:
         return value
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value) if len(value) == 10 else _bad_date(value)
+            date = dt.date.fromisoformat(value) if len(value) == 10 else _bad_date(value)
         except ValueError:
             _bad_date(value)
+        if not EARLIEST_DATE <= date <= LATEST_DATE:
+            raise ValueError(
+                f"{value!r} is outside {limit_text('EARLIEST_DATE')} to {limit_text('LATEST_DATE')}; check the year"
+            )
+        return date
     _bad_date(value)
     raise AssertionError  # unreachable: _bad_date raises
 
@@ -83,8 +89,8 @@ class Observation(StrictModel):
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")] | None = None
     date: IsoDate | None = None
-    cycle: int | None = Field(None, ge=1)
-    day: int | None = Field(None, ge=0)
+    cycle: int | None = Field(None, ge=1, le=MAX_CYCLES)
+    day: int | None = Field(None, ge=0, le=MAX_CYCLE_LENGTH_DAYS)
     labs: Labs = {}
     toxicities: dict[str, Annotated[int, Field(ge=0, le=5)]] = {}
     events: dict[str, Annotated[int, Field(ge=1)]] = Field(
@@ -118,7 +124,7 @@ class Observation(StrictModel):
     @classmethod
     def _terms(cls, value: dict[str, int]) -> dict[str, int]:
         for term in value:
-            if not _TERM.match(term):
+            if not _TERM.fullmatch(term):
                 raise ValueError(
                     f"toxicity term '{term}' must be lower case words, e.g. 'crs', 'neutropenia', 'seizure'"
                 )

@@ -24,16 +24,16 @@ rounding is in the trace.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from itertools import combinations_with_replacement
+from functools import cache
+from itertools import pairwise
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from regimencalc.display import format_number
+from regimencalc.protocol.limits import MAX_VIAL_SIZES, MAX_VIALS
 from regimencalc.protocol.regimen import StrictModel
 from regimencalc.protocol.units import parse_quantity
-
-MAX_VIALS = 12
 
 
 def _amount(text: str) -> str:
@@ -61,7 +61,7 @@ class DrugRounding(StrictModel):
     dose-banding table (NHS England style)."""
 
     increment: str | None = None
-    vials: list[str] | None = Field(None, min_length=1)
+    vials: list[str] | None = Field(None, min_length=1, max_length=MAX_VIAL_SIZES)
     bands: list[DoseBand] | None = Field(None, min_length=1)
 
     @field_validator("increment")
@@ -78,6 +78,8 @@ class DrugRounding(StrictModel):
     def _one(self) -> DrugRounding:
         if sum(x is not None for x in (self.increment, self.vials, self.bands)) != 1:
             raise ValueError("give exactly one of 'increment', 'vials' or 'bands'")
+        if self.bands:
+            _bands_apart(self.bands)
         return self
 
     def describe(self) -> str:
@@ -94,13 +96,7 @@ class DrugRounding(StrictModel):
             step = _in(self.increment, unit)
             low = (raw / step).to_integral_value(rounding="ROUND_FLOOR") * step
             return [low, low + step] if low > 0 else [low + step]
-        sizes = sorted({_in(v, unit) for v in self.vials or []})
-        reachable = {
-            sum(combo, Decimal(0)) for n in range(1, MAX_VIALS + 1) for combo in combinations_with_replacement(sizes, n)
-        }
-        below = [a for a in reachable if a <= raw]
-        above = [a for a in reachable if a > raw]
-        return [*([max(below)] if below else []), *([min(above)] if above else [])]
+        return _vial_candidates(tuple(sorted({_in(v, unit) for v in self.vials or []})), raw)
 
 
 class RoundingProfile(StrictModel):
@@ -144,6 +140,45 @@ def profile_round(profile: RoundingProfile, drug: str, raw: float, unit: str, ca
         f"rounded to {rule.describe()} ({profile.name}): {format_number(raw, 6)} {unit} → {shown} "
         f"(deviation {deviation.quantize(Decimal('0.01'), ROUND_HALF_UP)} %, {limit})"
     )
+
+
+def _bands_apart(bands: list[DoseBand]) -> None:
+    """Each band runs upwards and no two overlap: a dose must never fall in two bands (file order
+    would then pick its rounding)."""
+    unit = str(parse_quantity(bands[0].low).units)
+    edges = []
+    for number, band in enumerate(bands, 1):
+        low, high = (_in(band.low, unit), _in(band.high, unit))
+        if low >= high:
+            raise ValueError(
+                f"band {number} ({band.low} to {band.high}) does not run upwards; write the lower edge first"
+            )
+        edges.append((low, high, number, band))
+    edges.sort(key=lambda e: e[0])
+    for (_, high, first, a), (low, _, second, b) in pairwise(edges):
+        if low < high:
+            raise ValueError(
+                f"bands {min(first, second)} and {max(first, second)} overlap ({a.low}-{a.high} and {b.low}-{b.high}); "
+                "make each band start where the one below ends"
+            )
+
+
+@cache
+def _vial_candidates(sizes: tuple[Decimal, ...], raw: Decimal) -> list[Decimal]:
+    """The largest amount at most `raw` and the smallest above it that up to MAX_VIALS whole vials
+    make. Amounts past `raw` are not extended (more vials only add), so the search stays small:
+    at most MAX_VIALS rounds over the distinct amounts up to `raw`."""
+    below: set[Decimal] = set()
+    above: set[Decimal] = set()
+    frontier = {Decimal(0)}
+    for _ in range(MAX_VIALS):
+        reached = {amount + size for amount in frontier for size in sizes}
+        above |= {a for a in reached if a > raw}
+        frontier = {a for a in reached if a <= raw} - below
+        below |= frontier
+        if not frontier:
+            break
+    return [*([max(below)] if below else []), *([min(above)] if above else [])]
 
 
 def _in(text: str, unit: str) -> Decimal:
