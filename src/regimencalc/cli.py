@@ -200,14 +200,10 @@ def plan_course(
     bsa_cap: str | None,
     accept_unusual: tuple[str, ...],
 ) -> Course:
-    """The course the common options describe."""
-    from regimencalc.dosing.dates import parse_start_date
-    from regimencalc.dosing.patient import make_patient
-    from regimencalc.planner import plan
+    """The course the common options describe (files named on the command line are read here)."""
+    from regimencalc.planner import plan_typed
     from regimencalc.protocol.loader import load_regimen
-    from regimencalc.safety.plausibility import parse_bsa_cap
 
-    patient = make_patient(height, weight, age, sex, frozenset(accept_unusual))
     observed = None
     if observations is not None:
         from regimencalc.replan.observations import load_observations
@@ -223,17 +219,21 @@ def plan_course(
         from regimencalc.safety.rounding import load_rounding
 
         profile = load_rounding(rounding)
-    return plan(
+    return plan_typed(
         load_regimen(regimen),
-        patient,
-        parse_start_date(start),
+        height,
+        weight,
+        start,
+        age=age,
+        sex=sex,
+        bsa_cap=bsa_cap,
+        accept_unusual=accept_unusual,
         bsa_formula=bsa_formula,
         cycles=cycles,
         response=response,
         observations=observed,
         prior=exposure,
         rounding=profile,
-        bsa_cap=None if bsa_cap is None else parse_bsa_cap(bsa_cap),
     )
 
 
@@ -309,6 +309,34 @@ def sheet(
         _emit(render_sheet_pdf(html), output, force)
     else:
         _emit(html, output, force)
+
+
+@main.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on; loopback unless you mean it."
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--allowed-host", multiple=True, metavar="NAME", help="A Host name the page may be reached by (non-loopback)."
+)
+def serve(host: str, port: int, allowed_host: tuple[str, ...]) -> None:
+    """The local web page and REST API (docs/web.md); needs regimencalc[web]."""
+    try:
+        from regimencalc.web.guard import is_loopback
+        from regimencalc.web.server import serve as run
+    except ImportError as exc:
+        raise click.ClickException(f"serve needs the web extra: pip install 'regimencalc[web]' ({exc})") from None
+    if not is_loopback(host):
+        click.echo(
+            f"regimencalc: warning: listening on {host}: other machines can reach the page, which has no login "
+            "and sends patient values over plain HTTP; use it only behind your institution's HTTPS proxy",
+            err=True,
+        )
+    click.echo(
+        f"regimencalc: serving http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/ (Ctrl+C to stop)",
+        err=True,
+    )
+    run(host, port, allowed_host)
 
 
 def _emit(text: str | bytes, output: Path | None, force: bool) -> None:
