@@ -314,6 +314,22 @@ def test_the_committed_openapi_document_is_the_served_one(client):
     assert sorted(paths) == ["/v1/courses", "/v1/regimens", "/v1/regimens/{regimen_id}", "/v1/validate"]
 
 
+def test_serve_listens_on_loopback_unless_told_and_then_warns(run_cli, monkeypatch):
+    import regimencalc.web.server
+
+    started = []
+    monkeypatch.setattr(regimencalc.web.server, "serve", lambda *args: started.append(args))
+    code, _, err = run_cli("serve")
+    assert (code, started[-1], err) == (
+        0,
+        ("127.0.0.1", 8000, ()),
+        "regimencalc: serving http://127.0.0.1:8000/ (Ctrl+C to stop)\n",
+    )
+    code, _, err = run_cli("serve", "--host", "0.0.0.0", "--port", "8080", "--allowed-host", "pharmacy-pc")
+    assert code == 0 and started[-1] == ("0.0.0.0", 8080, ("pharmacy-pc",))
+    assert err.startswith("regimencalc: warning: listening on 0.0.0.0: other machines can reach the page")
+
+
 if __name__ == "__main__" and sys.argv[1:] == ["--regenerate"]:
     OPENAPI.write_text(openapi_text(), encoding="utf-8")
     print(f"wrote {OPENAPI}")
