@@ -15,9 +15,9 @@ from starlette.responses import Response
 
 from regimencalc.course import Course
 from regimencalc.errors import UnknownRegimenError
-from regimencalc.protocol.loader import bundled_ids, load_regimen, parse_regimen
+from regimencalc.protocol.loader import parse_regimen
 from regimencalc.render.tabular import render_json
-from regimencalc.web.inputs import CourseRequest, bundled_regimen, plan_request
+from regimencalc.web.inputs import CourseRequest, RegimenEntry, bundled_regimen, catalogue, plan_request
 from regimencalc.web.problems import MEDIA_TYPE
 
 _PROBLEM = {"content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
@@ -33,15 +33,6 @@ class Problem(BaseModel):
     detail: str
     field: str | None = None
     problems: list[dict[str, Any]] | None = None
-
-
-class RegimenEntry(BaseModel):
-    """One bundled regimen, as `regimencalc list` shows it."""
-
-    id: str
-    version: str
-    name: str
-    indication: str
 
 
 class ValidateRequest(BaseModel):
@@ -74,10 +65,7 @@ def post_course(request: CourseRequest) -> Response:
 
 @router.get("/regimens", summary="The bundled regimens")
 def get_regimens() -> list[RegimenEntry]:
-    return [
-        RegimenEntry(id=r.id, version=r.version, name=r.name, indication=r.indication)
-        for r in map(load_regimen, bundled_ids())
-    ]
+    return list(catalogue())
 
 
 @router.get(

@@ -7,6 +7,8 @@ Patient values stay text, as typed, so `plan_typed` refuses them with the comman
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -113,6 +115,22 @@ def request_regimen(regimen_id: str | None, text: str | None, label: str) -> Reg
     if regimen_id is None:
         raise FieldError("regimen is missing; choose a bundled regimen or give a regimen file")
     return bundled_regimen(regimen_id)
+
+
+@dataclass(frozen=True)
+class RegimenEntry:
+    """One bundled regimen, as `regimencalc list` shows it."""
+
+    id: str
+    version: str
+    name: str
+    indication: str
+
+
+@cache
+def catalogue() -> tuple[RegimenEntry, ...]:
+    """The bundled regimens, read once per process: package data does not change under a running server."""
+    return tuple(RegimenEntry(r.id, r.version, r.name, r.indication) for r in map(load_regimen, bundled_ids()))
 
 
 def bundled_regimen(regimen_id: str) -> Regimen:

@@ -22,12 +22,11 @@ from regimencalc.course import Administration, Course, Cycle
 from regimencalc.display import ROUTE_NAMES
 from regimencalc.dosing.bsa import BSA_FORMULAS
 from regimencalc.errors import RegimencalcError
-from regimencalc.protocol.loader import bundled_ids, load_regimen
 from regimencalc.protocol.regimen import RESPONSES
 from regimencalc.render.sheet import FLAG_WORDS
 from regimencalc.safety.plausibility import KEYS as UNUSUAL_KEYS
 from regimencalc.web.guard import CSRF_COOKIE, CSRF_FIELD, csrf_ok, new_csrf_token
-from regimencalc.web.inputs import DOCUMENTS, CourseRequest, field_of, plan_request
+from regimencalc.web.inputs import DOCUMENTS, CourseRequest, catalogue, field_of, plan_request
 
 router = APIRouter(include_in_schema=False)
 #: The form's text fields, named as the CourseRequest fields (and the command line's options).
@@ -186,7 +185,7 @@ def _page(request: Request, state: FormState, course: Course | None = None, stat
         "course": course,
         "token": token,
         "csrf_field": CSRF_FIELD,
-        "regimens": [(r.id, f"{r.name} (v{r.version})") for r in map(load_regimen, bundled_ids())],
+        "regimens": [(r.id, f"{r.name} (v{r.version})") for r in catalogue()],
         "upload": UPLOAD,
         "formulas": [(key, f.name) for key, f in BSA_FORMULAS.items()],
         "responses": [(r, r) for r in RESPONSES],
