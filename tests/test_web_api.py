@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[1]
 OPENAPI = ROOT / "docs" / "openapi.json"
@@ -98,6 +100,47 @@ def test_courses_answers_exactly_what_schedule_format_json_prints(client, run_cl
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"] == "application/json"
     assert answer.text == printed
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    regimen=st.sampled_from(["rdc-blinatumomab", "blinatumomab", "clag-lipo-mitoxantrone", "tisagenlecleucel", "vicp"]),
+    height=st.integers(min_value=100, max_value=200),
+    weight=st.integers(min_value=20, max_value=120),
+    unit=st.sampled_from(["metric", "imperial"]),
+)
+def test_any_patient_gets_the_same_document_from_the_api_and_the_command_line(
+    client, run_cli, regimen, height, weight, unit
+):
+    typed = (
+        (f"{height}cm", f"{weight}kg") if unit == "metric" else (f"{height / 2.54:.1f} in", f"{weight * 2.2:.1f} lb")
+    )
+    args = (
+        "--height",
+        typed[0],
+        "--weight",
+        typed[1],
+        "--start",
+        "2026-01-05",
+        "--response",
+        "CR",
+        "--accept-unusual",
+        "bmi",
+    )
+    code, printed, err = run_cli("schedule", regimen, *args, "--format", "json")
+    body = {
+        "regimen": regimen,
+        "height": typed[0],
+        "weight": typed[1],
+        "start": "2026-01-05",
+        "response": "CR",
+        "accept_unusual": ["bmi"],
+    }
+    answer = client.post("/v1/courses", json=body)
+    if code == 0:
+        assert (answer.status_code, answer.text) == (200, printed)
+    else:  # the same refusal, word for word
+        assert (answer.status_code, f"regimencalc: error: {answer.json()['detail']}\n") == (422, err)
 
 
 def test_a_regimen_file_sent_as_text_plans_like_the_bundled_one(client):
@@ -312,6 +355,23 @@ def test_the_committed_openapi_document_is_the_served_one(client):
     )
     paths = served.json()["paths"]
     assert sorted(paths) == ["/v1/courses", "/v1/regimens", "/v1/regimens/{regimen_id}", "/v1/validate"]
+
+
+def test_a_bug_answers_500_without_a_traceback_or_the_values_sent(monkeypatch, caplog):
+    from fastapi.testclient import TestClient
+
+    import regimencalc.web.api
+    from regimencalc.web.app import create_app
+
+    def broken(request):
+        raise ZeroDivisionError(f"weight was {request.weight}")
+
+    monkeypatch.setattr(regimencalc.web.api, "plan_request", broken)
+    client = TestClient(create_app(), base_url="http://127.0.0.1", raise_server_exceptions=False)
+    answer = client.post("/v1/courses", json={"regimen": "vicp", **ADULT})
+    assert answer.status_code == 500
+    assert answer.json()["detail"] == "internal error (ZeroDivisionError); please report it"
+    assert "70kg" not in answer.text and "70kg" not in caplog.text and "Traceback" not in caplog.text
 
 
 def test_serve_listens_on_loopback_unless_told_and_then_warns(run_cli, monkeypatch):

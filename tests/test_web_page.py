@@ -91,6 +91,12 @@ def test_each_download_is_what_the_command_line_writes(client, run_cli, action, 
     assert ("\r\n" in answer.text) == (action == "ics")  # RFC 5545 lines end in CRLF
 
 
+def test_the_pdf_sheet_downloads_as_pdf(client):
+    answer = submit(client, {**FORM, "action": "pdf"})
+    assert answer.headers["content-type"] == "application/pdf"
+    assert answer.content.startswith(b"%PDF-")
+
+
 def test_refusals_appear_next_to_their_field_and_confirmations_are_check_boxes(client):
     heavy = submit(client, {**FORM, "weight": "300kg", "action": "show"})
     assert heavy.status_code == 422

@@ -70,7 +70,7 @@ def get_regimens() -> list[RegimenEntry]:
 
 @router.get(
     "/regimens/{regimen_id}",
-    responses={404: _PROBLEM},
+    responses={404: _PROBLEM, 422: _PROBLEM},
     summary="One bundled regimen, as its validated model (the regimen file as JSON)",
 )
 def get_regimen(regimen_id: str) -> dict[str, Any]:
