@@ -141,6 +141,12 @@ def test_an_uploaded_regimen_is_planned_and_carried_to_the_downloads_without_bei
     assert carried["regimen_yaml"] == RDC.read_text(encoding="utf-8") and carried["regimen"] == "upload"
     answer = client.post("/", data={**carried, "action": "json"}, files=NO_FILE)
     assert answer.text == run_cli("schedule", *CLI_ARGS, "--format", "json")[1]
+    switched = client.post("/", data={**carried, "regimen": "vicp", "action": "show"}, files=NO_FILE)
+    assert switched.status_code == 200 and "VICP re-induction" in switched.text and "my rdc.yaml" not in switched.text
+    both = submit(client, {**FORM, "action": "show"}, files=upload)
+    assert error_at(both.text, "regimen") == (
+        "a bundled regimen is chosen and my rdc.yaml was uploaded; choose “Uploaded file” to use the file, or remove it"
+    )
 
 
 def test_an_invalid_uploaded_file_is_reported_by_line_and_column_next_to_its_field(client, run_cli):

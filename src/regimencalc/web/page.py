@@ -46,10 +46,11 @@ DOWNLOADS = {
 
 @dataclass(frozen=True)
 class Upload:
-    """A file the user sent: the name it is reported under and its text."""
+    """A file the user sent: the name it is reported under, its text, and whether it came with this request."""
 
     name: str
     text: str
+    fresh: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,13 +119,23 @@ async def _read(form: FormData) -> FormState:
         if isinstance(sent, UploadFile) and sent.filename:
             name = _safe_name(sent.filename)
             try:
-                uploads[kind] = Upload(name, (await sent.read()).decode("utf-8"))
+                uploads[kind] = Upload(name, (await sent.read()).decode("utf-8"), fresh=True)
             except UnicodeDecodeError:
                 errors[f"{kind}_file"] = f"{name}: not a text file in UTF-8; upload the YAML file itself"
         elif _text(form, f"{kind}_yaml") and not _text(form, f"drop_{kind}"):
-            uploads[kind] = Upload(_safe_name(_text(form, f"{kind}_name")), _text(form, f"{kind}_yaml"))
-    if "regimen" in uploads and not values["regimen"]:
+            carried = str(form.get(f"{kind}_yaml"))  # not stripped: line numbers must stay those of the file
+            uploads[kind] = Upload(_safe_name(_text(form, f"{kind}_name")), carried)
+    sent_regimen = uploads.get("regimen")
+    if sent_regimen and not values["regimen"]:
         values["regimen"] = UPLOAD
+    elif sent_regimen and values["regimen"] != UPLOAD:
+        if sent_regimen.fresh:
+            errors["regimen"] = (
+                f"a bundled regimen is chosen and {sent_regimen.name} was uploaded; "
+                "choose “Uploaded file” to use the file, or remove it"
+            )
+        else:
+            del uploads["regimen"]  # a bundled regimen was chosen instead of the file sent earlier
     return FormState(values, accepted, uploads, errors)
 
 
