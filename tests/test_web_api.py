@@ -269,7 +269,7 @@ def test_an_invalid_regimen_file_answers_with_every_located_problem(client, run_
 def test_an_invalid_observations_file_is_located_under_its_field_name(client):
     answer = client.post("/v1/courses", json={"regimen": "vicp", **ADULT, "observations_yaml": "entries: [\n"})
     assert answer.status_code == 422
-    assert answer.json()["field"] == "observations"
+    assert answer.json()["field"] == "observations_yaml"
     assert answer.json()["detail"].startswith("observations_yaml:2:1: ")
 
 

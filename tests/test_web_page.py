@@ -123,6 +123,11 @@ def test_refusals_appear_next_to_their_field_and_confirmations_are_check_boxes(c
     )
     no_regimen = submit(client, {**FORM, "regimen": "", "action": "show"})
     assert error_at(no_regimen.text, "regimen") == "regimen is missing; choose a bundled regimen or give a regimen file"
+    measured = submit(client, {**FORM, "measured": "yesterday", "action": "sheet"})
+    assert (
+        error_at(measured.text, "measured")
+        == "--measured 'yesterday' is not a valid date; write it as YYYY-MM-DD, e.g. 2026-01-05"
+    )
     cycles = submit(client, {**FORM, "cycles": "two", "action": "show"})
     assert error_at(cycles.text, "cycles").startswith("cycles: Input should be a valid integer")
 

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 #: The documents a request may carry besides the regimen, and the model each is read into.
 DOCUMENTS: dict[str, type[BaseModel]] = {"observations": Observations, "prior": Prior, "rounding": RoundingProfile}
+#: The request fields that carry a file's text (each also names the file in file:line:col messages).
+_TEXT_FIELDS = {kind: f"{kind}_yaml" for kind in ("regimen", *DOCUMENTS)}
 #: Where a refusal belongs on the form, by how its message starts (messages name their value first).
 _FIELD_BY_PREFIX = (
     ("height", "height"),
@@ -37,6 +39,7 @@ _FIELD_BY_PREFIX = (
     ("--bsa-cap", "bsa_cap"),
     ("--accept-unusual", "accept_unusual"),
     ("--cycles", "cycles"),
+    ("--measured", "measured"),
     ("unknown BSA formula", "bsa_formula"),
     ("response", "response"),
 )
@@ -85,7 +88,7 @@ def plan_request(request: CourseRequest, labels: dict[str, str] | None = None) -
     """The course a request describes; `labels` name uploaded texts in file:line:col messages."""
     from regimencalc.planner import plan_typed
 
-    names = {kind: f"{kind}_yaml" for kind in ("regimen", *DOCUMENTS)} | (labels or {})
+    names = _TEXT_FIELDS | (labels or {})
     documents = {
         kind: None if (text := getattr(request, f"{kind}_yaml")) is None else parse_document(text, names[kind], model)
         for kind, model in DOCUMENTS.items()
@@ -142,11 +145,16 @@ def bundled_regimen(regimen_id: str) -> Regimen:
 
 
 def field_of(error: RegimencalcError, labels: dict[str, str] | None = None) -> str:
-    """The input a refusal concerns (`regimen`, `height`, `observations`…), or '' for the request as a whole."""
+    """The input a refusal concerns, or '' for the request as a whole.
+
+    With `labels` (the page's uploads, kind → file name) an input file's refusal names its kind
+    (`observations`); without, its JSON field (`observations_yaml`).
+    """
     if isinstance(error, InputFileError):
-        files = {label: kind for kind, label in (labels or {}).items()}
         first = error.problems[0].file
-        return files.get(first, first.removesuffix("_yaml") if first.endswith("_yaml") else "")
+        if labels is None:  # the API: the file is named by its JSON field
+            return first if first in _TEXT_FIELDS.values() else ""
+        return next((kind for kind, label in labels.items() if label == first), "")
     if isinstance(error, UnknownRegimenError | FieldError):
         return "regimen"
     text = str(error)

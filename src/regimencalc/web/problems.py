@@ -46,5 +46,5 @@ def input_problem(error: RegimencalcError, field: str) -> ProblemResponse:
             {"file": p.file, "line": p.line, "column": p.column, "path": p.path, "message": p.message}
             for p in error.problems
         ]
-        return problem(422, str(error), type_=INVALID_FILE, field=field, problems=located)
-    return problem(422, str(error), type_=INVALID_INPUT, field=field)
+        return problem(422, str(error), type_=INVALID_FILE, field=field or None, problems=located)
+    return problem(422, str(error), type_=INVALID_INPUT, field=field or None)
