@@ -309,6 +309,16 @@ def test_malformed_requests_are_clear_4xx_problems(client):
     assert cases[1][0].json()["detail"] == "the body must be a JSON object, sent with Content-Type: application/json"
     assert cases[2][0].json()["detail"] == "unknown field 'wieght'; remove it or check its spelling (see docs/web.md)"
     assert cases[3][0].json()["detail"] == "height is missing; weight is missing; start is missing"
+    path = client.post("/v1/courses", json={"regimen": "vicp", **ADULT, "observations": "/tmp/obs.yaml"})
+    assert path.json()["detail"] == "send the observations file's text as observations_yaml; the server reads no paths"
+
+
+def test_the_command_lines_hyphenated_option_names_are_accepted(client):
+    hyphens = {"regimen": "vicp", **ADULT, "bsa-formula": "boyd", "accept-unusual": "bmi", "bsa-cap": "2m2"}
+    underscores = {"regimen": "vicp", **ADULT, "bsa_formula": "boyd", "accept_unusual": ["bmi"], "bsa_cap": "2m2"}
+    answer = client.post("/v1/courses", json=hyphens)
+    assert answer.status_code == 200 and answer.json()["patient"]["bsa_formula"] == "Boyd"
+    assert answer.text == client.post("/v1/courses", json=underscores).text
 
 
 def test_a_foreign_host_header_is_refused(client):

@@ -74,7 +74,9 @@ async def _invalid_request(_: Request, error: Exception) -> Response:
     for e in error.errors():
         field = ".".join(str(part) for part in e["loc"] if part != "body")
         fields.append(field)
-        if e["type"] == "extra_forbidden":
+        if e["type"] == "extra_forbidden" and field in ("observations", "prior", "rounding"):
+            lines.append(f"send the {field} file's text as {field}_yaml; the server reads no paths")
+        elif e["type"] == "extra_forbidden":
             lines.append(f"unknown field '{field}'; remove it or check its spelling (see docs/web.md)")
         elif e["type"] == "missing":
             lines.append(f"{field} is missing")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from regimencalc.errors import InputFileError, RegimencalcError, UnknownRegimenError
 from regimencalc.protocol.loader import bundled_ids, load_regimen, parse_document, parse_regimen
@@ -61,14 +61,26 @@ class CourseRequest(BaseModel):
     start: str = Field(description="Cycle 1 day 1, YYYY-MM-DD.", examples=["2026-01-05"])
     age: str | None = Field(None, description="Age in years.", examples=["40"])
     sex: str | None = Field(None, description="F or M.")
-    bsa_formula: str = Field("mosteller", description="mosteller, dubois, haycock, gehan-george or boyd.")
+    bsa_formula: str = Field(
+        "mosteller",
+        validation_alias=AliasChoices("bsa_formula", "bsa-formula"),
+        description="mosteller, dubois, haycock, gehan-george or boyd.",
+    )
     cycles: int | None = Field(None, description="Plan only the first N cycles.")
     response: str | None = Field(None, description="CR, CRi, PR or NR: picks branch arms no observation decides.")
     observations_yaml: str | None = Field(None, description="An observations file's text (docs/observations.md).")
     prior_yaml: str | None = Field(None, description="A prior-exposure file's text (docs/safety.md).")
     rounding_yaml: str | None = Field(None, description="A rounding profile's text (docs/safety.md).")
-    bsa_cap: str | None = Field(None, description="Cap the BSA, e.g. 2m2 (institutional option, flagged).")
-    accept_unusual: tuple[str, ...] = Field((), description="Unusual values confirmed, as --accept-unusual KEY.")
+    bsa_cap: str | None = Field(
+        None,
+        validation_alias=AliasChoices("bsa_cap", "bsa-cap"),
+        description="Cap the BSA, e.g. 2m2 (institutional option, flagged).",
+    )
+    accept_unusual: tuple[str, ...] = Field(
+        (),
+        validation_alias=AliasChoices("accept_unusual", "accept-unusual"),
+        description="Unusual values confirmed, as --accept-unusual KEY (a list, or one key).",
+    )
 
     @field_validator("height", "weight", "age", "bsa_cap", mode="before")
     @classmethod
