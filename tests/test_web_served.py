@@ -124,6 +124,8 @@ def test_the_page_plans_a_course_shows_its_doses_and_downloads_sheet_and_calenda
     page.goto(f"http://127.0.0.1:{server}/")
     assert page.inner_text("h1") == "Plan a chemotherapy course"
     assert "Choose a regimen" in page.inner_text("header .steps")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"empty-form-{width}.png")
     fill_patient(page)
     page.get_by_role("button", name="Plan the course").click()
     page.wait_for_selector("#course")
@@ -136,7 +138,6 @@ def test_the_page_plans_a_course_shows_its_doses_and_downloads_sheet_and_calenda
     assert "8 mg/m² × 1.818 m²" in first.locator("ol.trace").inner_text()
     assert "BSA 1.818 m²" in page.inner_text("p.summary")
     assert "vindesine: dose capped at 4 mg" in page.inner_text("section.flags")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTIFACTS / f"course-{width}.png", full_page=True)
     page.screenshot(path=ARTIFACTS / f"course-{width}-first-screen.png")
     with page.expect_download() as sheet:
