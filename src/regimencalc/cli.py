@@ -325,17 +325,17 @@ def serve(host: str, port: int, allowed_host: tuple[str, ...]) -> None:
         from regimencalc.web.guard import is_loopback
         from regimencalc.web.server import serve as run
     except ImportError as exc:
-        raise click.ClickException(f"serve needs the web extra: pip install 'regimencalc[web]' ({exc})") from None
+        from regimencalc.errors import RegimencalcError
+
+        raise RegimencalcError(f"serve needs the web extra: pip install 'regimencalc[web]' ({exc})") from None
     if not is_loopback(host):
         click.echo(
             f"regimencalc: warning: listening on {host}: other machines can reach the page, which has no login "
             "and sends patient values over plain HTTP; use it only behind your institution's HTTPS proxy",
             err=True,
         )
-    click.echo(
-        f"regimencalc: serving http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/ (Ctrl+C to stop)",
-        err=True,
-    )
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else f"[{host}]" if ":" in host else host
+    click.echo(f"regimencalc: serving http://{shown}:{port}/ (Ctrl+C to stop)", err=True)
     run(host, port, allowed_host)
 
 
