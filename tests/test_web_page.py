@@ -171,3 +171,35 @@ def test_an_oversized_upload_is_refused_before_it_is_read(client):
     page = submit(client, {**FORM, "action": "show"}, files={"observations_file": ("big.yaml", b"#" * 600_000)})
     assert page.status_code == 413
     assert "the request is larger than 512 KB" in page.text
+
+
+def test_uploaded_prior_exposure_and_observations_show_on_the_page(client, run_cli):
+    prior = b"schema_version: 1\nprior:\n  - {drug: daunorubicin, dose: 200 mg/m2}\n"
+    page = submit(client, {**FORM, "action": "show"}, files={"prior_file": ("prior.yaml", prior)}).text
+    # daunorubicin 200 mg/m² × 0.6 = 120 mg/m² doxorubicin equivalents (tests/test_cumulative.py)
+    row = re.search(r"<tr><td>daunorubicin</td>(.*?)</tr>", page, re.S).group(1)
+    assert re.findall(r"<td>([^<]*)</td>", row) == ["200", "0", "200", "0.6", "120"]
+    assert "cardiomyopathy surveillance is reasonable" in page
+    observed = {
+        "observations_file": ("vmp.yaml", (ROOT / "docs" / "examples" / "vmp-seed-000-observations.yaml").read_bytes())
+    }
+    fields = {
+        "regimen": "vmp-lipo-mitoxantrone",
+        "height": "160cm",
+        "weight": "55kg",
+        "start": "2022-07-06",
+        "action": "show",
+    }
+    page = submit(client, fields, files=observed).text
+    assert "· observations until 2022-08-02" in page
+    statuses = re.findall(r'<tr data-id="[^"]+" class="status-(\w+)">\s*<td data-label="Date">\w+ ([\d-]+)', page)
+    # as `schedule --observations` plans it: 3 given, held for grade 4 white cells, resumed on 24 July
+    assert [d for s, d in statuses if s == "given"] == [
+        "2022-07-06",
+        "2022-07-07",
+        "2022-07-08",
+        "2022-07-24",
+        "2022-08-02",
+    ]
+    assert [d for s, d in statuses if s == "moved"] == ["2022-07-25", "2022-07-26"]
+    assert 'value="vmp.yaml"' in page  # carried for the downloads
