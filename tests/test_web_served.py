@@ -157,6 +157,10 @@ def test_an_invalid_weight_is_explained_next_to_the_field_using_the_keyboard_alo
     context = browser.new_context(viewport=VIEWPORTS["tablet"])
     page = context.new_page()
     page.goto(f"http://127.0.0.1:{server}/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the form"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "regimen"
     fill_patient(page, weight="70")
     page.focus("#weight")
     page.keyboard.press("Enter")  # implicit submission: the form's first button, "Plan the course"
