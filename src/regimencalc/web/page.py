@@ -188,9 +188,9 @@ def _download(course: Course, action: str, state: FormState) -> Response:
 
 def _page(request: Request, state: FormState, course: Course | None = None, status: int = 200) -> Response:
     """The page; its CSRF token (the cookie's, if this process signed it) goes in the form and the cookie."""
-    key = request.app.state.csrf_key
+    csrf_key = request.app.state.csrf_key
     cookie = request.cookies.get(CSRF_COOKIE)
-    token = cookie if csrf_ok(key, cookie, cookie) else new_csrf_token(key)
+    token = cookie if csrf_ok(csrf_key, cookie, cookie) else new_csrf_token(csrf_key)
     context = {
         "state": state,
         "course": course,
