@@ -121,6 +121,8 @@ def fill_patient(page, weight: str = "70kg") -> None:
 def test_the_page_plans_a_course_shows_its_doses_and_downloads_sheet_and_calendar(server, browser, width, tmp_path):
     context = browser.new_context(viewport=VIEWPORTS[width], accept_downloads=True)
     page = context.new_page()
+    console: list[str] = []  # a blocked style or script (CSP) or a missing file shows here
+    page.on("console", lambda message: console.append(message.text) if message.type == "error" else None)
     page.goto(f"http://127.0.0.1:{server}/")
     assert page.inner_text("h1") == "Plan a chemotherapy course"
     assert "Choose a regimen" in page.inner_text("header .steps")
@@ -150,6 +152,7 @@ def test_the_page_plans_a_course_shows_its_doses_and_downloads_sheet_and_calenda
     ics = Path(calendar.value.path()).read_text(encoding="utf-8")
     assert calendar.value.suggested_filename == "rdc-blinatumomab-2026-01-05.ics"
     assert ics.startswith("BEGIN:VCALENDAR") and "DTSTART;VALUE=DATE:20260105" in ics
+    assert console == []
     context.close()
 
 
