@@ -23,8 +23,30 @@ if TYPE_CHECKING:
     from regimencalc.course import Course
     from regimencalc.protocol.regimen import Regimen
 
-#: The documents a request may carry besides the regimen, and the model each is read into.
-DOCUMENTS: dict[str, type[BaseModel]] = {"observations": Observations, "prior": Prior, "rounding": RoundingProfile}
+
+@dataclass(frozen=True)
+class Document:
+    """A file a request may carry besides the regimen: the model it is read into, how the page names it.
+
+    Its kind is the keyword `plan` takes it as; the request field is `<kind>_yaml`, the upload `<kind>_file`.
+    """
+
+    model: type[BaseModel]
+    label: str
+    hint: str
+
+
+#: The documents a request may carry besides the regimen (a new `plan` input file is one entry here
+#: and one `<kind>_yaml` field in CourseRequest).
+DOCUMENTS = {
+    "observations": Document(
+        Observations, "Observations file", "Labs, toxicities, responses and given doses (docs/observations.md)."
+    ),
+    "prior": Document(
+        Prior, "Prior exposure file", "Lifetime anthracycline exposure before this course (docs/safety.md)."
+    ),
+    "rounding": Document(RoundingProfile, "Rounding profile", "Your institution's dose rounding (docs/safety.md)."),
+}
 #: The request fields that carry a file's text (each also names the file in file:line:col messages).
 _TEXT_FIELDS = {kind: f"{kind}_yaml" for kind in ("regimen", *DOCUMENTS)}
 #: Where a refusal belongs on the form, by how its message starts (messages name their value first).
@@ -102,8 +124,10 @@ def plan_request(request: CourseRequest, labels: dict[str, str] | None = None) -
 
     names = _TEXT_FIELDS | (labels or {})
     documents = {
-        kind: None if (text := getattr(request, f"{kind}_yaml")) is None else parse_document(text, names[kind], model)
-        for kind, model in DOCUMENTS.items()
+        kind: None
+        if (text := getattr(request, f"{kind}_yaml")) is None
+        else parse_document(text, names[kind], doc.model)
+        for kind, doc in DOCUMENTS.items()
     }
     return plan_typed(
         request_regimen(request.regimen, request.regimen_yaml, names["regimen"]),

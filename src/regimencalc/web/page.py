@@ -201,7 +201,7 @@ def _page(request: Request, state: FormState, course: Course | None = None, stat
         "formulas": [(key, f.name) for key, f in BSA_FORMULAS.items()],
         "responses": [(r, r) for r in RESPONSES],
         "unusual_keys": UNUSUAL_KEYS,
-        "document_fields": [f"{kind}_file" for kind in DOCUMENTS],
+        "documents": DOCUMENTS,
         "downloads": DOWNLOADS,
         "flag_words": FLAG_WORDS,
         "route_names": ROUTE_NAMES,
