@@ -46,7 +46,11 @@ def server():
         yield port
     finally:
         process.terminate()
-        _, err = process.communicate(timeout=10)
+        try:
+            _, err = process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, err = process.communicate()
     assert "Traceback" not in err
 
 
