@@ -55,13 +55,25 @@ def test_the_first_screen_says_what_to_do_and_every_input_has_its_label(client):
     assert "<script" not in page
 
 
-def test_a_form_without_the_csrf_token_is_refused(client):
-    client.get("/")
+def test_a_form_without_a_token_this_server_signed_recently_is_refused(client):
+    from fastapi.testclient import TestClient
+
+    from regimencalc.web.app import create_app
+    from regimencalc.web.guard import CSRF_SECONDS, csrf_ok, new_csrf_token
+
     answer = client.post("/", data=FORM, files=NO_FILE)
     assert answer.status_code == 403
     assert "the form has expired or came from another page; reload the page and submit it again" in answer.text
-    forged = client.post("/", data={**FORM, "csrf_token": "nonce.0123"}, files=NO_FILE)
-    assert forged.status_code == 403
+    issued = token(client.get("/").text)
+    stamp, nonce, signature = issued.split(".")
+    for forged in (f"{stamp}.{nonce}.{'0' * 64}", f"{int(stamp) + 1}.{nonce}.{signature}", "", "..."):
+        assert client.post("/", data={**FORM, "csrf_token": forged}, files=NO_FILE).status_code == 403, forged
+    other_server = TestClient(create_app(), base_url="http://127.0.0.1:8000")  # another process, another key
+    assert other_server.post("/", data={**FORM, "csrf_token": issued}, files=NO_FILE).status_code == 403
+    key = b"k" * 32
+    assert csrf_ok(key, new_csrf_token(key, now=1000), now=1000 + CSRF_SECONDS)
+    assert not csrf_ok(key, new_csrf_token(key, now=1000), now=1001 + CSRF_SECONDS)
+    assert client.post("/", data={**FORM, "csrf_token": issued}, files=NO_FILE).status_code == 200  # no cookie needed
 
 
 def test_the_course_shows_flags_first_then_the_roadmap_and_the_calculations(client):

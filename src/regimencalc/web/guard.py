@@ -3,8 +3,9 @@ security headers on every response, and CSRF tokens for the page's forms.
 
 The Host check stops DNS rebinding (a web page elsewhere resolving its own name to 127.0.0.1 to
 read this server); the size limit keeps an upload from filling memory; the headers forbid
-framing, inline scripts and caching (a course is patient data). CSRF tokens are signed with a
-per-process random key and sent twice (cookie and form field), so nothing is stored.
+framing, inline scripts and caching (a course is patient data). A form's CSRF token is signed
+with a per-process random key and dated: a page elsewhere can neither read one (same-origin
+policy, Host check) nor make one, and the server stores nothing to check it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
+import time
 from collections.abc import Iterable
 
 from starlette.datastructures import Headers
@@ -40,8 +42,9 @@ SECURITY_HEADERS = {
     "cross-origin-resource-policy": "same-origin",
     "permissions-policy": "camera=(), microphone=(), geolocation=()",
 }
-CSRF_COOKIE = "regimencalc_csrf"
 CSRF_FIELD = "csrf_token"
+#: How long a form stays valid (a pharmacist may leave a page open through a shift).
+CSRF_SECONDS = 12 * 3600
 
 
 def is_loopback(host: str) -> bool:
@@ -132,18 +135,19 @@ async def _drain(receive: Receive) -> None:
             return
 
 
-def new_csrf_token(key: bytes) -> str:
-    """A random nonce and its HMAC under the process key."""
-    nonce = secrets.token_urlsafe(16)
-    return f"{nonce}.{_sign(key, nonce)}"
+def new_csrf_token(key: bytes, now: float | None = None) -> str:
+    """When it was issued, a random nonce, and their HMAC under the process key."""
+    issued = f"{int(time.time() if now is None else now)}.{secrets.token_urlsafe(12)}"
+    return f"{issued}.{_sign(key, issued)}"
 
 
-def csrf_ok(key: bytes, form_token: str | None, cookie_token: str | None) -> bool:
-    """The form carries the cookie's token, and the token was signed by this process."""
-    if not form_token or not cookie_token or not hmac.compare_digest(form_token, cookie_token):
+def csrf_ok(key: bytes, token: str | None, now: float | None = None) -> bool:
+    """The token was signed by this process less than CSRF_SECONDS ago."""
+    issued, _, signature = (token or "").rpartition(".")
+    stamp = issued.partition(".")[0]
+    if not stamp.isdigit() or not hmac.compare_digest(signature, _sign(key, issued)):
         return False
-    nonce, _, signature = form_token.partition(".")
-    return hmac.compare_digest(signature, _sign(key, nonce))
+    return 0 <= (time.time() if now is None else now) - int(stamp) <= CSRF_SECONDS
 
 
 def _sign(key: bytes, nonce: str) -> str:

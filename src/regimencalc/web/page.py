@@ -25,7 +25,7 @@ from regimencalc.errors import RegimencalcError
 from regimencalc.protocol.regimen import RESPONSES
 from regimencalc.render.sheet import FLAG_WORDS
 from regimencalc.safety.plausibility import KEYS as UNUSUAL_KEYS
-from regimencalc.web.guard import CSRF_COOKIE, CSRF_FIELD, csrf_ok, new_csrf_token
+from regimencalc.web.guard import CSRF_FIELD, csrf_ok, new_csrf_token
 from regimencalc.web.inputs import DOCUMENTS, CourseRequest, catalogue, field_of, plan_request
 
 router = APIRouter(include_in_schema=False)
@@ -75,7 +75,7 @@ async def submit(request: Request) -> Response:
     except HTTPException as exc:
         return _page(request, FormState(errors={"": str(exc.detail)}), status=exc.status_code)
     state = await _read(form)
-    if not csrf_ok(request.app.state.csrf_key, _text(form, CSRF_FIELD), request.cookies.get(CSRF_COOKIE)):
+    if not csrf_ok(request.app.state.csrf_key, _text(form, CSRF_FIELD)):
         message = "the form has expired or came from another page; reload the page and submit it again"
         return _page(request, _refused(state, "", message), status=403)
     if state.errors:
@@ -187,14 +187,11 @@ def _download(course: Course, action: str, state: FormState) -> Response:
 
 
 def _page(request: Request, state: FormState, course: Course | None = None, status: int = 200) -> Response:
-    """The page; its CSRF token (the cookie's, if this process signed it) goes in the form and the cookie."""
-    csrf_key = request.app.state.csrf_key
-    cookie = request.cookies.get(CSRF_COOKIE)
-    token = cookie if csrf_ok(csrf_key, cookie, cookie) else new_csrf_token(csrf_key)
+    """The page, with a fresh CSRF token in its forms."""
     context = {
         "state": state,
         "course": course,
-        "token": token,
+        "token": new_csrf_token(request.app.state.csrf_key),
         "csrf_field": CSRF_FIELD,
         "regimens": [(r.id, f"{r.name} (v{r.version})") for r in catalogue()],
         "upload": UPLOAD,
@@ -208,9 +205,7 @@ def _page(request: Request, state: FormState, course: Course | None = None, stat
         "roadmap": roadmap,
         "doses_of": doses_of,
     }
-    response = request.app.state.templates.TemplateResponse(request, "page.html", context, status_code=status)
-    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", path="/")
-    return response
+    return request.app.state.templates.TemplateResponse(request, "page.html", context, status_code=status)
 
 
 def doses_of(course: Course, cycle: Cycle) -> list[Administration]:
