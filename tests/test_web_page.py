@@ -103,6 +103,21 @@ def test_each_download_is_what_the_command_line_writes(client, run_cli, action, 
     assert ("\r\n" in answer.text) == (action == "ics")  # RFC 5545 lines end in CRLF
 
 
+def test_the_calendar_takes_the_ics_commands_options_and_refuses_with_its_words(client, run_cli):
+    options = {"per_day": "1", "time": "09:00", "tz": "Europe/Paris", "remind": "1d"}
+    answer = submit(client, {**FORM, **options, "action": "ics"})
+    cli = ("--per-day", "--time", "09:00", "--tz", "Europe/Paris", "--remind", "1d")
+    assert answer.text.replace("\r\n", "\n") == run_cli("ics", *CLI_ARGS, *cli)[1]
+    assert "DTSTART;TZID=Europe/Paris:20260105T090000" in answer.text
+    page = submit(client, {**FORM, "tz": "Mars/Olympus", "time": "09:00", "action": "ics"})
+    assert page.status_code == 422
+    assert (
+        error_at(page.text, "tz")
+        == "--tz 'Mars/Olympus' is not a known time zone; write e.g. Europe/Paris or America/New_York"
+    )
+    assert '<section id="course"' in page.text  # the course stays on the page, the refusal beside its option
+
+
 def test_the_pdf_sheet_downloads_as_pdf(client):
     answer = submit(client, {**FORM, "action": "pdf"})
     assert answer.headers["content-type"] == "application/pdf"

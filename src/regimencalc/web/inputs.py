@@ -62,6 +62,9 @@ _FIELD_BY_PREFIX = (
     ("--accept-unusual", "accept_unusual"),
     ("--cycles", "cycles"),
     ("--measured", "measured"),
+    ("--time", "time"),
+    ("--tz", "tz"),
+    ("--remind", "remind"),
     ("unknown BSA formula", "bsa_formula"),
     ("response", "response"),
 )

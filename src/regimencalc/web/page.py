@@ -33,6 +33,8 @@ router = APIRouter(include_in_schema=False)
 TEXT_FIELDS = ("height", "weight", "age", "sex", "start", "cycles", "response", "bsa_formula", "bsa_cap")
 #: What only the dose sheet prints.
 SHEET_FIELDS = ("patient_name", "patient_id", "measured")
+#: How the calendar is laid out (the `ics` command's options), asked beside the download buttons.
+CALENDAR_FIELDS = ("per_day", "time", "tz", "remind")
 UPLOAD = "upload"
 #: The downloads: button value → (what it is called, file extension, media type).
 DOWNLOADS = {
@@ -91,11 +93,14 @@ async def submit(request: Request) -> Response:
     labels = {kind: upload.name for kind, upload in state.uploads.items()}
     try:
         course = plan_request(course_request, labels)
-        if action != "show":
-            return _download(course, action, state)
     except RegimencalcError as exc:
         return _page(request, _refused(state, _place(field_of(exc, labels), state), str(exc)), status=422)
-    return _page(request, state, course)
+    if action == "show":
+        return _page(request, state, course)
+    try:
+        return _download(course, action, state)
+    except RegimencalcError as exc:  # a sheet or calendar option: shown with the course it concerns
+        return _page(request, _refused(state, field_of(exc), str(exc)), course, status=422)
 
 
 def _place(field: str, state: FormState) -> str:
@@ -110,7 +115,7 @@ def _refused(state: FormState, where: str, message: str) -> FormState:
 
 async def _read(form: FormData) -> FormState:
     """The form's values; an uploaded file replaces the one carried from the previous answer."""
-    values = {name: _text(form, name) for name in ("regimen", *TEXT_FIELDS, *SHEET_FIELDS)}
+    values = {name: _text(form, name) for name in ("regimen", *TEXT_FIELDS, *SHEET_FIELDS, *CALENDAR_FIELDS)}
     accepted = tuple(k for k in form.getlist("accept_unusual") if isinstance(k, str))
     uploads: dict[str, Upload] = {}
     errors: dict[str, str] = {}
@@ -176,7 +181,10 @@ def _download(course: Course, action: str, state: FormState) -> Response:
         if action == "pdf":
             body = render_sheet_pdf(body)
     elif action == "ics":
-        options = calendar_options(per_day=False, at=None, zone=None, remind=None, course_id=None)
+        given = {name: state.values[name] or None for name in CALENDAR_FIELDS}
+        options = calendar_options(
+            per_day=bool(given["per_day"]), at=given["time"], zone=given["tz"], remind=given["remind"], course_id=None
+        )
         body = render_ics(course, options)
     else:
         body = (render_csv if action == "csv" else render_json)(course)
@@ -200,6 +208,7 @@ def _page(request: Request, state: FormState, course: Course | None = None, stat
         "unusual_keys": UNUSUAL_KEYS,
         "documents": DOCUMENTS,
         "downloads": DOWNLOADS,
+        "calendar_fields": CALENDAR_FIELDS,
         "flag_words": FLAG_WORDS,
         "route_names": ROUTE_NAMES,
         "roadmap": roadmap,
