@@ -8,7 +8,7 @@ from pathlib import Path
 import regimencalc
 
 PACKAGE = Path(regimencalc.__file__).parent
-OUTER = {"regimencalc.cli", "regimencalc.render", "regimencalc.__main__"}
+OUTER = {"regimencalc.cli", "regimencalc.web", "regimencalc.render", "regimencalc.__main__"}
 #: The layers, top to bottom: a module may import its own layer and the layers below it, never above.
 #: A new subpackage or top-level module must be placed here (the test below fails until it is).
 LAYERS = (
@@ -106,6 +106,12 @@ def test_renderers_never_compute_doses():
     for path in (PACKAGE / "render").glob("*.py"):
         bad = imports_of(path) & COMPUTING
         assert not bad, f"{module_name(path)} imports {bad}"
+
+
+def test_the_web_front_end_plans_through_the_planner_and_computes_nothing_itself():
+    used = {i for path in (PACKAGE / "web").glob("*.py") for i in imports_of(path)}
+    assert used & COMPUTING == {"regimencalc.planner", "regimencalc.dosing.bsa"}  # plan_typed; formula names
+    assert "regimencalc.cli" not in used
 
 
 def test_one_unit_registry():

@@ -213,7 +213,7 @@ def test_help_does_not_import_heavy_libraries():
         "import sys\n"
         "from regimencalc.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in ('pint', 'pydantic', 'icalendar', 'ruamel.yaml') if m in sys.modules))"
+        "print(sorted(m for m in ('pint', 'pydantic', 'icalendar', 'ruamel.yaml', 'fastapi', 'uvicorn', 'jinja2') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"

@@ -226,20 +226,15 @@ def plan_course(
     accept_unusual: tuple[str, ...],
     institution: str | None = None,
 ) -> Course:
-    """The course the common options describe."""
-    from regimencalc.dosing.dates import parse_start_date
-    from regimencalc.dosing.patient import make_patient
-    from regimencalc.planner import plan
+    """The course the common options describe (files named on the command line are read here)."""
+    from regimencalc.planner import plan_typed
     from regimencalc.protocol.loader import load_regimen
-    from regimencalc.safety.plausibility import USUAL, parse_bsa_cap
 
     local = None
     if institution is not None:
         from regimencalc.safety.institution import load_institution
 
         local = load_institution(institution)
-    usual = local.usual_limits() if local is not None else USUAL
-    patient = make_patient(height, weight, age, sex, frozenset(accept_unusual), usual)
     observed = None
     if observations is not None:
         from regimencalc.replan.observations import load_observations
@@ -255,22 +250,21 @@ def plan_course(
         from regimencalc.safety.rounding import load_rounding
 
         profile = load_rounding(rounding)
-    cap = None if bsa_cap is None else parse_bsa_cap(bsa_cap)
-    if local is not None:
-        from regimencalc.safety.institution import merge_policies
-
-        profile, cap = merge_policies(local, profile, cap)
-    return plan(
+    return plan_typed(
         load_regimen(regimen),
-        patient,
-        parse_start_date(start),
+        height,
+        weight,
+        start,
+        age=age,
+        sex=sex,
+        bsa_cap=bsa_cap,
+        accept_unusual=accept_unusual,
         bsa_formula=bsa_formula,
         cycles=cycles,
         response=response,
         observations=observed,
         prior=exposure,
         rounding=profile,
-        bsa_cap=cap,
         institution=local,
     )
 
@@ -386,6 +380,34 @@ def sheet_format(fmt: str | None, output: Path | None) -> str:
     if fmt is not None and by_suffix is not None and fmt != by_suffix:
         raise RegimencalcError(f"--format {fmt} does not match -o {output}; name the file sheet.{fmt}")
     return fmt or by_suffix or "html"
+
+
+@main.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on; loopback unless you mean it."
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--allowed-host", multiple=True, metavar="NAME", help="A Host name the page may be reached by (non-loopback)."
+)
+def serve(host: str, port: int, allowed_host: tuple[str, ...]) -> None:
+    """The local web page and REST API (docs/web.md); needs regimencalc[web]."""
+    try:
+        from regimencalc.web.guard import is_loopback
+        from regimencalc.web.server import serve as run
+    except ImportError as exc:
+        from regimencalc.errors import RegimencalcError
+
+        raise RegimencalcError(f"serve needs the web extra: pip install 'regimencalc[web]' ({exc})") from None
+    if not is_loopback(host):
+        click.echo(
+            f"regimencalc: warning: listening on {host}: other machines can reach the page, which has no login "
+            "and sends patient values over plain HTTP; use it only behind your institution's HTTPS proxy",
+            err=True,
+        )
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else f"[{host}]" if ":" in host else host
+    click.echo(f"regimencalc: serving http://{shown}:{port}/ (Ctrl+C to stop)", err=True)
+    run(host, port, allowed_host)
 
 
 def _emit(text: str | bytes, output: Path | None, force: bool) -> None:

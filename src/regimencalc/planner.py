@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
 from regimencalc.course import (
     Administration,
@@ -460,3 +461,44 @@ def _totals(administrations: list[Administration]) -> tuple[DrugTotal, ...]:
 def _exact_sum(values: Iterable[float]) -> float:
     """Sum of doses already rounded to 3 significant figures, without binary noise (3 × 4.67 = 14.01)."""
     return float(sum((Decimal(repr(v)) for v in values), Decimal(0)))
+
+
+def plan_typed(
+    regimen: Regimen,
+    height: str,
+    weight: str,
+    start: str,
+    *,
+    age: str | None = None,
+    sex: str | None = None,
+    bsa_cap: str | None = None,
+    accept_unusual: Iterable[str] = (),
+    rounding: RoundingProfile | None = None,
+    institution: Institution | None = None,
+    **options: Any,
+) -> Course:
+    """The course for patient values as a person typed them (command line, web form, API request).
+
+    The one place typed text becomes a checked patient, start date and BSA cap, and where the
+    institutional profile's limits, rounding and BSA cap policy join what was typed, so every front
+    end refuses the same values with the same words; `options` go to `plan` unchanged.
+    """
+    from regimencalc.dosing.dates import parse_start_date
+    from regimencalc.dosing.patient import make_patient
+    from regimencalc.safety.institution import merge_policies
+    from regimencalc.safety.plausibility import USUAL, parse_bsa_cap
+
+    usual = institution.usual_limits() if institution is not None else USUAL
+    patient = make_patient(height, weight, age, sex, frozenset(accept_unusual), usual)
+    cap = None if bsa_cap is None else parse_bsa_cap(bsa_cap)
+    if institution is not None:
+        rounding, cap = merge_policies(institution, rounding, cap)
+    return plan(
+        regimen,
+        patient,
+        parse_start_date(start),
+        bsa_cap=cap,
+        rounding=rounding,
+        institution=institution,
+        **options,
+    )
