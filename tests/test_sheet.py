@@ -218,7 +218,8 @@ def test_a_moved_dose_keeps_its_planned_day_everywhere():
 def test_quantities_do_not_break_and_tables_repeat_their_header():
     _, html = sheet_for(STORY)
     assert '<span class="nb">60 mg/m²/day</span>' in html or '<span class="nb">10 mg</span>' in html
-    assert html.count("<thead>") == html.count('<table class="doses">') + html.count('<table class="roadmap">') + 2
+    tables = ('<table class="doses">', '<table class="roadmap">', '<table class="supportive-lines">')
+    assert html.count("<thead>") == sum(html.count(table) for table in tables) + 2
     assert "white-space: nowrap" in html and "display: table-header-group" in html
 
 

@@ -86,7 +86,7 @@ _QUANTITY = re.compile(
 _SUPPORTIVE_CSS = """
 .supportive-lines td { font-size: 8.5pt; } .supportive-lines td:first-child { white-space: nowrap; }
 .supportive-lines .kind { text-transform: uppercase; font-size: 7.5pt; } .calc { font-size: 7.5pt; color: #333; }
-.supportive-lines .dose { white-space: normal; }
+.supportive-lines .dose { white-space: normal; } .supportive h3 { break-after: avoid; }
 """
 
 
@@ -214,6 +214,7 @@ def _supportive(course: Course) -> str:
     institutional profile's values, each printed as "local protocol: …" with its source."""
     if not course.supportive and course.institution is None:
         return ""
+    citations = list(dict.fromkeys(s.source for s in course.supportive if s.local != s.source))
     dated = [s for s in course.supportive if s.date is not None]
     whole = [s for s in course.supportive if s.date is None]
     parts = [
@@ -225,24 +226,27 @@ def _supportive(course: Course) -> str:
     if dated:
         rows = "\n".join(
             f'<tr data-supportive-id="{escape(s.id)}" data-kind="{escape(s.kind)}"><td>{_supportive_when(s)}</td>'
-            f"<td>{_supportive_what(s)}</td><td>{escape(s.text)}{_supportive_source(s)}</td>"
+            f"<td>{_supportive_what(s)}</td><td>{escape(s.text)}{_supportive_source(s, citations)}</td>"
             f"<td>{escape(' '.join(s.flags))}</td></tr>"
             for s in dated
         )
         parts.append(
-            '<h3>Dated</h3>\n<table class="supportive-lines">\n<tr><th>Date</th><th>Give or do</th>'
-            f"<th>When and why</th><th>Flags</th></tr>\n{rows}\n</table>"
+            '<h3>Dated</h3>\n<table class="supportive-lines">\n<thead><tr><th>Date</th><th>Give or do</th>'
+            f"<th>When and why</th><th>Flags</th></tr></thead>\n<tbody>{rows}</tbody>\n</table>"
         )
     if whole:
         rows = "\n".join(
             f'<tr data-supportive-id="{escape(s.id)}" data-kind="{escape(s.kind)}"><td>{_supportive_what(s)}</td>'
-            f"<td>{escape(s.text)}{_supportive_source(s)}</td><td>{escape(' '.join(s.flags))}</td></tr>"
+            f"<td>{escape(s.text)}{_supportive_source(s, citations)}</td><td>{escape(' '.join(s.flags))}</td></tr>"
             for s in whole
         )
         parts.append(
-            '<h3>For the whole course</h3>\n<table class="supportive-lines">\n<tr><th>Kind</th><th>What</th>'
-            f"<th>Flags</th></tr>\n{rows}\n</table>"
+            '<h3>For the whole course</h3>\n<table class="supportive-lines">\n<thead><tr><th>Kind</th><th>What</th>'
+            f"<th>Flags</th></tr></thead>\n<tbody>{rows}</tbody>\n</table>"
         )
+    if citations:
+        listed = "<br>".join(f"[S{n}] {escape(c)}" for n, c in enumerate(citations, 1))
+        parts.append(f'<p class="calc">Sources of these lines: <br>{listed}</p>')
     if course.institution is not None:
         i = course.institution
         values = "".join(
@@ -274,9 +278,10 @@ def _supportive_what(s: SupportiveLine) -> str:
     )
 
 
-def _supportive_source(s: SupportiveLine) -> str:
+def _supportive_source(s: SupportiveLine, citations: list[str]) -> str:
+    """The line's source as its number in the section's list of sources, and the local protocol's."""
     local = f"local protocol: {escape(s.local)}" if s.local else ""
-    cited = "" if s.local == s.source else escape(s.source)
+    cited = "" if s.local == s.source else f"[S{citations.index(s.source) + 1}]"
     return f'<br><span class="calc">{"; ".join(p for p in (cited, local) if p)}</span>'
 
 
