@@ -85,6 +85,26 @@ def test_the_course_shows_flags_first_then_the_roadmap_and_the_calculations(clie
     assert "<strong>BSA 1.818 m²</strong>" in page
 
 
+def test_the_page_shows_the_supportive_lines_and_route_labels(client):
+    page = submit(
+        client, {**FORM, "regimen": "blinatumomab", "height": "120cm", "weight": "22kg", "age": "7", "action": "show"}
+    ).text
+    assert page.index('class="flags"') < page.index('class="supportive"') < page.index('class="roadmap"')
+    # child premedication: dexamethasone 5 mg/m² × 0.85635 m² = 4.282 mg → 4.28 mg, before cycle 1 days 1 and 8
+    premedication = re.findall(
+        r'<td data-label="When">\w+ (\S+)<br>C1 D(\d+)</td>\s*<td data-label="Kind">premedication</td>\s*<td data-label="Give or do" class="dose">([^<]+)</td>',
+        page,
+    )
+    assert premedication == [
+        ("2026-01-05", "1", "dexamethasone 4.28 mg intravenous"),
+        ("2026-01-12", "8", "dexamethasone 4.28 mg intravenous"),
+    ]
+    assert "hospitalise for the first 9 days of the first cycle" in page
+    vmp = submit(client, {**FORM, "regimen": "vicp", "action": "show"}).text
+    vindesine_rows = vmp.count('<td data-label="Drug">vindesine<br><strong class="route-label">FOR INTRAVENOUS USE ONLY')
+    assert vindesine_rows == vmp.count('<td data-label="Drug">vindesine') == 4  # VICP: vindesine days 1, 8, 15, 22
+
+
 @pytest.mark.parametrize(
     ("action", "command", "extension"),
     [
