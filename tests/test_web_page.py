@@ -101,7 +101,9 @@ def test_the_page_shows_the_supportive_lines_and_route_labels(client):
     ]
     assert "hospitalise for the first 9 days of the first cycle" in page
     vmp = submit(client, {**FORM, "regimen": "vicp", "action": "show"}).text
-    vindesine_rows = vmp.count('<td data-label="Drug">vindesine<br><strong class="route-label">FOR INTRAVENOUS USE ONLY')
+    vindesine_rows = vmp.count(
+        '<td data-label="Drug">vindesine<br><strong class="route-label">FOR INTRAVENOUS USE ONLY'
+    )
     assert vindesine_rows == vmp.count('<td data-label="Drug">vindesine') == 4  # VICP: vindesine days 1, 8, 15, 22
 
 
