@@ -241,14 +241,35 @@ def test_vod_before_the_infants_cycle_2_stops_inotuzumab(term):
     assert by_cycle[1] == {"planned"} and all(by_cycle[n] == {"discontinued"} for n in range(2, 10))
 
 
-@pytest.mark.parametrize(("grade", "stopped"), [(2, False), (3, True), (4, True)])
-def test_severe_infusion_reaction_stops_inotuzumab(grade, stopped):
+# Infusion reaction (reference §2.2, [L-INO-PRO-IE], V): interrupt and treat, consider stopping or steroids/
+# antihistamines (flagged, the dose stays); severe or life-threatening (read as grade 3-4): stop permanently.
+@pytest.mark.parametrize(
+    ("grade", "status", "flagged"),
+    [
+        (0, "planned", False),
+        (1, "planned", True),
+        (2, "planned", True),
+        (3, "discontinued", False),
+        (4, "discontinued", False),
+    ],
+)
+def test_infusion_reactions_flagged_and_severe_ones_stop_inotuzumab(grade, status, flagged):
     c = course(
         "inotuzumab-ozogamicin",
         f"  - {{cycle: 1, day: 8, toxicities: {{infusion related reaction: {grade}}}}}\n",
         cycles=1,
     )
-    assert (doses(c, "inotuzumab ozogamicin")[1].status == "discontinued") is stopped
+    ino = doses(c, "inotuzumab ozogamicin")
+    assert [a.status for a in ino] == ["planned", status, status]
+    assert [a.dose.value for a in ino] == [1.45, 0.909, 0.909]  # 0.8 and 0.5 mg/m² × 1.818 m², as planned
+    advice = [f for f in c.flags if f.text.startswith("infusion-reaction-interrupt-and-treat: ")]
+    assert bool(advice) is flagged
+    if flagged:
+        assert (
+            "interrupt the infusion and treat it; consider stopping the infusion or giving steroids" in advice[0].text
+        )
+        assert all("infusion-reaction-interrupt-and-treat" in a.because for a in ino[1:])
+        assert len([f for f in c.flags if f.kind == "rule"]) == 1  # one flag, not one per dose
 
 
 # Low baseline (ANC < 1 or platelets < 50 ×10⁹/L): the next cycle waits for counts back to baseline, or

@@ -397,6 +397,11 @@ def _visit(planned: Administration, number: int, history: History, book: FlagBoo
             continue
         version = _version(state, rule, history)
         verdict = evaluate(rule.when, history, _checked_on(rule, current), version)
+        if verdict.holds and rule.action == "flag":
+            current = _update(
+                current, current.status, (rule.id, *verdict.evidence), _flag(book, rule, "; ".join(verdict.reasons))
+            )
+            continue  # a flag rule fires and the dose stays: the later rules are still checked
         if verdict.holds and (not rule.at_step_dose or _was_at_step(rule, current, verdict, number, history, state)):
             acted = _stepped(_act(rule, current, number, verdict, history, version, book, state), number, state)
             stop = state.stopped.get(acted.drug)
