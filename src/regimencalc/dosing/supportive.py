@@ -181,7 +181,8 @@ def _event_line(state: _Plan, drug_file: DrugFile, line: EventLine, events: list
     elif line.kind == "premedication":
         choice = state.institution.premedication.get(line.id) if state.institution else None
         if choice is not None:
-            result = compute_dose(choice.dose, state.body, "local protocol", "local protocol")
+            spec, band = choice.dose_for(state.body.age_years, state.body.weight_kg)
+            result = compute_dose(spec, state.body, "local protocol", "local protocol")
             agent, route, dose, dose_text, trace = (
                 choice.agent,
                 choice.route,
@@ -192,6 +193,12 @@ def _event_line(state: _Plan, drug_file: DrugFile, line: EventLine, events: list
             local = state.use_local(
                 f"premedication {line.id}", f"{choice.agent} {dose_text} {choice.route}", choice.source
             )
+            if band is None and spec.basis == "flat" and _child_sized(state.body):
+                flags.append(
+                    state.book.add(
+                        "local-dose-check", _check_flat(name, choice.agent, dose_text, state.body), choice.source
+                    )
+                )
         else:
             dose_text = f"agent and dose {LOCAL}" if line.agent is None else f"dose {LOCAL}"
             text = f"{name}: the label leaves the {'agent and ' if line.agent is None else ''}dose to the hospital; {dose_text} (set 'premedication: {line.id}' in the institutional profile)"
@@ -218,6 +225,27 @@ def _event_line(state: _Plan, drug_file: DrugFile, line: EventLine, events: list
                 local=local,
             )
         )
+
+
+#: A flat institutional premedication dose is checked for patients under these (docs/institution.md): the
+#: adult/child reading of the label lines (18 years) and blinatumomab's weight split (45 kg, reference §2.1).
+CHILD_AGE_YEARS = 18.0
+CHILD_WEIGHT_KG = 45.0
+
+
+def _child_sized(body: BodySize) -> bool:
+    """Under 18 years or under 45 kg: a flat dose written for adults may not fit."""
+    return body.weight_kg < CHILD_WEIGHT_KG or (body.age_years is not None and body.age_years < CHILD_AGE_YEARS)
+
+
+def _check_flat(name: str, agent: str, dose_text: str, body: BodySize) -> str:
+    age = "age not given" if body.age_years is None else f"{format_number(body.age_years)} years"
+    return (
+        f"{name}: the institutional profile's flat {agent} {dose_text} is given to a patient of {age} and "
+        f"{format_number(body.weight_kg, 4)} kg, under {format_number(CHILD_AGE_YEARS)} years or "
+        f"{format_number(CHILD_WEIGHT_KG)} kg, and no band of the profile covers this patient: check the dose for "
+        "this patient (add 'bands' by age or weight to the profile's premedication choice)"
+    )
 
 
 def _admission(state: _Plan, drug_file: DrugFile, admission: Admission, doses: list[Administration]) -> None:
