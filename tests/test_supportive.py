@@ -56,7 +56,7 @@ def test_blinatumomab_child_premedication_is_per_m2_and_in_cycle_1_only():
     premed = lines(course, "premedication")
     assert [(s.date.isoformat(), s.dose_text) for s in premed] == [("2026-01-05", "4.28 mg"), ("2026-01-12", "4.28 mg")]
     assert "5 mg/m² × 0.856 m² (BSA, Mosteller) = 4.282 mg" in premed[0].trace[1].text
-    assert premed[0].trace[2].text == "cap 20 mg (label-blinatumomab) not reached"
+    assert premed[0].trace[2].text == "cap 20 mg (label-blinatumomab-premed-admission) not reached"
 
 
 def test_without_age_both_premedications_are_listed_and_flagged():
