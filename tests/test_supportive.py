@@ -384,3 +384,11 @@ def test_every_replanned_restart_brings_premedication_and_supervision(day, recov
     premedicated = {s.date for s in lines(course, "premedication")}
     assert restarts <= premedicated and restarts == {s.date for s in lines(course, "supervision")}
     assert premedicated <= set(infused)  # never on a day without infusion
+
+
+def test_no_flags_still_points_at_the_supportive_lines():
+    # an adult's blinatumomab plan raises no flag, yet has dexamethasone, admissions and administration lines
+    course = course_for("blinatumomab", "adult", cycles=2, age=40)
+    assert course.flags == () and course.supportive
+    html = render_sheet_html(course, SheetInfo(written=dt.date(2026, 1, 1)))
+    assert "<p>No flags; check the supportive and non-dosed lines below too.</p>" in html
