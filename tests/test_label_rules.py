@@ -510,3 +510,44 @@ def test_a_cycle_starts_on_its_day_1_dose_when_spacing_moves_it():
     assert starts == [("2026-03-02", None), ("2026-03-24", "2026-03-23"), ("2026-04-21", "2026-04-20")]
     day_1 = next(a for a in doses(c, "inotuzumab ozogamicin") if (a.cycle, a.day) == (2, 1))
     assert day_1.date == c.cycles[1].start_date
+
+
+def test_flags_name_the_replanned_cycles_and_dates():
+    # CRS grade 3 on day 10 (11 March), grade 0 on day 18 (19 March): an 8-day interruption → a new cycle from
+    # 19 March (42 days), the planned cycle 2 from 19 March + 42 = 30 April (course cycle 3), the planned
+    # cycle 3 from 30 April + 42 = 11 June (course cycle 4). --response NR is dated at the planned start of
+    # cycle 3: 2 March + 2 × 42 = 25 May; the gate then reads it before course cycle 4.
+    entries = "  - {cycle: 1, day: 10, toxicities: {crs: 3}}\n  - {cycle: 1, day: 18, toxicities: {crs: 0}}\n"
+    c = course("blinatumomab", entries, cycles=3, response="NR")
+    assert [(x.number, x.start_date.isoformat(), x.planned_number) for x in c.cycles] == [
+        (1, "2026-03-02", None),
+        (2, "2026-03-19", None),
+        (3, "2026-04-30", 2),
+        (4, "2026-06-11", 3),
+    ]
+    stated = next(f.text for f in c.flags if f.kind == "response-option")
+    assert stated.startswith(
+        "--response NR is taken as a response assessed on 2026-05-25 (Cycles 3-9 only for patients in CR/CRi after "
+        "2 cycles (cycles-3-to-9-need-cr-after-2-cycles), before cycle 3 as planned; re-planned, that cycle is "
+        "cycle 4 (cycle 3 of the plan), from 2026-06-11: where the plan first reads a response)"
+    )
+    assert any(
+        f.text.endswith(
+            "treatment discontinued from cycle 4 (cycle 3 of the plan) (2026-06-11): latest response NR "
+            "(response-option, 2026-05-25)"
+        )
+        for f in c.flags
+    )
+    assert {a.status for a in doses(c, "blinatumomab") if a.cycle == 4} == {"discontinued"}
+
+
+def test_the_day_22_assessment_follows_a_short_interruption():
+    # RDC from 2 March: blinatumomab days 8-21; CRS grade 3 on day 16 (17 March), grade 0 on day 19 (20 March):
+    # a 3-day interruption, the cycle goes on, so day 22 (planned 23 March) falls 3 days later, on 26 March
+    entries = "  - {cycle: 1, day: 16, toxicities: {crs: 3}}\n  - {cycle: 1, day: 19, toxicities: {crs: 0}}\n"
+    c = course("rdc-blinatumomab", entries, response="CR")
+    stated = next(f.text for f in c.flags if f.kind == "response-option")
+    assert (
+        "on 2026-03-23 (Day-22 response assessment, cycle 1 day 22 as planned; re-planned, day 22 of cycle 1 falls on 2026-03-26:"
+        in stated
+    )

@@ -244,6 +244,7 @@ def _start_cycle(
     """Cycle-start rules, checked before every cycle after the first on the day it would now start: a
     cycle waits for recovery, and every later date moves with it. Returns the delay of every later cycle."""
     start = cycle.start_date + dt.timedelta(days=delay)
+    name = cycle_name(number, cycle.number)
     drugs = {a.drug for a in in_cycle} - set(state.stopped)
     because: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
@@ -264,7 +265,7 @@ def _start_cycle(
         if started.date > start:
             extra = (started.date - start).days
             delay += extra
-            text = f"cycle {cycle.number} started on {started.date.isoformat()}, {plural(extra, 'day')} after {start.isoformat()} ({started.id})"
+            text = f"{name} started on {started.date.isoformat()}, {plural(extra, 'day')} after {start.isoformat()} ({started.id})"
             flags, because = (book.add("recorded-start", text, None),), (started.id,)
     for rule in (r for r in active if _applies(state, r, history, start)):
         version = _version(state, rule, history)
@@ -273,7 +274,7 @@ def _start_cycle(
             state.unassessed.add(rule.id)
             book.add(
                 "not-yet-assessed",
-                f"{rule.name} ({rule.id}): before cycle {cycle.number} ({start.isoformat()}): "
+                f"{rule.name} ({rule.id}): before {name} ({start.isoformat()}): "
                 f"{'; '.join(verdict.reasons)}; this and later cycles are planned until the response is known",
                 rule.source,
             )
@@ -281,22 +282,20 @@ def _start_cycle(
             continue
         why = "; ".join(verdict.reasons)
         if rule.action == "discontinue":
-            flags = _flag(book, rule, f"treatment discontinued from cycle {cycle.number} ({start.isoformat()}): {why}")
+            flags = _flag(book, rule, f"treatment discontinued from {name} ({start.isoformat()}): {why}")
             for drug in rule.drugs:
                 state.stopped[drug] = _Stop(start, (rule.id, *verdict.evidence), flags)
             break
         recovered = _recovery(rule, history, start, version)
         if recovered is None:
-            flags = _flag(
-                book, rule, f"cycle {cycle.number} waits from {start.isoformat()} ({why}); no recovery observed yet"
-            )
+            flags = _flag(book, rule, f"{name} waits from {start.isoformat()} ({why}); no recovery observed yet")
             because, waiting = (rule.id, *verdict.evidence), True
             break
         _, day, recovery = recovered
         extra = (day - start).days
         if not extra:
             continue  # the recovery is already seen on the day the cycle would start: nothing to wait for
-        text = f"cycle {cycle.number} delayed {plural(extra, 'day')} from {start.isoformat()} ({why}) to {day.isoformat()} ({'; '.join(recovery.reasons)})"
+        text = f"{name} delayed {plural(extra, 'day')} from {start.isoformat()} ({why}) to {day.isoformat()} ({'; '.join(recovery.reasons)})"
         if rule.max_delay_days is not None and extra > rule.max_delay_days:
             text += f"; the delay exceeds {rule.max_delay_days} days"
             if rule.on_max_delay == "discontinue":
@@ -329,6 +328,11 @@ def _start_cycle(
             a = _update(a, "held", because, flags)
         doses.append(a)
     return delay, cycle.model_copy(update=update), doses
+
+
+def cycle_name(number: int, planned: int) -> str:
+    """A cycle as the course numbers it, with its number in the plan when re-planning renumbered it."""
+    return f"cycle {number}" if number == planned else f"cycle {number} (cycle {planned} of the plan)"
 
 
 def reads_response(rule: Rule) -> bool:
