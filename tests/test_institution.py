@@ -23,6 +23,12 @@ CASES = {
     "per_m2_intrathecal": (8, 35, "intrathecal.methotrexate.doses[0].dose", "must be a flat amount per injection"),
     "unknown_field": (10, 5, "premedication.inotuzumab-corticosteroid.note", "unknown field 'note'"),
     "rounding_too_wide": (8, 16, "rounding.max_percent", "40 is above the allowed maximum 25.0"),
+    "band_without_limits": (
+        10,
+        9,
+        "premedication.inotuzumab-corticosteroid.bands[0]",
+        "a band needs 'age', 'weight' or both",
+    ),
     "agents_key_without_line": (
         5,
         3,
@@ -116,6 +122,48 @@ def test_premedication_choice_computed_by_its_basis():
         ("paracetamol", "1,000 mg", "PO"),
         ("cetirizine", "10 mg", "PO"),
     ]
+
+
+# The example profile: methylprednisolone 100 mg flat, with bands "< 18 years" and "< 45 kg" at 1 mg/kg (max
+# 100 mg); cetirizine 10 mg flat, no band. A flat dose for a patient under 18 years or 45 kg whom no band
+# covers is flagged "check the dose for this patient".
+@pytest.mark.parametrize(
+    ("height", "weight", "age", "methylprednisolone", "cetirizine_checked"),
+    [
+        ("170cm", "70kg", "40", "100 mg", False),  # adult: the flat dose, nothing to check
+        ("85cm", "11kg", "2", "11 mg", True),  # 1 mg/kg × 11 kg = 11 mg (age band); 10 mg cetirizine checked
+        ("170cm", "60kg", "17", "60 mg", True),  # 1 mg/kg × 60 kg (age band); under 18: checked
+        ("160cm", "44kg", "40", "44 mg", True),  # 1 mg/kg × 44 kg (weight band); under 45 kg: checked
+        ("160cm", "45kg", "40", "100 mg", False),  # 45 kg is not under 45 kg: the flat dose, unchecked
+        ("170cm", "70kg", None, "100 mg", False),  # no age: an age band does not cover; 70 kg is not small
+    ],
+)
+def test_flat_premedication_is_checked_for_children_and_small_patients(
+    height, weight, age, methylprednisolone, cetirizine_checked
+):
+    from regimencalc.dosing.patient import make_patient
+    from regimencalc.planner import plan
+    from regimencalc.protocol.loader import load_regimen
+
+    course = plan(
+        load_regimen("inotuzumab-ozogamicin"),
+        make_patient(height, weight, age),
+        dt.date(2026, 1, 5),
+        cycles=1,
+        institution=load_institution(EXAMPLE),
+    )
+    first = {s.agent: s for s in course.supportive if s.kind == "premedication" and s.day == 1}
+    assert first["methylprednisolone"].dose_text == methylprednisolone
+    checks = {f.id: f.text for f in course.flags if f.kind == "local-dose-check"}
+    assert not set(first["methylprednisolone"].flags) & set(checks)
+    assert bool(set(first["cetirizine"].flags) & set(checks)) is cetirizine_checked
+    if cetirizine_checked:
+        assert list(checks.values()) == [
+            "inotuzumab ozogamicin premedication (inotuzumab-antihistamine): the institutional profile's flat "
+            f"cetirizine 10 mg is given to a patient of {age} years and {weight[:-2]} kg, under 18 years or 45 kg, and no "
+            "band of the profile covers this patient: check the dose for this patient (add 'bands' by age or weight "
+            "to the profile's premedication choice)"
+        ]
 
 
 ADULT = ("--height", "170cm", "--weight", "70kg", "--start", "2026-01-05", "--age", "40")

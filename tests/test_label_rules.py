@@ -241,14 +241,35 @@ def test_vod_before_the_infants_cycle_2_stops_inotuzumab(term):
     assert by_cycle[1] == {"planned"} and all(by_cycle[n] == {"discontinued"} for n in range(2, 10))
 
 
-@pytest.mark.parametrize(("grade", "stopped"), [(2, False), (3, True), (4, True)])
-def test_severe_infusion_reaction_stops_inotuzumab(grade, stopped):
+# Infusion reaction (reference §2.2, [L-INO-PRO-IE], V): interrupt and treat, consider stopping or steroids/
+# antihistamines (flagged, the dose stays); severe or life-threatening (read as grade 3-4): stop permanently.
+@pytest.mark.parametrize(
+    ("grade", "status", "flagged"),
+    [
+        (0, "planned", False),
+        (1, "planned", True),
+        (2, "planned", True),
+        (3, "discontinued", False),
+        (4, "discontinued", False),
+    ],
+)
+def test_infusion_reactions_flagged_and_severe_ones_stop_inotuzumab(grade, status, flagged):
     c = course(
         "inotuzumab-ozogamicin",
         f"  - {{cycle: 1, day: 8, toxicities: {{infusion related reaction: {grade}}}}}\n",
         cycles=1,
     )
-    assert (doses(c, "inotuzumab ozogamicin")[1].status == "discontinued") is stopped
+    ino = doses(c, "inotuzumab ozogamicin")
+    assert [a.status for a in ino] == ["planned", status, status]
+    assert [a.dose.value for a in ino] == [1.45, 0.909, 0.909]  # 0.8 and 0.5 mg/m² × 1.818 m², as planned
+    advice = [f for f in c.flags if f.text.startswith("infusion-reaction-interrupt-and-treat: ")]
+    assert bool(advice) is flagged
+    if flagged:
+        assert (
+            "interrupt the infusion and treat it; consider stopping the infusion or giving steroids" in advice[0].text
+        )
+        assert all("infusion-reaction-interrupt-and-treat" in a.because for a in ino[1:])
+        assert len([f for f in c.flags if f.kind == "rule"]) == 1  # one flag, not one per dose
 
 
 # Low baseline (ANC < 1 or platelets < 50 ×10⁹/L): the next cycle waits for counts back to baseline, or
@@ -317,8 +338,35 @@ def test_a_dose_given_within_the_window_is_that_dose(given_on, matched):
         assert len(ino) == 3
         assert all((b.date - a.date).days >= 6 for a, b in zip(ino, ino[1:], strict=False))
     else:
-        assert day_8.status == "planned" and len(ino) == 4
+        assert len(ino) == 4
         assert any(f.kind == "given-outside-plan" for f in c.flags)
+
+
+# A dose given outside the plan counts for the ≥ 6-day spacing (reference §2.2, V): the next planned dose
+# moves to 6 days after it, and the drug's later doses in the cycle with it. Days 1, 8, 15 = 2, 9, 16 March.
+@pytest.mark.parametrize(
+    ("given_on", "day_8", "day_15"),
+    [
+        # 7 March is 5 days after day 1 (no slot): day 8 (9 March, 2 days after) → 7 + 6 = 13 March, day 15 by
+        # as much (+4): 16 + 4 = 20 March
+        ("2026-03-07", ("2026-03-13", "moved"), ("2026-03-20", "moved")),
+        # 12 March is 3 days after day 8 (outside its ±2 window): day 8 stays; day 15 (16 March, 4 days after)
+        # → 12 + 6 = 18 March
+        ("2026-03-12", ("2026-03-09", "planned"), ("2026-03-18", "moved")),
+        # 13 March is 4 days after day 8 and 3 days before day 15 (outside both windows): day 15 → 19 March
+        ("2026-03-13", ("2026-03-09", "planned"), ("2026-03-19", "moved")),
+        # 14 March is in day 15's window but only 5 days after day 8 (no slot): day 15 → 14 + 6 = 20 March
+        ("2026-03-14", ("2026-03-09", "planned"), ("2026-03-20", "moved")),
+    ],
+)
+def test_a_dose_given_outside_the_plan_counts_for_the_spacing(given_on, day_8, day_15):
+    entries = f"  - {{id: extra, date: {given_on}, given: [{{drug: inotuzumab ozogamicin, dose: 0.91 mg}}]}}\n"
+    c = course("inotuzumab-ozogamicin", entries, cycles=1)
+    planned = {
+        a.day: (a.date.isoformat(), a.status) for a in doses(c, "inotuzumab ozogamicin") if "/recorded" not in a.id
+    }
+    assert (planned[8], planned[15]) == (day_8, day_15)
+    assert any(f.kind == "spacing" and "recorded as given (extra)" in f.text for f in c.flags)
 
 
 # Eligibility read as the label means it: "up to 25 years" includes 25.5.
@@ -427,3 +475,79 @@ def test_a_drug_file_rule_is_checked_like_a_regimen_rule(change, fragment):
     with pytest.raises(InputFileError) as caught:
         parse_document(broken, "blinatumomab.yaml", DrugFile)
     assert any(fragment in p.message for p in caught.value.problems)
+
+
+def test_a_second_seizure_during_the_restart_week_is_recorded_once_at_the_step_dose():
+    # seizure on day 10 (11 March, 28 mcg/day): withheld; neurotoxicity 0 on 12 March, 3 days → restart on
+    # 15 March (a 4-day interruption: same cycle) at 9 mcg/day for 7 days (15-21 March); second seizure on
+    # 19 March → discontinued from 19 March: 19-21 March would have been 9 mcg/day, from 22 March 28 mcg/day
+    entries = (
+        "  - {cycle: 1, day: 10, toxicities: {seizure: 1}}\n"
+        "  - {cycle: 1, day: 11, toxicities: {neurological toxicity: 0}}\n"
+        "  - {id: second, date: 2026-03-19, toxicities: {seizure: 1}}\n"
+    )
+    c = course("blinatumomab", entries, cycles=2)
+    stopped = [a for a in doses(c, "blinatumomab") if a.status == "discontinued"]
+    cycle_1 = [(a.date.isoformat(), a.dose.value) for a in stopped if a.cycle == 1]
+    assert cycle_1[:4] == [("2026-03-19", 9.0), ("2026-03-20", 9.0), ("2026-03-21", 9.0), ("2026-03-22", 28.0)]
+    assert len(cycle_1) == 15  # days 14-28 of the cycle (28 - 14 + 1)
+    assert {a.because[0] for a in stopped} == {"stop-for-more-than-one-seizure"}
+    fired = [f for f in c.flags if "stop-for-more-than-one-seizure" in f.text and f.kind == "rule"]
+    assert [f.text.split(": ")[1] for f in fired] == ["blinatumomab discontinued from 2026-03-19"]
+
+
+def test_a_cycle_starts_on_its_day_1_dose_when_spacing_moves_it():
+    # day 15 (16 March) held for bilirubin 2 x ULN with ALT 3 x ULN, recovered on 18 March (1.5 and 2.5 x ULN):
+    # moved to 18 March; cycle 2 day 1 (23 March) is then 5 days after it → 18 + 6 = 24 March; cycle 3
+    # counts 28 days from there: 24 March + 28 = 21 April (planned 20 April)
+    limits = "limits: {uln: {bilirubin: 1.0 mg/dL, ast: 40 U/L, alt: 40 U/L}}\n"
+    entries = (
+        "  - {date: 2026-03-16, labs: {bilirubin: 2.0 mg/dL, alt: 120 U/L, ast: 60 U/L}}\n"
+        "  - {date: 2026-03-18, labs: {bilirubin: 1.5 mg/dL, alt: 100 U/L, ast: 60 U/L}}\n"
+    )
+    c = course("inotuzumab-ozogamicin", entries, limits, response="CR", cycles=3)
+    starts = [(x.start_date.isoformat(), x.original_start_date and x.original_start_date.isoformat()) for x in c.cycles]
+    assert starts == [("2026-03-02", None), ("2026-03-24", "2026-03-23"), ("2026-04-21", "2026-04-20")]
+    day_1 = next(a for a in doses(c, "inotuzumab ozogamicin") if (a.cycle, a.day) == (2, 1))
+    assert day_1.date == c.cycles[1].start_date
+
+
+def test_flags_name_the_replanned_cycles_and_dates():
+    # CRS grade 3 on day 10 (11 March), grade 0 on day 18 (19 March): an 8-day interruption → a new cycle from
+    # 19 March (42 days), the planned cycle 2 from 19 March + 42 = 30 April (course cycle 3), the planned
+    # cycle 3 from 30 April + 42 = 11 June (course cycle 4). --response NR is dated at the planned start of
+    # cycle 3: 2 March + 2 × 42 = 25 May; the gate then reads it before course cycle 4.
+    entries = "  - {cycle: 1, day: 10, toxicities: {crs: 3}}\n  - {cycle: 1, day: 18, toxicities: {crs: 0}}\n"
+    c = course("blinatumomab", entries, cycles=3, response="NR")
+    assert [(x.number, x.start_date.isoformat(), x.planned_number) for x in c.cycles] == [
+        (1, "2026-03-02", None),
+        (2, "2026-03-19", None),
+        (3, "2026-04-30", 2),
+        (4, "2026-06-11", 3),
+    ]
+    stated = next(f.text for f in c.flags if f.kind == "response-option")
+    assert stated.startswith(
+        "--response NR is taken as a response assessed on 2026-05-25 (Cycles 3-9 only for patients in CR/CRi after "
+        "2 cycles (cycles-3-to-9-need-cr-after-2-cycles), before cycle 3 as planned; re-planned, that cycle is "
+        "cycle 4 (cycle 3 of the plan), from 2026-06-11: where the plan first reads a response)"
+    )
+    assert any(
+        f.text.endswith(
+            "treatment discontinued from cycle 4 (cycle 3 of the plan) (2026-06-11): latest response NR "
+            "(response-option, 2026-05-25)"
+        )
+        for f in c.flags
+    )
+    assert {a.status for a in doses(c, "blinatumomab") if a.cycle == 4} == {"discontinued"}
+
+
+def test_the_day_22_assessment_follows_a_short_interruption():
+    # RDC from 2 March: blinatumomab days 8-21; CRS grade 3 on day 16 (17 March), grade 0 on day 19 (20 March):
+    # a 3-day interruption, the cycle goes on, so day 22 (planned 23 March) falls 3 days later, on 26 March
+    entries = "  - {cycle: 1, day: 16, toxicities: {crs: 3}}\n  - {cycle: 1, day: 19, toxicities: {crs: 0}}\n"
+    c = course("rdc-blinatumomab", entries, response="CR")
+    stated = next(f.text for f in c.flags if f.kind == "response-option")
+    assert (
+        "on 2026-03-23 (Day-22 response assessment, cycle 1 day 22 as planned; re-planned, day 22 of cycle 1 falls on 2026-03-26:"
+        in stated
+    )

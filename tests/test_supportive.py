@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 
+import pytest
 import vobject
 from conftest import course_for
 from hypothesis import given, settings
@@ -55,7 +56,7 @@ def test_blinatumomab_child_premedication_is_per_m2_and_in_cycle_1_only():
     premed = lines(course, "premedication")
     assert [(s.date.isoformat(), s.dose_text) for s in premed] == [("2026-01-05", "4.28 mg"), ("2026-01-12", "4.28 mg")]
     assert "5 mg/m² × 0.856 m² (BSA, Mosteller) = 4.282 mg" in premed[0].trace[1].text
-    assert premed[0].trace[2].text == "cap 20 mg (label-blinatumomab) not reached"
+    assert premed[0].trace[2].text == "cap 20 mg (label-blinatumomab-premed-admission) not reached"
 
 
 def test_without_age_both_premedications_are_listed_and_flagged():
@@ -91,6 +92,65 @@ def test_premedication_follows_a_replanned_restart():
     ]
     assert "the restart after an interruption" in premed[2].text and "the step dose" in premed[3].text
     assert [s.date.isoformat() for s in lines(course, "supervision")] == ["2026-03-18"]
+
+
+# A restart after a > 7-day interruption is a new cycle inserted after cycle 1 (reference §2.1, V): its day 1 is
+# a restart (premedication and supervision, adults and children), and it counts as the cycle it continues for
+# lines limited to cycles (the child's cycle-1 premedication, the admissions). From Mon 2 March 2026: CRS grade
+# 3 on day 10 (11 March), grade 0 on day 18 (19 March), 8 days → new cycle from 19 March (its step dose on day
+# 8, 26 March), 42 days long → the planned cycle 2 starts 19 March + 42 = 30 April.
+# Child 130 cm 28 kg: BSA √(130 × 28 / 3600) = 1.00554 m²; dexamethasone 5 mg/m² × 1.00554 = 5.0277 → 5.03 mg.
+@pytest.mark.parametrize(
+    ("size", "age", "premedication"),
+    [
+        (
+            ("130cm", "28kg"),
+            9,
+            [
+                ("2026-03-02", "5.03 mg"),
+                ("2026-03-09", "5.03 mg"),
+                ("2026-03-19", "5.03 mg"),
+                ("2026-03-26", "5.03 mg"),
+            ],
+        ),
+        (
+            ("170cm", "70kg"),
+            40,
+            [
+                ("2026-03-02", "20 mg"),
+                ("2026-03-09", "20 mg"),
+                ("2026-03-19", "20 mg"),
+                ("2026-03-26", "20 mg"),
+                ("2026-04-30", "20 mg"),
+            ],
+        ),
+    ],
+)
+def test_a_new_cycle_after_a_long_interruption_is_a_restart_of_the_cycle_it_continues(size, age, premedication):
+    text = (
+        "schema_version: 1\nentries:\n  - {cycle: 1, day: 10, toxicities: {crs: 3}}\n"
+        "  - {cycle: 1, day: 18, toxicities: {crs: 0}}\n"
+    )
+    course = plan(
+        load_regimen("blinatumomab"),
+        make_patient(*size, age),
+        dt.date(2026, 3, 2),
+        cycles=2,
+        observations=parse_document(text, "obs.yaml", Observations),
+    )
+    assert [(c.number, c.start_date.isoformat(), c.new_after) for c in course.cycles] == [
+        (1, "2026-03-02", None),
+        (2, "2026-03-19", 1),
+        (3, "2026-04-30", None),
+    ]
+    assert [(s.date.isoformat(), s.dose_text) for s in lines(course, "premedication")] == premedication
+    assert "the restart after an interruption" in lines(course, "premedication")[2].text
+    assert [s.date.isoformat() for s in lines(course, "supervision")] == ["2026-03-19"]
+    # admissions: cycle 1's first 9 days (2-10 March); the second cycle is the planned cycle 2 (30 April-1 May)
+    assert [(s.date.isoformat(), s.end_date.isoformat()) for s in lines(course, "admission")] == [
+        ("2026-03-02", "2026-03-10"),
+        ("2026-04-30", "2026-05-01"),
+    ]
 
 
 def test_blinatumomab_admission_windows():
@@ -324,3 +384,11 @@ def test_every_replanned_restart_brings_premedication_and_supervision(day, recov
     premedicated = {s.date for s in lines(course, "premedication")}
     assert restarts <= premedicated and restarts == {s.date for s in lines(course, "supervision")}
     assert premedicated <= set(infused)  # never on a day without infusion
+
+
+def test_no_flags_still_points_at_the_supportive_lines():
+    # an adult's blinatumomab plan raises no flag, yet has dexamethasone, admissions and administration lines
+    course = course_for("blinatumomab", "adult", cycles=2, age=40)
+    assert course.flags == () and course.supportive
+    html = render_sheet_html(course, SheetInfo(written=dt.date(2026, 1, 1)))
+    assert "<p>No flags; check the supportive and non-dosed lines below too.</p>" in html

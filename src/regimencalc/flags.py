@@ -20,6 +20,16 @@ class FlagBook:
             self.entries[key] = CourseFlag(id=f"F{len(self.entries) + 1}", kind=kind, text=text, source=source)
         return self.entries[key].id
 
+    def reword(self, flag_id: str, text: str) -> None:
+        """Replace the text of a raised flag, keeping its id and place: for a flag raised before the
+        course is re-planned whose words name dates or cycles that re-planning moved."""
+        self.entries = {
+            (kind, text if flag.id == flag_id else old): flag.model_copy(update={"text": text})
+            if flag.id == flag_id
+            else flag
+            for (kind, old), flag in self.entries.items()
+        }
+
     def flags(self) -> tuple[CourseFlag, ...]:
         """Every flag raised, in order."""
         return tuple(self.entries.values())

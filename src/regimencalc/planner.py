@@ -35,7 +35,7 @@ from regimencalc.errors import PlanningError
 from regimencalc.flags import FlagBook
 from regimencalc.protocol.regimen import RESPONSES, Branch, DrugLine, Phase, Regimen
 from regimencalc.protocol.units import DoseAmount
-from regimencalc.replan.adjust import apply_rules, reads_response
+from regimencalc.replan.adjust import apply_rules, cycle_name, reads_response
 from regimencalc.replan.history import DatedEntry, History, place, unread_terms
 from regimencalc.replan.observations import Observation, Observations
 from regimencalc.replan.records import apply_records
@@ -107,7 +107,7 @@ def plan(
 
     starts = cycle_starts(start, [p.length_days for p in phases])
     ruleset = rules_in_force(regimen)
-    stated = _stated_response(ruleset, response, phases, starts, book)
+    stated, reader = _stated_response(ruleset, response, phases, starts, book)
     history = place(observations, start, starts, stated, [p.length_days for p in phases])
     for text in unread_terms(history, ruleset.toxicity_terms()):
         book.add("unread-term", text, None)
@@ -134,6 +134,8 @@ def plan(
             administrations += _administer(regimen, phase, line, number, cycle_start, body, book, rounding)
     _weight_flags(patient, history, book)
     administrations, planned_cycles = apply_rules(regimen, ruleset, administrations, planned_cycles, history, book)
+    if reader is not None:
+        reader.replanned(planned_cycles, administrations, book)
     administrations = apply_records(regimen, administrations, planned_cycles, history, book)
     order = {line.drug: i for i, line in enumerate(regimen.all_lines())}
     administrations.sort(key=lambda a: (a.date, order[a.drug]))
@@ -185,16 +187,59 @@ def plan(
     )
 
 
+@dataclass(frozen=True)
+class _Reader:
+    """Where the plan first reads a response: a branch's decision day or a response rule's cycle start
+    (`day` None), as planned, and the flag that says so."""
+
+    date: dt.date
+    name: str
+    cycle: int
+    day: int | None
+    response: str
+    flag: str = ""
+
+    def text(self, replanned: str = "") -> str:
+        where = (
+            f"{self.name}, cycle {self.cycle} day {self.day}" if self.day else f"{self.name}, before cycle {self.cycle}"
+        )
+        return (
+            f"--response {self.response} is taken as a response assessed on {self.date.isoformat()} ({where}"
+            f"{replanned}: where the plan first reads a response); it decides every branch and rule that reads a "
+            "response unless a recorded one does"
+        )
+
+    def replanned(self, cycles: list[Cycle], administrations: list[Administration], book: FlagBook) -> None:
+        """Reword the flag when re-planning moved or renumbered where the response is read (planned and
+        re-planned are both stated)."""
+        cycle = next((c for c in cycles if c.new_after is None and (c.planned_number or c.number) == self.cycle), None)
+        if cycle is None:
+            return
+        named = cycle_name(cycle.number, self.cycle)
+        if self.day is None:
+            actual, moved = cycle.start_date, f"that cycle is {named}, from {cycle.start_date.isoformat()}"
+        else:
+            # the day counts on from the cycle's last dose on or before it (an interruption moves the days after it)
+            before = [a for a in administrations if a.cycle == cycle.number and a.day <= self.day]
+            last = max(before, key=lambda a: (a.day, a.date), default=None)
+            actual = (
+                day_date(cycle.start_date, self.day) if last is None else day_date(last.date, self.day - last.day + 1)
+            )
+            moved = f"day {self.day} of {named} falls on {actual.isoformat()}"
+        if actual != self.date or cycle.number != self.cycle:
+            book.reword(self.flag, self.text(f" as planned; re-planned, {moved}"))
+
+
 def _stated_response(
     ruleset: RuleSet, response: str | None, phases: list[Phase], starts: list[dt.date], book: FlagBook
-) -> DatedEntry | None:
+) -> tuple[DatedEntry | None, _Reader | None]:
     """--response as a response assessment, dated where the plan first reads a response (a branch's
     decision day, or the start of the first cycle a response rule checks), so every branch and rule
-    that reads a response reads it; a recorded response there or later wins."""
+    that reads a response reads it; any recorded response they read wins (docs/observations.md)."""
     if response is None:
-        return None
+        return None, None
     readers = [
-        (day_date(cycle_start, branch.decided_on_day), f"{branch.name}, cycle {number} day {branch.decided_on_day}")
+        _Reader(day_date(cycle_start, branch.decided_on_day), branch.name, number, branch.decided_on_day, response)
         for number, (phase, cycle_start) in enumerate(zip(phases, starts, strict=True), 1)
         for branch in phase.branches
     ]
@@ -202,18 +247,13 @@ def _stated_response(
         if reads_response(rule):
             number = max(rule.from_cycle or 1, 2 if rule.check == "cycle-start" else 1)
             if number <= len(starts):
-                readers.append((starts[number - 1], f"{rule.name} ({rule.id}), before cycle {number}"))
+                readers.append(_Reader(starts[number - 1], f"{rule.name} ({rule.id})", number, None, response))
     if not readers:
-        return None
-    date, where = min(readers)
-    book.add(
-        "response-option",
-        f"--response {response} is taken as a response assessed on {date.isoformat()} ({where}: where the plan "
-        "first reads a response); it decides every branch and rule that reads a response unless a recorded one does",
-        None,
-    )
-    entry = Observation.model_validate({"id": "response-option", "date": date, "response": response})
-    return DatedEntry("response-option", date, entry)
+        return None, None
+    first = min(readers, key=lambda r: (r.date, r.day is None, r.cycle, r.name))
+    reader = replace(first, flag=book.add("response-option", first.text(), None))
+    entry = Observation.model_validate({"id": "response-option", "date": reader.date, "response": response})
+    return DatedEntry("response-option", reader.date, entry), reader
 
 
 def _cycle_phases(regimen: Regimen, cycles: int | None) -> list[Phase]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -42,12 +43,24 @@ class DoseEvent:
     kinds: frozenset[str]
 
 
-def dose_events(administrations: list[Administration]) -> list[DoseEvent]:
+def label_cycles(cycles: Sequence[Cycle]) -> dict[int, int]:
+    """Each course cycle's number as the label counts it: a cycle renumbered by re-planning keeps its
+    planned number, and a cycle inserted after a long interruption counts as the cycle it continues
+    (`new_after`: it restarts that cycle's infusion)."""
+    counted: dict[int, int] = {}
+    for c in cycles:
+        counted[c.number] = counted[c.new_after] if c.new_after is not None else c.planned_number or c.number
+    return counted
+
+
+def dose_events(administrations: list[Administration], cycles: Sequence[Cycle] = ()) -> list[DoseEvent]:
     """The dose events of every drug, from the delivered (planned, given or moved) doses in date order.
 
     A continuous-infusion day is a `restart` when the day before had no infusion of the drug in the
-    same cycle, and a `step-dose` when its daily dose is higher than the day before's.
+    same cycle, and a `step-dose` when its daily dose is higher than the day before's. The first dose
+    of a cycle inserted after a long interruption (in `cycles`, `new_after` set) is a `restart` too.
     """
+    inserted = {c.number for c in cycles if c.new_after is not None}
     by_drug: dict[str, list[Administration]] = defaultdict(list)
     for a in sorted(administrations, key=lambda a: a.date):
         if a.status in DELIVERED:
@@ -61,6 +74,8 @@ def dose_events(administrations: list[Administration]) -> list[DoseEvent]:
                 kinds.add("first-dose-of-course")
             if previous is None or previous.cycle != a.cycle:
                 kinds.add("first-dose-of-cycle")
+                if a.cycle in inserted:
+                    kinds.add("restart")
             elif a.route == "CIV" and (a.date - previous.date).days > 1:
                 kinds.add("restart")
             elif a.route == "CIV" and (a.date - previous.date).days == 1 and a.dose.value > previous.dose.value:
@@ -77,6 +92,7 @@ class _Plan:
     book: FlagBook
     body: BodySize
     institution: Institution | None
+    counted: dict[int, int] = field(default_factory=dict)
     lines: list[SupportiveLine] = field(default_factory=list)
     dose_flags: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     route_labels: dict[str, str] = field(default_factory=dict)
@@ -98,8 +114,8 @@ def plan_supportive(
 ) -> tuple[list[Administration], tuple[SupportiveLine, ...], InstitutionSummary | None]:
     """The administrations (with route labels added to their flags), the supportive lines in date
     order (course-wide, undated lines last) and what the institutional profile supplied."""
-    state = _Plan(book, body, institution)
-    events = dose_events(administrations)
+    state = _Plan(book, body, institution, label_cycles(cycles))
+    events = dose_events(administrations, cycles)
     drugs = list(dict.fromkeys(a.drug for a in administrations))
     for drug in drugs:
         drug_file = _drug_file(drug)
@@ -150,7 +166,8 @@ def _applies(state: _Plan, condition: Threshold | None, what: str, source: str) 
 def _event_line(state: _Plan, drug_file: DrugFile, line: EventLine, events: list[DoseEvent]) -> None:
     by_date: dict[dt.date, list[DoseEvent]] = defaultdict(list)
     for event in events:
-        if set(line.before) & event.kinds and (line.cycles is None or event.cycle in line.cycles):
+        counted = state.counted.get(event.cycle, event.cycle)
+        if set(line.before) & event.kinds and (line.cycles is None or counted in line.cycles):
             by_date[event.date].append(event)
     source = _cite(drug_file, line.source)
     name = f"{drug_file.drug} {line.kind} ({line.id})"
@@ -164,7 +181,8 @@ def _event_line(state: _Plan, drug_file: DrugFile, line: EventLine, events: list
     elif line.kind == "premedication":
         choice = state.institution.premedication.get(line.id) if state.institution else None
         if choice is not None:
-            result = compute_dose(choice.dose, state.body, "local protocol", "local protocol")
+            spec, band = choice.dose_for(state.body.age_years, state.body.weight_kg)
+            result = compute_dose(spec, state.body, "local protocol", "local protocol")
             agent, route, dose, dose_text, trace = (
                 choice.agent,
                 choice.route,
@@ -175,6 +193,12 @@ def _event_line(state: _Plan, drug_file: DrugFile, line: EventLine, events: list
             local = state.use_local(
                 f"premedication {line.id}", f"{choice.agent} {dose_text} {choice.route}", choice.source
             )
+            if band is None and spec.basis == "flat" and _child_sized(state.body):
+                flags.append(
+                    state.book.add(
+                        "local-dose-check", _check_flat(name, choice.agent, dose_text, state.body), choice.source
+                    )
+                )
         else:
             dose_text = f"agent and dose {LOCAL}" if line.agent is None else f"dose {LOCAL}"
             text = f"{name}: the label leaves the {'agent and ' if line.agent is None else ''}dose to the hospital; {dose_text} (set 'premedication: {line.id}' in the institutional profile)"
@@ -203,13 +227,36 @@ def _event_line(state: _Plan, drug_file: DrugFile, line: EventLine, events: list
         )
 
 
+#: A flat institutional premedication dose is checked for patients under these (docs/institution.md): the
+#: adult/child reading of the label lines (18 years) and blinatumomab's weight split (45 kg, reference §2.1).
+CHILD_AGE_YEARS = 18.0
+CHILD_WEIGHT_KG = 45.0
+
+
+def _child_sized(body: BodySize) -> bool:
+    """Under 18 years or under 45 kg: a flat dose written for adults may not fit."""
+    return body.weight_kg < CHILD_WEIGHT_KG or (body.age_years is not None and body.age_years < CHILD_AGE_YEARS)
+
+
+def _check_flat(name: str, agent: str, dose_text: str, body: BodySize) -> str:
+    age = "age not given" if body.age_years is None else f"{format_number(body.age_years)} years"
+    return (
+        f"{name}: the institutional profile's flat {agent} {dose_text} is given to a patient of {age} and "
+        f"{format_number(body.weight_kg, 4)} kg, under {format_number(CHILD_AGE_YEARS)} years or "
+        f"{format_number(CHILD_WEIGHT_KG)} kg, and no band of the profile covers this patient: check the dose for "
+        "this patient (add 'bands' by age or weight to the profile's premedication choice)"
+    )
+
+
 def _admission(state: _Plan, drug_file: DrugFile, admission: Admission, doses: list[Administration]) -> None:
-    """The window from the drug's first delivered dose in its `cycle`-th cycle of the course."""
-    delivered = [a for a in doses if a.status in DELIVERED]
-    cycles = list(dict.fromkeys(a.cycle for a in delivered))
+    """The window from the drug's first delivered dose in its `cycle`-th cycle of the course (a cycle
+    inserted after a long interruption counts as the cycle it continues, see `label_cycles`)."""
+    delivered = sorted((a for a in doses if a.status in DELIVERED), key=lambda a: a.date)
+    counted = {a.id: state.counted.get(a.cycle, a.cycle) for a in delivered}
+    cycles = list(dict.fromkeys(counted[a.id] for a in delivered))
     if len(cycles) < admission.cycle:
         return
-    first = min((a for a in delivered if a.cycle == cycles[admission.cycle - 1]), key=lambda a: a.date)
+    first = next(a for a in delivered if counted[a.id] == cycles[admission.cycle - 1])
     state.lines.append(
         SupportiveLine(
             id=f"{drug_file.drug.replace(' ', '-')}/c{first.cycle}/d{first.day}/{admission.id}",

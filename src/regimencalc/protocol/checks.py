@@ -392,7 +392,7 @@ def rule_fields_fit_action(path: Path, rule: Rule) -> Problems:
     allowed = (
         ("delay", "discontinue")
         if rule.check == "cycle-start"
-        else ("hold", "interrupt", "omit", "reduce", "discontinue")
+        else ("hold", "interrupt", "omit", "reduce", "discontinue", "flag")
     )
     if rule.action not in allowed:
         yield path + ("action",), f"a {rule.check} rule can {' or '.join(allowed)}, not {rule.action}"
@@ -403,6 +403,7 @@ def rule_can_fire(path: Path, rule: Rule, earlier: Iterable[Rule]) -> Problems:
     triggers = _grade_triggers(rule.when)
     for other in earlier:
         conditional = other.applies_if_baseline is not None or other.at_step_dose or other.from_cycle
+        conditional = conditional or other.action == "flag"  # a flag rule never decides: later rules still run
         if other.check != rule.check or not set(rule.drugs) <= set(other.drugs) or conditional:
             continue
         caught = _grade_triggers(other.when)

@@ -379,7 +379,7 @@ class Condition(StrictModel):
         return self.any or self.all or []
 
 
-RuleAction = Literal["hold", "interrupt", "delay", "omit", "reduce", "discontinue"]
+RuleAction = Literal["hold", "interrupt", "delay", "omit", "reduce", "discontinue", "flag"]
 WAITING_ACTIONS = ("hold", "interrupt", "delay")
 
 

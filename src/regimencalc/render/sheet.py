@@ -183,7 +183,8 @@ def _field(value: str | None) -> str:
 
 def _flags(course: Course) -> str:
     if not course.flags:
-        return '<section class="flags"><h2>Check before dispensing</h2><p>No flags.</p></section>'
+        more = "; check the supportive and non-dosed lines below too" if course.supportive else ""
+        return f'<section class="flags"><h2>Check before dispensing</h2><p>No flags{more}.</p></section>'
     items = "\n".join(
         f'<li id="{f.id}" data-kind="{escape(f.kind)}"><span class="kind">{f.id} · {escape(FLAG_WORDS.get(f.kind, f.kind))}:</span> '
         f"{_nb(f.text)}{f' ({escape(f.source)})' if f.source else ''}</li>"

@@ -53,12 +53,16 @@ class _Step:
     flags: tuple[str, ...]
 
 
+#: Statuses a dose of a restart can have: moved after the interruption, or discontinued during the restart.
+_RESTARTED = ("moved", "discontinued")
+
+
 @dataclass(frozen=True)
 class _Stop:
-    """A drug discontinued from a date on, and why."""
+    """A drug discontinued from a date on, and why: the rule that fired first, then its evidence."""
 
     since: dt.date
-    rule: str
+    because: tuple[str, ...]
     flags: tuple[str, ...]
 
 
@@ -91,6 +95,7 @@ class _State:
     new_cycles: list[_NewCycle] = field(default_factory=list)
     matched: set[tuple[str, str]] = field(default_factory=set)
     unassessed: set[str] = field(default_factory=set)
+    day_1_spaced: dict[int, dt.date] = field(default_factory=dict)
 
 
 def apply_rules(
@@ -129,6 +134,7 @@ def apply_rules(
             out_cycles[-1] = previous.model_copy(update={"length_days": longer})
         out_cycles.append(moved)
         result += _visit_cycle(doses, number, history, book, state)
+        out_cycles[-1] = moved = _follow_day_1(moved, number, state)
         earliest = _end(moved, number, state)
         template = by_cycle[cycle.number]
         while state.new_cycles:
@@ -163,6 +169,17 @@ def _visit_cycle(
             state.last_given[visited.drug] = visited.date
         visited_all.append(visited)
     return visited_all
+
+
+def _follow_day_1(cycle: Cycle, number: int, state: _State) -> Cycle:
+    """The cycle starting on its day-1 dose when spacing moved that dose (inotuzumab: 6 days after the
+    previous one), so the cycle's days, and every later cycle, count from the day the drug is given."""
+    day_1 = state.day_1_spaced.get(number)
+    if day_1 is None or day_1 <= cycle.start_date:
+        return cycle
+    return cycle.model_copy(
+        update={"start_date": day_1, "original_start_date": cycle.original_start_date or cycle.start_date}
+    )
 
 
 def _end(cycle: Cycle, number: int, state: _State) -> dt.date:
@@ -227,6 +244,7 @@ def _start_cycle(
     """Cycle-start rules, checked before every cycle after the first on the day it would now start: a
     cycle waits for recovery, and every later date moves with it. Returns the delay of every later cycle."""
     start = cycle.start_date + dt.timedelta(days=delay)
+    name = cycle_name(number, cycle.number)
     drugs = {a.drug for a in in_cycle} - set(state.stopped)
     because: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
@@ -247,7 +265,7 @@ def _start_cycle(
         if started.date > start:
             extra = (started.date - start).days
             delay += extra
-            text = f"cycle {cycle.number} started on {started.date.isoformat()}, {plural(extra, 'day')} after {start.isoformat()} ({started.id})"
+            text = f"{name} started on {started.date.isoformat()}, {plural(extra, 'day')} after {start.isoformat()} ({started.id})"
             flags, because = (book.add("recorded-start", text, None),), (started.id,)
     for rule in (r for r in active if _applies(state, r, history, start)):
         version = _version(state, rule, history)
@@ -256,7 +274,7 @@ def _start_cycle(
             state.unassessed.add(rule.id)
             book.add(
                 "not-yet-assessed",
-                f"{rule.name} ({rule.id}): before cycle {cycle.number} ({start.isoformat()}): "
+                f"{rule.name} ({rule.id}): before {name} ({start.isoformat()}): "
                 f"{'; '.join(verdict.reasons)}; this and later cycles are planned until the response is known",
                 rule.source,
             )
@@ -264,28 +282,26 @@ def _start_cycle(
             continue
         why = "; ".join(verdict.reasons)
         if rule.action == "discontinue":
-            flags = _flag(book, rule, f"treatment discontinued from cycle {cycle.number} ({start.isoformat()}): {why}")
+            flags = _flag(book, rule, f"treatment discontinued from {name} ({start.isoformat()}): {why}")
             for drug in rule.drugs:
-                state.stopped[drug] = _Stop(start, rule.id, flags)
+                state.stopped[drug] = _Stop(start, (rule.id, *verdict.evidence), flags)
             break
         recovered = _recovery(rule, history, start, version)
         if recovered is None:
-            flags = _flag(
-                book, rule, f"cycle {cycle.number} waits from {start.isoformat()} ({why}); no recovery observed yet"
-            )
+            flags = _flag(book, rule, f"{name} waits from {start.isoformat()} ({why}); no recovery observed yet")
             because, waiting = (rule.id, *verdict.evidence), True
             break
         _, day, recovery = recovered
         extra = (day - start).days
         if not extra:
             continue  # the recovery is already seen on the day the cycle would start: nothing to wait for
-        text = f"cycle {cycle.number} delayed {plural(extra, 'day')} from {start.isoformat()} ({why}) to {day.isoformat()} ({'; '.join(recovery.reasons)})"
+        text = f"{name} delayed {plural(extra, 'day')} from {start.isoformat()} ({why}) to {day.isoformat()} ({'; '.join(recovery.reasons)})"
         if rule.max_delay_days is not None and extra > rule.max_delay_days:
             text += f"; the delay exceeds {rule.max_delay_days} days"
             if rule.on_max_delay == "discontinue":
                 flags = _flag(book, rule, text + ", treatment discontinued")
                 for drug in rule.drugs:
-                    state.stopped[drug] = _Stop(start, rule.id, flags)
+                    state.stopped[drug] = _Stop(start, (rule.id, *verdict.evidence), flags)
                 break
         delay += extra
         flags = _flag(book, rule, text)
@@ -312,6 +328,11 @@ def _start_cycle(
             a = _update(a, "held", because, flags)
         doses.append(a)
     return delay, cycle.model_copy(update=update), doses
+
+
+def cycle_name(number: int, planned: int) -> str:
+    """A cycle as the course numbers it, with its number in the plan when re-planning renumbered it."""
+    return f"cycle {number}" if number == planned else f"cycle {number} (cycle {planned} of the plan)"
 
 
 def reads_response(rule: Rule) -> bool:
@@ -354,9 +375,6 @@ def _recovery(
 
 
 def _visit(planned: Administration, number: int, history: History, book: FlagBook, state: _State) -> Administration:
-    stop = state.stopped.get(planned.drug)
-    if stop is not None and planned.date >= stop.since:
-        return _update(planned, "discontinued", (stop.rule,), stop.flags)
     shift = state.shifts.get((planned.drug, number))
     current = planned
     if shift is not None:
@@ -364,6 +382,10 @@ def _visit(planned: Administration, number: int, history: History, book: FlagBoo
             update={"date": planned.date + dt.timedelta(days=shift.days), "original_date": planned.date}
         )
         current = _update(moved, "moved", shift.because, shift.flags)
+    stop = state.stopped.get(current.drug)
+    if stop is not None and current.date >= stop.since:
+        # on the date it would now be given (after any move), at the dose it would have had
+        return _stopped(_stepped(current, number, state), stop)
     if (current.drug, number) in state.ended:
         rule_id, flags = state.ended[(current.drug, number)]
         return _update(current, "omitted", (rule_id,), flags)
@@ -372,15 +394,22 @@ def _visit(planned: Administration, number: int, history: History, book: FlagBoo
     slot = _given_off_day(current, history, book, state)
     if slot is not None:
         return slot
-    current = _spaced(current, number, book, state)
+    current = _spaced(current, number, history, book, state)
     state.due[(current.drug, current.date)] = _step_due(current, number, state)
     for rule in (r for r in state.rules if _checks_dose(r, current, state.planned_number[number])):
         if not (history.entries or reads_response(rule)) or not _applies(state, rule, history, current.date):
             continue
         version = _version(state, rule, history)
         verdict = evaluate(rule.when, history, _checked_on(rule, current), version)
+        if verdict.holds and rule.action == "flag":
+            current = _update(
+                current, current.status, (rule.id, *verdict.evidence), _flag(book, rule, "; ".join(verdict.reasons))
+            )
+            continue  # a flag rule fires and the dose stays: the later rules are still checked
         if verdict.holds and (not rule.at_step_dose or _was_at_step(rule, current, verdict, number, history, state)):
-            return _stepped(_act(rule, current, number, verdict, history, version, book, state), number, state)
+            acted = _stepped(_act(rule, current, number, verdict, history, version, book, state), number, state)
+            stop = state.stopped.get(acted.drug)
+            return acted if stop is None or acted.status != "discontinued" else _stopped(acted, stop)
     return _stepped(current, number, state)
 
 
@@ -446,16 +475,26 @@ def _was_at_step(
     return running.dose.unit == step.dose.unit and running.dose.value <= step.dose.value
 
 
-def _spaced(dose: Administration, number: int, book: FlagBook, state: _State) -> Administration:
+def _spaced(dose: Administration, number: int, history: History, book: FlagBook, state: _State) -> Administration:
     """A dose closer than the drug's minimum spacing to its previous dose moves later, and the drug's
-    later doses in the cycle with it."""
+    later doses in the cycle with it. The previous dose is the latest planned or recorded as given
+    before it: a dose given outside the plan counts like a planned one (label: at least 6 days between
+    doses, whatever was planned)."""
     spacing = state.spacing.get(dose.drug)
-    previous = state.last_given.get(dose.drug)
-    if spacing is None or previous is None or (dose.date - previous).days >= spacing.min_days:
+    if spacing is None:
+        return dose
+    planned = state.last_given.get(dose.drug)
+    recorded = [d for d in history.records() if d.date < dose.date and any(g.drug == dose.drug for g in d.entry.given)]
+    previous, what = (planned, "the previous dose") if planned is not None else (None, "")
+    if recorded and (previous is None or recorded[-1].date > previous):
+        previous, what = recorded[-1].date, f"the previous dose, recorded as given ({recorded[-1].id})"
+    if previous is None or (dose.date - previous).days >= spacing.min_days:
         return dose
     earliest = previous + dt.timedelta(days=spacing.min_days)
+    if dose.day == 1:
+        state.day_1_spaced[number] = earliest
     text = (
-        f"{dose.drug} on {dose.date.isoformat()} is {plural((dose.date - previous).days, 'day')} after the previous dose "
+        f"{dose.drug} on {dose.date.isoformat()} is {plural((dose.date - previous).days, 'day')} after {what} "
         f"({previous.isoformat()}); at least {plural(spacing.min_days, 'day')} apart → moved to {earliest.isoformat()}"
     )
     return _move(
@@ -471,19 +510,31 @@ def _spaced(dose: Administration, number: int, book: FlagBook, state: _State) ->
 def _step_due(dose: Administration, number: int, state: _State) -> Administration:
     """The dose as it will be given: at the step dose while a restart lasts (without using the step up)."""
     step = state.steps.get((dose.drug, number))
-    if step is None or step.remaining == 0 or dose.status != "moved" or step.dose.dose.value >= dose.dose.value:
+    if step is None or step.remaining == 0 or dose.status not in _RESTARTED or step.dose.dose.value >= dose.dose.value:
         return dose
     return _at_step(dose, step.dose, step.rule)
 
 
 def _stepped(dose: Administration, number: int, state: _State) -> Administration:
-    """The dose at the step dose while a restart after an interruption lasts (never above the plan)."""
+    """The dose at the step dose while a restart after an interruption lasts (never above the plan); a
+    dose discontinued during the restart keeps the step dose it would have had."""
     step = state.steps.get((dose.drug, number))
-    if step is None or step.remaining == 0 or dose.status != "moved":
+    if step is None or step.remaining == 0 or dose.status not in _RESTARTED:
         return dose
     lowered = _step_due(dose, number, state)
     step.remaining -= 1
-    return dose if lowered is dose else _update(lowered, "moved", (step.rule,), step.flags)
+    return dose if lowered is dose else _update(lowered, dose.status, (step.rule,), step.flags)
+
+
+def _stopped(dose: Administration, stop: _Stop) -> Administration:
+    """The dose discontinued: `because` names the stopping rule first, then what moved the dose before."""
+    return dose.model_copy(
+        update={
+            "status": "discontinued",
+            "because": tuple(dict.fromkeys((*stop.because, *dose.because))),
+            "flags": tuple(dict.fromkeys((*dose.flags, *stop.flags))),
+        }
+    )
 
 
 def _at_step(dose: Administration, step: Administration, rule_id: str) -> Administration:
@@ -628,7 +679,7 @@ def _discontinue(
     state: _State, dose: Administration, rule: Rule, because: tuple[str, ...], flags: tuple[str, ...]
 ) -> Administration:
     """Stop the drug from this dose on."""
-    state.stopped[dose.drug] = _Stop(dose.date, rule.id, flags)
+    state.stopped[dose.drug] = _Stop(dose.date, because, flags)
     return _update(dose, "discontinued", because, flags)
 
 

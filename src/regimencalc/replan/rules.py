@@ -207,4 +207,5 @@ def _action(rule: Rule) -> str:
     if rule.action == "reduce":
         amount = f"to dose level {rule.reduce_to_level}" if rule.reduce_to_level else f"by {rule.reduce_percent:g} %"
         return f"reduce {amount}"
-    return {"hold": "hold", "delay": "delay the cycle", "interrupt": "interrupt"}.get(rule.action, rule.action)
+    words = {"delay": "delay the cycle", "flag": "flag it (the dose stays as planned)"}
+    return words.get(rule.action, rule.action)

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from regimencalc.display import format_number
-from regimencalc.protocol.regimen import Age, Amount, DoseSpec, Route, StrictModel
+from regimencalc.protocol.regimen import Age, Amount, DoseSpec, Route, StrictModel, Weight
 from regimencalc.protocol.units import parse_quantity
 from regimencalc.safety.plausibility import USUAL, Limits
 from regimencalc.safety.rounding import RoundingProfile
@@ -68,13 +68,42 @@ class IntrathecalAgents(StrictModel):
     source: LocalSource
 
 
+class PremedicationBand(StrictModel):
+    """A premedication dose for the patients a band covers (age and/or weight, as a label writes them)."""
+
+    age: Age | None = None
+    weight: Weight | None = None
+    dose: DoseSpec
+
+    @model_validator(mode="after")
+    def _bounded(self) -> PremedicationBand:
+        if self.age is None and self.weight is None:
+            raise ValueError("a band needs 'age', 'weight' or both (the default dose is 'dose' of the choice)")
+        return self
+
+    def covers(self, age_years: float | None, weight_kg: float) -> bool:
+        """Whether the patient is in the band; an age band does not cover a patient whose age is not given."""
+        if self.age is not None and (age_years is None or not self.age.holds(age_years)):
+            return False
+        return self.weight is None or self.weight.holds(weight_kg)
+
+
 class PremedicationChoice(StrictModel):
-    """The agent and dose a hospital gives where the label leaves the choice (inotuzumab's corticosteroid)."""
+    """The agent and dose a hospital gives where the label leaves the choice (inotuzumab's corticosteroid):
+    `dose` for every patient, unless one of `bands` (checked in order) covers the patient."""
 
     agent: DrugKey
     route: Route
     dose: DoseSpec
+    bands: list[PremedicationBand] = Field(
+        [], description="Doses by age and/or weight; the first band covering the patient replaces 'dose'"
+    )
     source: LocalSource
+
+    def dose_for(self, age_years: float | None, weight_kg: float) -> tuple[DoseSpec, PremedicationBand | None]:
+        """The dose for a patient and the band that gave it (None: the choice's own `dose`)."""
+        band = next((b for b in self.bands if b.covers(age_years, weight_kg)), None)
+        return (band.dose, band) if band is not None else (self.dose, None)
 
 
 class LocalAdministration(StrictModel):
