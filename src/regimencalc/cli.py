@@ -383,6 +383,82 @@ def sheet_format(fmt: str | None, output: Path | None) -> str:
 
 
 @main.command()
+@click.argument("regimen")
+@click.option(
+    "--patients",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV or Parquet: id, height, weight, start (optional age, sex, response); units in the values or names (weight_kg).",
+)
+@click.option(
+    "-o", "--output", required=True, type=click.Path(path_type=Path), help="Administrations: .csv, .jsonl or .parquet."
+)
+@click.option("--errors", type=click.Path(path_type=Path), help="Refused rows (default: OUTPUT.errors.csv).")
+@click.option("--bsa-formula", type=click.Choice(BSA_FORMULA_KEYS), default="mosteller", show_default=True)
+@click.option(
+    "--accept-unusual", multiple=True, metavar="KEY", help="Confirm an unusual value for every row; flagged on its rows."
+)
+@click.option("--force", is_flag=True, help="Overwrite the output files if they exist.")
+def batch(
+    regimen: str,
+    patients: Path,
+    output: Path,
+    errors: Path | None,
+    bsa_formula: str,
+    accept_unusual: tuple[str, ...],
+    force: bool,
+) -> None:
+    """One course per patient row, one administration per output row (docs/batch.md); needs regimencalc[batch]."""
+    tables = _batch_extra()
+    from regimencalc.batch.cohort import ERROR_SCHEMA, SCHEMA, Options, plan_cohort
+    from regimencalc.render.output import output_file
+    from regimencalc.safety.plausibility import check_keys
+
+    check_keys(frozenset(accept_unusual))
+    fmt = tables.output_format(output)
+    errors = errors or output.with_name(output.name + ".errors.csv")
+    header, batches = tables.read_batches(patients)
+    with output_file(output, force=force) as out, output_file(errors, force=force) as refused:
+        with tables.TableWriter(out, SCHEMA, fmt) as rows, tables.TableWriter(refused, ERROR_SCHEMA, "csv") as bad:
+            totals = plan_cohort(
+                regimen,
+                batches,
+                header,
+                Options(bsa_formula, frozenset(accept_unusual)),
+                rows.write,
+                bad.write,
+                _progress("patients"),
+            )
+    click.echo(
+        f"regimencalc: {totals.patients} patients, {totals.administrations} administrations to {output}; "
+        f"{totals.refused} rows refused ({errors})",
+        err=True,
+    )
+    if totals.refused:
+        sys.exit(1)
+
+
+def _batch_extra() -> Any:
+    """The batch package's table module, or the one-line fix when numpy or pyarrow is missing."""
+    try:
+        import numpy  # noqa: F401
+
+        from regimencalc.batch import tables
+    except ImportError as exc:
+        from regimencalc.errors import RegimencalcError
+
+        raise RegimencalcError(f"this command needs the batch extra: pip install 'regimencalc[batch]' ({exc})") from None
+    return tables
+
+
+def _progress(what: str) -> Callable[[int], None]:
+    """A count on stderr, rewritten in place, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return lambda count: None
+    return lambda count: click.echo(f"\r{count:,} {what}", err=True, nl=False)
+
+
+@main.command()
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Address to listen on; loopback unless you mean it."
 )

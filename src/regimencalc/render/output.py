@@ -21,6 +21,8 @@ import errno
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from regimencalc.errors import RegimencalcError
@@ -140,3 +142,42 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+@contextmanager
+def output_file(path: Path, *, force: bool = False) -> Iterator[Path]:
+    """A temporary file beside `path` for an output written in pieces (a cohort's millions of rows):
+    when the block ends it is put in place exactly as `write_output` places a file (all or nothing,
+    never over a file unasked); when the block fails it is removed and `path` is left as it was."""
+    if str(path) in ("", "."):
+        raise RegimencalcError("-o needs a file name")
+    existing = _existing_mode(path)
+    if existing is not None and not force:
+        raise OutputExistsError(f"{path} already exists; choose another file or add --force to overwrite it")
+    directory = path.parent if str(path.parent) else Path(".")
+    remove_stale_temporaries(directory)
+    try:
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.{os.getpid()}.", suffix=TEMP_SUFFIX)
+        os.close(handle)
+    except OSError as exc:
+        raise RegimencalcError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        yield Path(temporary)
+        descriptor = os.open(temporary, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        os.chmod(temporary, existing if existing is not None else 0o666 & ~_umask())
+        if force:
+            os.replace(temporary, path)
+        else:
+            os.link(temporary, path)
+    except FileExistsError:
+        raise OutputExistsError(
+            f"{path} already exists (another process wrote it first); choose another file or add --force"
+        ) from None
+    except OSError as exc:
+        raise RegimencalcError(f"cannot write {path}: {exc.strerror}") from None
+    finally:
+        Path(temporary).unlink(missing_ok=True)
