@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from regimencalc.batch.compiled import CompiledRegimen
+from regimencalc.batch.compiled import CompiledRegimen, Schedule
 from regimencalc.batch.evaluate import line_doses, weight_flag_mask
 from regimencalc.dosing.bsa import BSA_FORMULAS, bsa
 from regimencalc.dosing.dates import parse_start_date
@@ -164,7 +164,7 @@ class Cohort:
         return Chunk(
             administrations=pa.Table.from_batches(parts, schema=SCHEMA),
             errors=pa.Table.from_pylist(
-                [{"row": r, "patient_id": p, "reason": m} for r, p, m in errors], schema=ERROR_SCHEMA
+                [{"row": r, "patient_id": p, "reason": m} for r, p, m in sorted(errors)], schema=ERROR_SCHEMA
             ),
             patients=count,
         )
@@ -212,9 +212,9 @@ class Cohort:
         line_of = np.asarray(schedule.line, np.int64)
         slot_lines = np.tile(line_of, n)
         dose_values = doses[:, line_of].ravel()
-        codes = flag_codes[:, line_of].ravel() * len(compiled.lines) + slot_lines
+        codes = flag_codes[:, line_of].ravel() * slots + np.tile(np.arange(slots), n)
         unique, inverse = np.unique(codes, return_inverse=True)
-        flag_text = [self._flag_text(int(c) % len(compiled.lines), int(c) // len(compiled.lines)) for c in unique]
+        flag_text = [self._flag_text(schedule, int(c) % slots, int(c) // slots) for c in unique]
         daily = np.array([line.daily and line.route == "CIV" for line in compiled.lines])[slot_lines]
         offsets = np.asarray(schedule.offset, np.int64)
         dates = (start[:, None] + offsets[None, :]).ravel().astype(np.int32)
@@ -266,14 +266,16 @@ class Cohort:
             bits |= 4
         return bits
 
-    def _flag_text(self, line_index: int, bits: int) -> str:
-        line = self.compiled.lines[line_index]
+    def _flag_text(self, schedule: Schedule, slot: int, bits: int) -> str:
+        """The flag kinds of one slot for one combination of flag bits, in the planner's order."""
+        line = self.compiled.lines[schedule.line[slot]]
         patient_bits = bits & ((1 << len(PATIENT_FLAGS)) - 1)
         bits >>= len(PATIENT_FLAGS)
         kinds = list(line.flag_kinds)
         kinds += [kind for j, (_, _, kind) in enumerate(line.weight_flags) if bits >> (1 + j) & 1]
         if bits & 1:
             kinds.append("cap-applied")
+        kinds += [kind for kind in schedule.extra_flags[slot].split("; ") if kind]
         kinds += [kind for j, kind in enumerate(PATIENT_FLAGS) if patient_bits >> j & 1]
         return "; ".join(dict.fromkeys(kinds))
 

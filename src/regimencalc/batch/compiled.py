@@ -54,7 +54,9 @@ class Line:
 @dataclass(frozen=True)
 class Schedule:
     """The dated slots of a course for one response choice, in the planner's order; or the planner's
-    refusal (`error`) when that choice cannot be planned (a branch with no default and no response)."""
+    refusal (`error`) when that choice cannot be planned (a branch with no default and no response).
+    `extra_flags` are the kinds of the flags the planner adds to a slot after its dose (the supportive
+    lines' route label), '; '-joined."""
 
     error: str | None
     line: tuple[int, ...] = ()
@@ -62,6 +64,7 @@ class Schedule:
     cycle: tuple[int, ...] = ()
     day: tuple[int, ...] = ()
     offset: tuple[int, ...] = ()
+    extra_flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,7 @@ def _schedule(regimen: Regimen, course: Course, all_lines: list[DrugLine]) -> Sc
             if cycle.branches.get(branch.id) == option.id
             for line in option.lines
         ]
+    kinds = {f.id: f.kind for f in course.flags}
     slots = []
     for a in course.administrations:
         if a.status != "planned" or a.given is not None:
@@ -200,9 +204,11 @@ def _schedule(regimen: Regimen, course: Course, all_lines: list[DrugLine]) -> Sc
         ]
         if len(found) != 1:
             raise NotCompiled(f"{a.id}: not one line gives it")
-        slots.append((index[id(found[0])], a.id, a.cycle, a.day, (a.date - course.start_date).days))
-    line, ids, cycle, day, offset = zip(*slots, strict=True) if slots else ((), (), (), (), ())
-    return Schedule(error=None, line=line, ids=ids, cycle=cycle, day=day, offset=offset)
+        own = {f.kind for f in found[0].flags} | {f.kind for f in found[0].weight_flags} | {"cap-applied"}
+        extra = "; ".join(dict.fromkeys(kinds[f] for f in a.flags if kinds[f] not in own))
+        slots.append((index[id(found[0])], a.id, a.cycle, a.day, (a.date - course.start_date).days, extra))
+    line, ids, cycle, day, offset, extra_flags = zip(*slots, strict=True) if slots else ((),) * 6
+    return Schedule(error=None, line=line, ids=ids, cycle=cycle, day=day, offset=offset, extra_flags=extra_flags)
 
 
 def _check_against_planner(regimen: Regimen, compiled: CompiledRegimen) -> None:
