@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from regimencalc.batch.cache import cache_dir, load_compiled
+from regimencalc.batch.checks import passes_all
 from regimencalc.batch.cohort import Cohort, Columns, Options, course_rows
 from regimencalc.batch.evaluate import exact_round, round_to_significant
 from regimencalc.errors import RegimencalcError
@@ -36,6 +37,7 @@ patients = st.fixed_dictionaries(
         "age": st.one_of(st.none(), st.integers(1, 90).map(str)),
         "start": st.dates(dt.date(2025, 1, 1), dt.date(2027, 12, 31)).map(dt.date.isoformat),
         "response": st.sampled_from([None, "CR", "CRi", "PR", "NR"]),
+        "sex": st.sampled_from([None, "F", "M"]),
     }
 )
 
@@ -49,6 +51,7 @@ def _table(rows: list[dict[str, object]]) -> pa.Table:
             "start": [r["start"] for r in rows],
             "age": [r["age"] for r in rows],
             "response": [r["response"] for r in rows],
+            "sex": [r["sex"] for r in rows],
         }
     )
 
@@ -65,6 +68,7 @@ def _expected(regimen_id: str, rows: list[dict[str, object]], accept: tuple[str,
                 str(r["start"]),
                 age=r["age"],
                 response=r["response"],
+                sex=r["sex"],
                 accept_unusual=accept,
             )
         except RegimencalcError as exc:
@@ -112,6 +116,36 @@ def test_the_bundled_regimens_that_compile_and_why_the_others_do_not():
 def test_column_rounding_is_the_planners_decimal_rounding(raw: float, cap: float):
     rounded = round_to_significant(np.array([raw]), cap)[0]
     assert rounded == exact_round(raw, cap)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    height=st.one_of(
+        st.floats(10, 320), st.sampled_from([20.0, 40.0, 90.0, 95.0, 100.0, 110.0, 135.0, 170.0, 230.0, 300.0])
+    ),
+    weight=st.one_of(
+        st.floats(0.1, 650), st.sampled_from([0.3, 1.0, 16.0, 22.0, 25.0, 40.0, 90.0, 140.0, 250.0, 600.0])
+    ),
+    age=st.one_of(st.none(), st.floats(0, 140), st.sampled_from([0.0, 1.0, 2.0, 5.0, 10.0, 14.0, 18.0, 110.0, 130.0])),
+)
+def test_column_plausibility_is_the_one_patient_checks(height: float, weight: float, age: float | None):
+    from regimencalc.dosing.bsa import bsa
+    from regimencalc.errors import PatientInputError
+    from regimencalc.safety.plausibility import check_absolute, unusual_bsa, unusual_patient
+
+    body = bsa(height, weight)
+    try:
+        check_absolute("height", height, "")
+        check_absolute("weight", weight, "")
+        if age is not None:
+            check_absolute("age", age, "")
+        clean = not unusual_patient(height, weight, age) and unusual_bsa(body, "Mosteller") is None
+    except PatientInputError:
+        clean = False
+    column = passes_all(
+        np.array([height]), np.array([weight]), np.array([np.nan if age is None else age]), np.array([body])
+    )
+    assert bool(column[0]) == clean
 
 
 def test_hand_checked_rows_for_the_sample_patient():

@@ -18,11 +18,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
+from regimencalc.batch.checks import passes_all
 from regimencalc.batch.compiled import CompiledRegimen, Schedule
 from regimencalc.batch.evaluate import line_doses, weight_flag_mask
 from regimencalc.dosing.bsa import BSA_FORMULAS, bsa
 from regimencalc.dosing.dates import parse_start_date
-from regimencalc.dosing.patient import Patient, checked_patient, is_small_child, outside_age_range, parse_measure
+from regimencalc.dosing.patient import (
+    Patient,
+    checked_patient,
+    is_small_child,
+    outside_age_range,
+    parse_age,
+    parse_measure,
+)
 from regimencalc.errors import PatientInputError, RegimencalcError
 from regimencalc.safety.plausibility import USUAL, confirm, unusual_bsa
 
@@ -132,35 +140,62 @@ class Cohort:
         self._regimen: Regimen | None = None
 
     def plan_chunk(self, table: pa.RecordBatch | pa.Table, columns: Columns, first_row: int) -> Chunk:
-        """The administrations of the chunk's patients; `first_row` is the chunk's first row number (1-based)."""
+        """The administrations of the chunk's patients; `first_row` is the chunk's first row number (1-based).
+
+        Rows whose values are plain numbers under unit columns and inside every plausibility limit are
+        read column-wise; the others are read one by one (`_patient`), and those the compiled path
+        cannot plan go to the planner."""
         values = {key: _texts(table.column(name)) for key, (name, _) in columns.names.items()}
         count = table.num_rows
-        fast: dict[str, list[tuple[int, Patient, float, int]]] = {}
+        height, height_ok = _plain_numbers(values, columns, "height", "cm")
+        weight, weight_ok = _plain_numbers(values, columns, "weight", "kg")
+        start, start_ok = _memo(values["start"], lambda text: (parse_start_date(text) - _EPOCH).days, np.int64)
+        age, age_ok = _memo(values.get("age", [None] * count), parse_age, float, optional=True)
+        sex_ok = np.array([(_stripped(v) or "F") in ("F", "M") for v in values.get("sex", [None] * count)], bool)
+        responses = [_stripped(v) or "" for v in values.get("response", [None] * count)]
+        usable = {r for r, s in self.compiled.schedules.items() if s.error is None and not self.compiled.not_compiled}
+        compute = BSA_FORMULAS[self.options.bsa_formula].compute
+        body = np.array([compute(h, w) if h > 0 and w > 0 else np.nan for h, w in zip(height, weight, strict=True)])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            plain = height_ok & weight_ok & start_ok & age_ok & sex_ok & passes_all(height, weight, age, body)
+        groups: dict[str, list[np.ndarray]] = {}
         errors: list[tuple[int, str, str]] = []
         slow: list[int] = []
         for i in range(count):
+            if plain[i] and responses[i] in usable:
+                continue
             try:
-                response = _value(values, "response", i) or ""
-                if self.compiled.not_compiled or response not in self.compiled.schedules:
-                    raise RegimencalcError(response)
-                patient, body_bsa = self._patient(values, columns, i)
-                start = (parse_start_date(values["start"][i]) - _EPOCH).days
+                if responses[i] not in usable:
+                    raise RegimencalcError(responses[i])
+                patient, body[i] = self._patient(values, columns, i)
+                start[i] = (parse_start_date(values["start"][i] or "") - _EPOCH).days
             except ColumnError as exc:
                 errors.append((first_row + i, values["id"][i] or "", str(exc)))
                 continue
             except RegimencalcError:
                 slow.append(i)
                 continue
-            if self.compiled.schedules[response].error is not None:
-                slow.append(i)
-                continue
-            fast.setdefault(response, []).append((i, patient, body_bsa, start))
-        parts = [self._compiled_rows(values["id"], response, rows) for response, rows in fast.items()]
+            weight[i] = patient.weight_kg
+            age[i] = np.nan if patient.age_years is None else patient.age_years
+            groups.setdefault(responses[i], []).append(np.array([i, 1 if patient.confirmed else 0]))
+        for response in usable:
+            chosen = np.flatnonzero(plain & np.array([r == response for r in responses]))
+            rows = [
+                np.stack([chosen, np.zeros(len(chosen), np.int64)], axis=1),
+                *(r[None, :] for r in groups.get(response, [])),
+            ]
+            picked = np.concatenate(rows) if rows else np.empty((0, 2), np.int64)
+            groups[response] = [picked[np.argsort(picked[:, 0], kind="stable")]]
+        parts = [
+            self._compiled_rows(values["id"], response, g[0][:, 0], weight, body, start, age, g[0][:, 1])
+            for response, g in groups.items()
+            if len(g[0])
+        ]
         for i in slow:
             try:
                 parts.append(self._planned_rows(values, columns, i))
             except RegimencalcError as exc:
-                errors.append((first_row + i, values["id"][i], str(exc)))
+                errors.append((first_row + i, values["id"][i] or "", str(exc)))
         return Chunk(
             administrations=pa.Table.from_batches(parts, schema=SCHEMA),
             errors=pa.Table.from_pylist(
@@ -190,17 +225,25 @@ class Cohort:
         ), body
 
     def _compiled_rows(
-        self, ids: list[str | None], response: str, rows: list[tuple[int, Patient, float, int]]
+        self,
+        ids: list[str | None],
+        response: str,
+        rows: np.ndarray,
+        weight_kg: np.ndarray,
+        bsa_m2: np.ndarray,
+        start: np.ndarray,
+        age_years: np.ndarray,
+        confirmed: np.ndarray,
     ) -> pa.RecordBatch:
-        """The administrations of patients on the compiled path, laid out slot by slot."""
+        """The administrations of the patients at `rows` on the compiled path, laid out slot by slot."""
         compiled = self.compiled
         schedule = compiled.schedules[response]
         slots = len(schedule.line)
         n = len(rows)
-        weight = np.fromiter((p.weight_kg for _, p, _, _ in rows), float, n)
-        body = np.fromiter((b for _, _, b, _ in rows), float, n)
-        start = np.fromiter((s for _, _, _, s in rows), np.int64, n)
-        patient_bits = np.fromiter((self._patient_flag_bits(p, b) for _, p, b, _ in rows), np.int64, n)
+        weight = weight_kg[rows]
+        body = bsa_m2[rows]
+        start = start[rows]
+        patient_bits = self._patient_flag_bits(weight, body, age_years[rows], confirmed)
         doses = np.empty((n, len(compiled.lines)))
         flag_codes = np.empty((n, len(compiled.lines)), np.int64)
         for k, line in enumerate(compiled.lines):
@@ -218,7 +261,7 @@ class Cohort:
         daily = np.array([line.daily and line.route == "CIV" for line in compiled.lines])[slot_lines]
         offsets = np.asarray(schedule.offset, np.int64)
         dates = (start[:, None] + offsets[None, :]).ravel().astype(np.int32)
-        patient_ids = [ids[i] for i, _, _, _ in rows]
+        patient_ids = [ids[i] for i in rows]
 
         def by_line(values: list[str | None]) -> pa.Array:
             return pa.DictionaryArray.from_arrays(pa.array(slot_lines, pa.int32()), pa.array(values, pa.string()))
@@ -252,18 +295,17 @@ class Cohort:
         }
         return pa.RecordBatch.from_arrays([_decoded(columns[c]) for c in COLUMNS], schema=SCHEMA)
 
-    def _patient_flag_bits(self, patient: Patient, body_bsa: float) -> int:
-        """Which of PATIENT_FLAGS the planner raises for this patient (same rules, dosing.patient)."""
-        bits = 0
-        if patient.confirmed:
-            bits |= 1
-        if self.compiled.per_m2 and is_small_child(patient.weight_kg, body_bsa):
-            bits |= 2
+    def _patient_flag_bits(
+        self, weight_kg: np.ndarray, bsa_m2: np.ndarray, age_years: np.ndarray, confirmed: np.ndarray
+    ) -> np.ndarray:
+        """Which of PATIENT_FLAGS the planner raises for each patient (the same rules, dosing.patient)."""
+        bits = confirmed.astype(np.int64)
+        if self.compiled.per_m2:
+            bits |= is_small_child(weight_kg, bsa_m2).astype(np.int64) << 1
         eligibility = self.compiled.eligibility
-        if eligibility is not None and (
-            patient.age_years is None or outside_age_range(patient.age_years, eligibility[0], eligibility[1])
-        ):
-            bits |= 4
+        if eligibility is not None:
+            outside = np.isnan(age_years) | outside_age_range(age_years, eligibility[0], eligibility[1])
+            bits |= outside.astype(np.int64) << 2
         return bits
 
     def _flag_text(self, schedule: Schedule, slot: int, bits: int) -> str:
@@ -338,6 +380,37 @@ def _texts(column: pa.Array | pa.ChunkedArray) -> list[str | None]:
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
         return column.to_pylist()
     return [None if v is None else v.isoformat() if isinstance(v, dt.date) else repr(v) for v in column.to_pylist()]
+
+
+def _stripped(text: str | None) -> str | None:
+    return None if text is None or not text.strip() else text.strip()
+
+
+def _plain_numbers(
+    values: dict[str, list[str | None]], columns: Columns, key: str, base: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """A column of plain numbers in the base unit (height_cm, weight_kg), and where a value was one."""
+    texts = values[key]
+    if columns.names[key][1] != base:
+        return np.zeros(len(texts)), np.zeros(len(texts), bool)
+    ok = np.array([t is not None and _NUMBER.fullmatch(t.strip()) is not None for t in texts], bool)
+    return np.array([float(t) if good else 0.0 for t, good in zip(texts, ok, strict=True)]), ok  # type: ignore[arg-type]
+
+
+def _memo(
+    texts: list[str | None], read: Callable[[str], float], kind: type, *, optional: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each distinct value read once (start dates and ages repeat): values, and where one was read;
+    an empty value is NaN when `optional` (not given), and left with a refused one to the row-by-row path."""
+    seen: dict[str | None, float | None] = {}
+    for text in set(texts):
+        value = _stripped(text)
+        try:
+            seen[text] = (np.nan if optional else None) if value is None else read(value)
+        except RegimencalcError:
+            seen[text] = None
+    ok = np.array([seen[t] is not None for t in texts], bool)
+    return np.array([0 if seen[t] is None else seen[t] for t in texts], kind), ok
 
 
 def _value(values: dict[str, list[str | None]], key: str, i: int) -> str | None:

@@ -80,14 +80,18 @@ SMALL_CHILD_M2 = 0.6
 
 
 def is_small_child(weight_kg: float, bsa_m2: float) -> bool:
-    """Below 10 kg or 0.6 m²: doses per m² can overdose (flagged on courses with a dose per m²)."""
-    return weight_kg < SMALL_CHILD_KG or bsa_m2 < SMALL_CHILD_M2
+    """Below 10 kg or 0.6 m²: doses per m² can overdose (flagged on courses with a dose per m²).
+    Written with `|` so that it holds for numbers and, element by element, for numpy columns (batch/)."""
+    return (weight_kg < SMALL_CHILD_KG) | (bsa_m2 < SMALL_CHILD_M2)
 
 
 def outside_age_range(age_years: float, low: float | None, high: float | None) -> bool:
     """An age outside an eligibility range read in completed years, as labels and protocols write
-    them: "up to 25 years" includes a patient aged 25.5 (outside from the 26th birthday)."""
-    return (low is not None and age_years < low) or (high is not None and age_years >= high + 1)
+    them: "up to 25 years" includes a patient aged 25.5 (outside from the 26th birthday). Holds for numbers
+    and numpy columns alike (a NaN age is inside)."""
+    below = age_years < low if low is not None else False
+    above = age_years >= high + 1 if high is not None else False
+    return below | above
 
 
 def parse_age(age: str | float) -> float:
