@@ -57,24 +57,25 @@ COLUMNS = (
     "status",
     "flags",
 )
+_TEXT = pa.dictionary(pa.int32(), pa.string())
 SCHEMA = pa.schema(
     [
-        ("patient_id", pa.string()),
-        ("id", pa.string()),
+        ("patient_id", _TEXT),
+        ("id", _TEXT),
         ("cycle", pa.int32()),
         ("day", pa.int32()),
         ("date", pa.date32()),
-        ("drug", pa.string()),
-        ("route", pa.string()),
+        ("drug", _TEXT),
+        ("route", _TEXT),
         ("dose_value", pa.float64()),
         ("dose_max", pa.float64()),
-        ("dose_unit", pa.string()),
+        ("dose_unit", _TEXT),
         ("rate_value", pa.float64()),
-        ("rate_unit", pa.string()),
-        ("prescribed", pa.string()),
-        ("basis", pa.string()),
-        ("status", pa.string()),
-        ("flags", pa.string()),
+        ("rate_unit", _TEXT),
+        ("prescribed", _TEXT),
+        ("basis", _TEXT),
+        ("status", _TEXT),
+        ("flags", _TEXT),
     ]
 )
 ERROR_SCHEMA = pa.schema([("row", pa.int64()), ("patient_id", pa.string()), ("reason", pa.string())])
@@ -255,16 +256,21 @@ class Cohort:
         line_of = np.asarray(schedule.line, np.int64)
         slot_lines = np.tile(line_of, n)
         dose_values = doses[:, line_of].ravel()
-        codes = flag_codes[:, line_of].ravel() * slots + np.tile(np.arange(slots), n)
-        unique, inverse = np.unique(codes, return_inverse=True)
-        flag_text = [self._flag_text(schedule, int(c) % slots, int(c) // slots) for c in unique]
+        unique, inverse = np.unique(flag_codes, return_inverse=True)
+        inverse = inverse.reshape(flag_codes.shape)
+        flag_index = (inverse[:, line_of] * slots + np.arange(slots)).ravel().astype(np.int32)
+        flag_text = [self._flag_text(schedule, slot, int(bits)) for bits in unique for slot in range(slots)]
         daily = np.array([line.daily and line.route == "CIV" for line in compiled.lines])[slot_lines]
         offsets = np.asarray(schedule.offset, np.int64)
         dates = (start[:, None] + offsets[None, :]).ravel().astype(np.int32)
         patient_ids = [ids[i] for i in rows]
 
         def by_line(values: list[str | None]) -> pa.Array:
-            return pa.DictionaryArray.from_arrays(pa.array(slot_lines, pa.int32()), pa.array(values, pa.string()))
+            """A text per line, repeated along the slots (null where a line has none: Parquet
+            keeps no null inside a dictionary)."""
+            empty = np.array([v is None for v in values])[slot_lines]
+            indices = pa.array(slot_lines.astype(np.int32), mask=empty if empty.any() else None)
+            return pa.DictionaryArray.from_arrays(indices, pa.array([v or "" for v in values], pa.string()))
 
         lines = compiled.lines
         columns = {
@@ -289,11 +295,9 @@ class Cohort:
             "prescribed": by_line([line.prescribed for line in lines]),
             "basis": by_line([line.basis for line in lines]),
             "status": pa.DictionaryArray.from_arrays(pa.array(np.zeros(n * slots, np.int32)), pa.array(["planned"])),
-            "flags": pa.DictionaryArray.from_arrays(
-                pa.array(inverse.astype(np.int32)), pa.array(flag_text, pa.string())
-            ),
+            "flags": pa.DictionaryArray.from_arrays(pa.array(flag_index), pa.array(flag_text, pa.string())),
         }
-        return pa.RecordBatch.from_arrays([_decoded(columns[c]) for c in COLUMNS], schema=SCHEMA)
+        return pa.RecordBatch.from_arrays([columns[c] for c in COLUMNS], schema=SCHEMA)
 
     def _patient_flag_bits(
         self, weight_kg: np.ndarray, bsa_m2: np.ndarray, age_years: np.ndarray, confirmed: np.ndarray
@@ -369,10 +373,6 @@ def course_rows(patient_id: str, course: Course) -> pa.RecordBatch:
         for a in course.administrations
     ]
     return pa.RecordBatch.from_pylist(rows, schema=SCHEMA)
-
-
-def _decoded(array: pa.Array) -> pa.Array:
-    return array.dictionary_decode() if isinstance(array, pa.DictionaryArray) else array
 
 
 def _texts(column: pa.Array | pa.ChunkedArray) -> list[str | None]:

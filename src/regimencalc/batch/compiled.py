@@ -12,7 +12,7 @@ compiled regimen is used without them.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from regimencalc.protocol.regimen import DrugLine, Regimen
 
 #: Bumped whenever the compiled form changes, so an older cache entry is rebuilt, never read.
-FORMAT = 1
+FORMAT = 2
 #: The response choices a course is compiled for ("" is no response given).
 RESPONSES = ("", "CR", "CRi", "PR", "NR")
 #: Reference patients (height cm, weight kg) the compiled doses are checked against the planner with.
@@ -90,11 +90,17 @@ class CompiledRegimen:
         if data.pop("format") != FORMAT:
             raise ValueError("another compiled format")
         lines = tuple(
-            Line(**{**line, "flag_kinds": tuple(line["flag_kinds"]), "weight_flags": _triples(line["weight_flags"])})
+            Line(
+                **{
+                    **_exactly(line, Line),
+                    "flag_kinds": tuple(line["flag_kinds"]),
+                    "weight_flags": _triples(line["weight_flags"]),
+                }
+            )
             for line in data.pop("lines")
         )
         schedules = {
-            key: Schedule(**{k: v if k == "error" else tuple(v) for k, v in value.items()})
+            key: Schedule(**{k: v if k == "error" else tuple(v) for k, v in _exactly(value, Schedule).items()})
             for key, value in data.pop("schedules").items()
         }
         eligibility = data.pop("eligibility")
@@ -104,6 +110,13 @@ class CompiledRegimen:
             eligibility=None if eligibility is None else (eligibility[0], eligibility[1]),
             **data,
         )
+
+
+def _exactly(data: dict[str, Any], kind: type) -> dict[str, Any]:
+    """`data` when it has exactly the fields of `kind` (a default must not fill in a missing one)."""
+    if set(data) != {f.name for f in fields(kind)}:
+        raise ValueError(f"not a compiled {kind.__name__}")
+    return data
 
 
 def _triples(items: list[list[Any]]) -> tuple[tuple[str, float, str], ...]:

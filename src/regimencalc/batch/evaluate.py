@@ -49,7 +49,7 @@ def round_to_significant(raw: np.ndarray, cap: float) -> np.ndarray:
             | (scaled >= 10**SIGNIFICANT_FIGURES)
             | (np.abs(scaled - np.floor(scaled) - 0.5) < _TIE_MARGIN)
             | (np.abs(power) > 1e22)
-            | (result > cap)
+            | ((result > cap) & (raw <= cap))
         )
     for i in np.flatnonzero(unsure):
         result[i] = exact_round(float(raw[i]), cap)
