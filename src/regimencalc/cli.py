@@ -5,6 +5,7 @@ unless REGIMENCALC_DEBUG is set)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -396,7 +397,10 @@ def sheet_format(fmt: str | None, output: Path | None) -> str:
 @click.option("--errors", type=click.Path(path_type=Path), help="Refused rows (default: OUTPUT.errors.csv).")
 @click.option("--bsa-formula", type=click.Choice(BSA_FORMULA_KEYS), default="mosteller", show_default=True)
 @click.option(
-    "--accept-unusual", multiple=True, metavar="KEY", help="Confirm an unusual value for every row; flagged on its rows."
+    "--accept-unusual",
+    multiple=True,
+    metavar="KEY",
+    help="Confirm an unusual value for every row; flagged on its rows.",
 )
 @click.option("--force", is_flag=True, help="Overwrite the output files if they exist.")
 def batch(
@@ -438,6 +442,79 @@ def batch(
         sys.exit(1)
 
 
+@main.command()
+@click.argument("orders", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="The full result, one row per order: .csv, .jsonl or .parquet.",
+)
+@click.option(
+    "--tolerance", type=click.FloatRange(0, 25, min_open=True), help="± per cent (default: the profile's, else 5)."
+)
+@click.option(
+    "--institution",
+    type=click.Path(exists=True, dir_okay=False),
+    envvar="REGIMENCALC_INSTITUTION",
+    help="Institutional profile (its audit_tolerance); default: $REGIMENCALC_INSTITUTION.",
+)
+@click.option("--bsa-formula", type=click.Choice(BSA_FORMULA_KEYS), default="mosteller", show_default=True)
+@click.option("--accept-unusual", multiple=True, metavar="KEY", help="Confirm an unusual value for every patient.")
+@click.option("--force", is_flag=True, help="Overwrite the output files if they exist.")
+def audit(
+    orders: Path,
+    output: Path | None,
+    tolerance: float | None,
+    institution: str | None,
+    bsa_formula: str,
+    accept_unusual: tuple[str, ...],
+    force: bool,
+) -> None:
+    """Check ordered doses (a pharmacy export) against the protocol: deviation, verdict, dose intensity (docs/batch.md)."""
+    tables = _batch_extra()
+    from regimencalc.batch.audit import DEFAULT_TOLERANCE, RDI_SCHEMA, RESULT_SCHEMA, Audit, OrderColumns, summary
+    from regimencalc.batch.cohort import Options
+    from regimencalc.display import terminal_safe_lines
+    from regimencalc.render.output import output_file
+    from regimencalc.safety.plausibility import check_keys
+
+    check_keys(frozenset(accept_unusual))
+    where = "default"
+    if tolerance is None and institution is not None:
+        from regimencalc.safety.institution import load_institution
+
+        local = load_institution(institution)
+        if local.audit_tolerance is not None:
+            tolerance, where = local.audit_tolerance.percent, f"{local.name}: {local.audit_tolerance.source}"
+    elif tolerance is not None:
+        where = "--tolerance"
+    checker = Audit(tolerance or DEFAULT_TOLERANCE, Options(bsa_formula, frozenset(accept_unusual)))
+    header, batches = tables.read_batches(orders)
+    columns = OrderColumns.of(header)
+    fmt = tables.output_format(output) if output is not None else None
+    with contextlib.ExitStack() as stack:
+        writer = None
+        if output is not None and fmt is not None:
+            writer = stack.enter_context(
+                tables.TableWriter(stack.enter_context(output_file(output, force=force)), RESULT_SCHEMA, fmt)
+            )
+        first = 1
+        progress = _progress("orders")
+        for batch in batches:
+            result = checker.check(batch, columns, first)
+            first += batch.num_rows
+            progress(first - 1)
+            if writer is not None:
+                writer.write(result)
+        intensity = checker.intensity()
+        if output is not None:
+            rdi_path = output.with_name(output.name + ".rdi.csv")
+            with output_file(rdi_path, force=force) as path, tables.TableWriter(path, RDI_SCHEMA, "csv") as rdi:
+                rdi.write(intensity)
+    click.echo(terminal_safe_lines(summary(checker, where, intensity)), nl=False)
+
+
 def _batch_extra() -> Any:
     """The batch package's table module, or the one-line fix when numpy or pyarrow is missing."""
     try:
@@ -447,7 +524,9 @@ def _batch_extra() -> Any:
     except ImportError as exc:
         from regimencalc.errors import RegimencalcError
 
-        raise RegimencalcError(f"this command needs the batch extra: pip install 'regimencalc[batch]' ({exc})") from None
+        raise RegimencalcError(
+            f"this command needs the batch extra: pip install 'regimencalc[batch]' ({exc})"
+        ) from None
     return tables
 
 
