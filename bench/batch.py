@@ -7,7 +7,8 @@ Prints, with `python -c pass` measured in the same run as the baseline:
   from a patients table in memory to the administrations table (checks, BSA, doses, dates, flags);
 - the peers' workload: N patients × 5 lines (the first five administrations of VICP's cycle 1
   day 1 are 5 lines; here a 5-line slice of the same compiled path), beside the peers' 0.30 s / 1.3 s / 13 s;
-- end-to-end wall time and peak memory (max RSS) of `regimencalc batch` writing Parquet and CSV.
+- end-to-end wall time and peak memory (max RSS) of `regimencalc batch` writing Parquet and CSV;
+- `regimencalc audit` of the orders the plan gives (every administration of every patient), end to end.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ import time
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from regimencalc.batch.cache import load_compiled
 from regimencalc.batch.cohort import Cohort, Columns, Options
@@ -98,8 +101,41 @@ def main() -> None:
             size = out.stat().st_size / 1e6
             print(
                 f"regimencalc batch -> {suffix}: {seconds:.2f} s wall (x{seconds / baseline:.0f} python -c pass), "
-                f"peak RSS {peak:.0f} MB, {size:.0f} MB written"
+                f"peak RSS so far {peak:.0f} MB, {size:.0f} MB written"
             )
+        orders = Path(folder) / "orders.parquet"
+        pq.write_table(orders_table(table, pq.read_table(Path(folder) / "doses.parquet")), orders, row_group_size=100_000)
+        seconds, peak = wall([*cli, "audit", str(orders), "-o", str(Path(folder) / "audit.parquet")])
+        lines = pq.ParquetFile(orders).metadata.num_rows
+        print(
+            f"regimencalc audit, {lines:,} orders -> parquet: {seconds:.2f} s wall = {lines / seconds / 1e6:.2f} M orders/s "
+            f"end to end, peak RSS so far {peak:.0f} MB"
+        )
+
+
+def orders_table(patients: pa.Table, planned: pa.Table) -> pa.Table:
+    """Every planned administration as an order, with the patient's values (a pharmacy export)."""
+    planned = planned.select(["patient_id", "cycle", "day", "drug", "dose_value", "dose_unit"])
+    joined = planned.set_column(0, "patient_id", planned.column("patient_id").cast(pa.string())).join(
+        patients.rename_columns(["patient_id", *patients.column_names[1:]]), "patient_id"
+    ).sort_by([("patient_id", "ascending"), ("cycle", "ascending"), ("day", "ascending")])
+    dose = pc.binary_join_element_wise(
+        pc.cast(joined.column("dose_value"), pa.string()), joined.column("dose_unit").cast(pa.string()), " "
+    )
+    return pa.table(
+        {
+            "patient": joined.column("patient_id").cast(pa.string()),
+            "regimen": pa.array(["rdc-blinatumomab"] * joined.num_rows),
+            "height_cm": joined.column("height_cm"),
+            "weight_kg": joined.column("weight_kg"),
+            "start": joined.column("start"),
+            "age": joined.column("age"),
+            "cycle": joined.column("cycle"),
+            "day": joined.column("day"),
+            "drug": joined.column("drug").cast(pa.string()),
+            "dose": dose,
+        }
+    )
 
 
 if __name__ == "__main__":

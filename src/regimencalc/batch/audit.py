@@ -39,23 +39,24 @@ SHOWN = 20
 LOW_INTENSITY = 0.85
 #: The patient values an order carries, as `batch` reads them (units in the values or column names).
 PATIENT_VALUES = ("height", "weight", "start", "age", "sex", "response")
+_TEXT = pa.dictionary(pa.int32(), pa.string())
 RESULT_SCHEMA = pa.schema(
     [
         ("row", pa.int64()),
-        ("patient", pa.string()),
-        ("regimen", pa.string()),
+        ("patient", _TEXT),
+        ("regimen", _TEXT),
         ("cycle", pa.int32()),
         ("day", pa.int32()),
         ("date", pa.date32()),
-        ("drug", pa.string()),
+        ("drug", _TEXT),
         ("ordered_value", pa.float64()),
-        ("ordered_unit", pa.string()),
+        ("ordered_unit", _TEXT),
         ("expected_value", pa.float64()),
-        ("expected_unit", pa.string()),
+        ("expected_unit", _TEXT),
         ("deviation_percent", pa.float64()),
         ("tolerance_percent", pa.float64()),
-        ("verdict", pa.string()),
-        ("reason", pa.string()),
+        ("verdict", _TEXT),
+        ("reason", _TEXT),
     ]
 )
 RDI_SCHEMA = pa.schema(
@@ -72,6 +73,7 @@ RDI_SCHEMA = pa.schema(
     ]
 )
 _NUMBER = r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+"
+VERDICTS = ("ok", "overdose", "underdose", "not in protocol", "patient refused", "unreadable dose")
 _EPOCH = dt.date(1970, 1, 1)
 _SEPARATOR = "\x1f"
 
@@ -147,42 +149,40 @@ class Audit:
             deviation = (ordered - expected) / expected * 100
         tolerance = self.tolerance
         found = ~np.isnan(expected)
-        reason = np.array([refused.get(p, "") for p in patient_index], object)
-        is_refused = reason != ""
+        refused_reason = np.array([refused.get(n, "") for n in range(len(distinct))], object)[patient_index]
+        is_refused = refused_reason != ""
         rounded = np.round(deviation, 9)
         verdict = np.select(
-            [is_refused, unreadable != "", ~found, rounded > tolerance, rounded < -tolerance],
-            ["patient refused", "unreadable dose", "not in protocol", "overdose", "underdose"],
-            "ok",
-        )
-        reason = np.where(is_refused, reason, unreadable)
-        for name, n in zip(*np.unique(verdict, return_counts=True), strict=True):
-            self.verdicts[str(name)] += int(n)
-        patients = [distinct[p].split(_SEPARATOR)[1] for p in patient_index]
-        regimens = [distinct[p].split(_SEPARATOR)[0] for p in patient_index]
+            [is_refused, unreadable != "", ~found, rounded > tolerance, rounded < -tolerance], [4, 5, 3, 1, 2], 0
+        ).astype(np.int32)
+        reason = np.where(is_refused, refused_reason, unreadable)
+        for code, n in zip(*np.unique(verdict, return_counts=True), strict=True):
+            self.verdicts[VERDICTS[code]] += int(n)
+        split = [key.split(_SEPARATOR) for key in distinct]
+        index = pa.array(patient_index.astype(np.int32))
         good = found & (unreadable == "") & ~is_refused
         result = pa.table(
             {
                 "row": pa.array(np.arange(first_row, first_row + count)),
-                "patient": patients,
-                "regimen": regimens,
+                "patient": pa.DictionaryArray.from_arrays(index, pa.array([k[1] for k in split], pa.string())),
+                "regimen": pa.DictionaryArray.from_arrays(index, pa.array([k[0] for k in split], pa.string())),
                 "cycle": pa.array(matched["cycle"], pa.int32(), mask=np.isnan(matched["cycle"].astype(float))),
                 "day": pa.array(matched["day"], pa.int32(), mask=np.isnan(matched["day"].astype(float))),
                 "date": pa.array(matched["date"], pa.int32(), mask=matched["date"] == _NO_DATE).cast(pa.date32()),
-                "drug": _text_column(table, names["drug"]),
+                "drug": _text_column(table, names["drug"]).dictionary_encode(),
                 "ordered_value": pa.array(ordered, mask=np.isnan(ordered)),
-                "ordered_unit": unit,
+                "ordered_unit": unit.dictionary_encode(),
                 "expected_value": pa.array(expected, mask=~found),
-                "expected_unit": pa.array(matched["expected_unit"], pa.string()),
+                "expected_unit": matched["expected_unit"].dictionary_encode(),
                 "deviation_percent": pa.array(np.round(deviation, 2), mask=~good),
                 "tolerance_percent": pa.array(np.full(count, tolerance)),
-                "verdict": verdict.astype(str).tolist(),
-                "reason": reason.astype(str).tolist(),
+                "verdict": pa.DictionaryArray.from_arrays(pa.array(verdict), pa.array(VERDICTS)),
+                "reason": pa.array(reason, pa.string()).dictionary_encode(),
             },
             schema=RESULT_SCHEMA,
         )
         if len(self.deviations) < SHOWN:
-            self.deviations += result.filter(pa.array(verdict != "ok")).slice(0, SHOWN).to_pylist()
+            self.deviations += result.filter(pa.array(verdict != 0)).slice(0, SHOWN).to_pylist()
         order_date = matched["ordered_date"]
         self._collect(
             distinct,
@@ -290,8 +290,8 @@ class Audit:
             "date": date,
             "ordered_date": ordered_date,
             "expected_value": joined.column("expected_value").to_numpy(zero_copy_only=False),
-            "expected_unit": np.array(joined.column("expected_unit").fill_null("").to_pylist(), object),
-            "rate_unit": np.array(joined.column("rate_unit").fill_null("").to_pylist(), object),
+            "expected_unit": joined.column("expected_unit").fill_null("").combine_chunks(),
+            "rate_unit": joined.column("rate_unit").fill_null("").combine_chunks(),
         }
 
     def _ordered(
@@ -308,22 +308,26 @@ class Audit:
         readable = pc.fill_null(pc.match_substring_regex(value_text, rf"^(?:{_NUMBER})$"), False).to_numpy(
             zero_copy_only=False
         )
-        values = np.array([float(v) if ok else np.nan for v, ok in zip(value_text.to_pylist(), readable, strict=True)])
-        units = unit.fill_null("").to_pylist()
-        factors = np.ones(len(values))
-        why = np.full(len(values), "", object)
+        values = pc.cast(pc.if_else(pa.array(readable), value_text, None), pa.float64())
+        values = values.to_numpy(zero_copy_only=False).astype(float)
+        unit = unit.fill_null("")
+        combos = pc.binary_join_element_wise(unit, matched["expected_unit"], matched["rate_unit"], _SEPARATOR)
+        combos = combos.dictionary_encode()
+        factor_of, why_of = [], []
+        for combo in combos.dictionary.to_pylist():
+            written, expected, rate = combo.split(_SEPARATOR)
+            factor = self._factor(written, expected, rate) if expected else 1.0
+            factor_of.append(np.nan if factor is None else factor)
+            why_of.append(
+                ""
+                if factor is not None
+                else f"'{written}' is not a unit of {expected}" + (f" or {rate}" if rate else "")
+            )
+        indices = combos.indices.to_numpy(zero_copy_only=False)
+        factors = np.array(factor_of, float)[indices]
+        why = np.array(why_of, object)[indices]
         why[~readable] = "the dose is not a number followed by its unit (e.g. 14.5 mg)"
-        for n, (written, expected, rate) in enumerate(
-            zip(units, matched["expected_unit"], matched["rate_unit"], strict=True)
-        ):
-            if not readable[n] or not expected:
-                continue
-            factor = self._factor(written, expected, rate)
-            if factor is None:
-                why[n] = f"'{written}' is not a unit of {expected}" + (f" or {rate}" if rate else "")
-            else:
-                factors[n] = factor
-        return values * factors, pa.array(units, pa.string()), why
+        return values * factors, unit, why
 
     def _factor(self, written: str, expected: str, rate: str) -> float | None:
         """What one `written` unit is in the expected unit (or per day for a daily infusion)."""
@@ -371,7 +375,7 @@ class Audit:
 
     def intensity(self) -> pa.Table:
         """Relative dose intensity per patient, regimen and drug, over the cycles the orders cover."""
-        rows = []
+        columns: dict[str, list[object]] = {name: [] for name in RDI_SCHEMA.names}
         for (key, drug), by_cycle in sorted(self._planned.items()):
             covered = self._covered.get(key, set()) & set(by_cycle)
             if not covered:
@@ -383,22 +387,11 @@ class Audit:
             first, last = self._ordered_dates[key]
             delivered_days = max(planned_days, last - first + 1)
             delivered = self._delivered.get((key, drug), 0.0)
-            rows.append(
-                {
-                    "patient": patient,
-                    "regimen": regimen,
-                    "drug": drug,
-                    "planned": round(planned, 9),
-                    "delivered": round(delivered, 9),
-                    "unit": by_cycle[min(covered)][1],
-                    "planned_days": planned_days,
-                    "delivered_days": delivered_days,
-                    "relative_dose_intensity": round((delivered / delivered_days) / (planned / planned_days), 4)
-                    if planned
-                    else None,
-                }
-            )
-        return pa.Table.from_pylist(rows, schema=RDI_SCHEMA)
+            rdi = round((delivered / delivered_days) / (planned / planned_days), 4) if planned else None
+            row = (patient, regimen, drug, round(planned, 9), round(delivered, 9), by_cycle[min(covered)][1])
+            for name, value in zip(RDI_SCHEMA.names, (*row, planned_days, delivered_days, rdi), strict=True):
+                columns[name].append(value)
+        return pa.table(columns, schema=RDI_SCHEMA)
 
 
 _NO_DATE = -(1 << 31)
@@ -409,7 +402,11 @@ def _text_column(table: pa.RecordBatch | pa.Table, name: str) -> pa.Array:
     column = table.column(name)
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
-    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+    if pa.types.is_dictionary(column.type):
+        column = column.dictionary_decode()
+    if pa.types.is_integer(column.type) or pa.types.is_date(column.type):
+        column = pc.cast(column, pa.string())
+    elif not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         column = pa.array([None if v is None else str(v) for v in column.to_pylist()], pa.string())
     return pc.fill_null(pc.utf8_trim_whitespace(column), "")
 
@@ -461,12 +458,12 @@ def summary(audit: Audit, tolerance_from: str, intensity: pa.Table) -> str:
             else:
                 what = f"{row['verdict']}{': ' + str(row['reason']) if row['reason'] else ''}"
             lines.append(f"  row {row['row']}: {row['patient']} {row['drug']} {where}: {what}")
-    rdi = intensity.to_pylist()
-    low = sorted(
-        (r for r in rdi if r["relative_dose_intensity"] is not None and r["relative_dose_intensity"] < LOW_INTENSITY),
-        key=lambda r: r["relative_dose_intensity"],
-    )
-    lines += ["", f"relative dose intensity: {len(rdi)} patient-drug pairs, {len(low)} below {LOW_INTENSITY:.0%}"]
+    below = intensity.filter(pc.less(intensity.column("relative_dose_intensity"), LOW_INTENSITY))
+    low = below.sort_by("relative_dose_intensity").slice(0, SHOWN).to_pylist()
+    lines += [
+        "",
+        f"relative dose intensity: {intensity.num_rows} patient-drug pairs, {below.num_rows} below {LOW_INTENSITY:.0%}",
+    ]
     lines += [
         f"  {r['patient']} {r['drug']}: {r['relative_dose_intensity']:.0%} ({r['delivered']:g} of {r['planned']:g} {r['unit']}, "
         f"{r['delivered_days']} days for {r['planned_days']} planned)"
