@@ -122,11 +122,7 @@ class Audit:
     deviations: list[dict[str, object]] = field(default_factory=list)
     _cohorts: dict[str, Cohort] = field(default_factory=dict)
     _factors: dict[tuple[str, str, str], float | None] = field(default_factory=dict)
-    _delivered: dict[tuple[str, str], float] = field(default_factory=lambda: defaultdict(float))
-    _planned: dict[tuple[str, str], dict[int, tuple[float, str]]] = field(default_factory=lambda: defaultdict(dict))
-    _planned_dates: dict[tuple[str, int], tuple[int, int]] = field(default_factory=dict)
-    _ordered_dates: dict[str, tuple[int, int]] = field(default_factory=dict)
-    _covered: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    _sums: dict[str, list[pa.Table]] = field(default_factory=lambda: defaultdict(list))
 
     def check(self, table: pa.RecordBatch | pa.Table, columns: OrderColumns, first_row: int) -> pa.Table:
         """The result rows of one chunk of orders (`first_row`: its first row number, 1-based)."""
@@ -336,62 +332,86 @@ class Audit:
             self._factors[key] = _conversion(written, expected, rate)
         return self._factors[key]
 
-    def _collect(
-        self,
-        distinct: list[str],
-        orders: pa.Table,
-        planned: pa.Table,
-    ) -> None:
-        """Add a chunk's delivered doses, covered cycles and dates to the dose intensity sums (the
-        planned sums are per patient, drug and cycle, so a patient seen in two chunks counts once)."""
-        delivered = orders.group_by(["patient", "drug"], use_threads=False).aggregate([("ordered", "sum")])
-        for row in delivered.to_pylist():
-            self._delivered[(distinct[row["patient"]], row["drug"])] += row["ordered_sum"]
-        spans = orders.group_by("patient", use_threads=False).aggregate([("date", "min"), ("date", "max")])
-        for row in spans.to_pylist():
-            key = distinct[row["patient"]]
-            first, last = self._ordered_dates.get(key, (row["date_min"], row["date_max"]))
-            self._ordered_dates[key] = (min(first, row["date_min"]), max(last, row["date_max"]))
-        for row in orders.group_by(["patient", "cycle"], use_threads=False).aggregate([]).to_pylist():
-            self._covered[distinct[row["patient"]]].add(row["cycle"])
+    def _collect(self, distinct: list[str], orders: pa.Table, planned: pa.Table) -> None:
+        """Keep a chunk's sums for dose intensity, per patient key (regimen, patient and values):
+        delivered dose per drug, ordered dates, covered cycles, planned dose per drug and cycle and
+        planned dates per cycle (a patient seen in two chunks is planned twice, identically; the
+        planned sums are deduplicated per cycle at the end)."""
+        keys = pa.array(distinct, pa.string())
         plan = pa.table(
             {
                 "patient": pc.cast(planned.column("patient_id").cast(pa.string()), pa.int64()),
                 "drug": planned.column("drug").cast(pa.string()),
-                "cycle": planned.column("cycle"),
+                "cycle": planned.column("cycle").cast(pa.int64()),
                 "date": planned.column("date").cast(pa.int32()),
                 "dose": planned.column("dose_value"),
                 "unit": planned.column("dose_unit").cast(pa.string()),
             }
         )
-        sums = plan.group_by(["patient", "drug", "cycle"], use_threads=False).aggregate(
-            [("dose", "sum"), ("unit", "first")]
-        )
-        for row in sums.to_pylist():
-            self._planned[(distinct[row["patient"]], row["drug"])][row["cycle"]] = (row["dose_sum"], row["unit_first"])
-        dates = plan.group_by(["patient", "cycle"], use_threads=False).aggregate([("date", "min"), ("date", "max")])
-        for row in dates.to_pylist():
-            self._planned_dates[(distinct[row["patient"]], row["cycle"])] = (row["date_min"], row["date_max"])
+        sums = {
+            "delivered": (orders, ["patient", "drug"], [("ordered", "sum")]),
+            "ordered_dates": (orders, ["patient"], [("date", "min"), ("date", "max")]),
+            "covered": (orders, ["patient", "cycle"], []),
+            "planned": (plan, ["patient", "drug", "cycle"], [("dose", "sum"), ("unit", "first")]),
+            "planned_dates": (plan, ["patient", "cycle"], [("date", "min"), ("date", "max")]),
+        }
+        for name, (table, by, aggregates) in sums.items():
+            summed = table.group_by(by, use_threads=False).aggregate(aggregates)
+            at = summed.schema.get_field_index("patient")
+            self._sums[name].append(summed.set_column(at, "key", keys.take(summed.column("patient"))))
 
     def intensity(self) -> pa.Table:
         """Relative dose intensity per patient, regimen and drug, over the cycles the orders cover."""
-        columns: dict[str, list[object]] = {name: [] for name in RDI_SCHEMA.names}
-        for (key, drug), by_cycle in sorted(self._planned.items()):
-            covered = self._covered.get(key, set()) & set(by_cycle)
-            if not covered:
-                continue
-            regimen, patient = key.split(_SEPARATOR)[:2]
-            planned = sum(by_cycle[c][0] for c in covered)
-            spans = [self._planned_dates[(key, c)] for c in covered]
-            planned_days = max(last for _, last in spans) - min(first for first, _ in spans) + 1
-            first, last = self._ordered_dates[key]
-            delivered_days = max(planned_days, last - first + 1)
-            delivered = self._delivered.get((key, drug), 0.0)
-            rdi = round((delivered / delivered_days) / (planned / planned_days), 4) if planned else None
-            row = (patient, regimen, drug, round(planned, 9), round(delivered, 9), by_cycle[min(covered)][1])
-            for name, value in zip(RDI_SCHEMA.names, (*row, planned_days, delivered_days, rdi), strict=True):
-                columns[name].append(value)
-        return pa.table(columns, schema=RDI_SCHEMA)
+        if not self._sums:
+            return RDI_SCHEMA.empty_table()
+
+        def summed(name: str, by: list[str], aggregates: list[tuple[str, str]]) -> pa.Table:
+            return pa.concat_tables(self._sums[name]).group_by(by, use_threads=False).aggregate(aggregates)
+
+        covered = summed("covered", ["key", "cycle"], [])
+        planned = summed("planned", ["key", "drug", "cycle"], [("dose_sum", "first"), ("unit_first", "first")])
+        planned = planned.join(covered, ["key", "cycle"], join_type="inner", use_threads=False)
+        planned = planned.group_by(["key", "drug"], use_threads=False).aggregate(
+            [("dose_sum_first", "sum"), ("unit_first_first", "first")]
+        )
+        spans = summed("planned_dates", ["key", "cycle"], [("date_min", "first"), ("date_max", "first")])
+        spans = spans.join(covered, ["key", "cycle"], join_type="inner", use_threads=False)
+        spans = spans.group_by("key", use_threads=False).aggregate(
+            [("date_min_first", "min"), ("date_max_first", "max")]
+        )
+        ordered = summed("ordered_dates", ["key"], [("date_min", "min"), ("date_max", "max")])
+        delivered = summed("delivered", ["key", "drug"], [("ordered_sum", "sum")])
+        table = (
+            planned.join(delivered, ["key", "drug"], join_type="left outer", use_threads=False)
+            .join(spans, "key", use_threads=False)
+            .join(ordered, "key", use_threads=False)
+        )
+
+        def numbers(name: str) -> np.ndarray:
+            return table.column(name).to_numpy(zero_copy_only=False).astype(float)
+
+        planned_sum = numbers("dose_sum_first_sum")
+        delivered_sum = np.nan_to_num(numbers("ordered_sum_sum"))
+        planned_days = numbers("date_max_first_max") - numbers("date_min_first_min") + 1
+        delivered_days = np.maximum(planned_days, numbers("date_max_max") - numbers("date_min_min") + 1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rdi = np.round((delivered_sum / delivered_days) / (planned_sum / planned_days), 4)
+        parts = pc.split_pattern(table.column("key"), _SEPARATOR)
+        result = pa.table(
+            {
+                "patient": pc.list_element(parts, 1),
+                "regimen": pc.list_element(parts, 0),
+                "drug": table.column("drug"),
+                "planned": pa.array(np.round(planned_sum, 9)),
+                "delivered": pa.array(np.round(delivered_sum, 9)),
+                "unit": table.column("unit_first_first_first"),
+                "planned_days": pa.array(planned_days.astype(np.int64)),
+                "delivered_days": pa.array(delivered_days.astype(np.int64)),
+                "relative_dose_intensity": pa.array(rdi, mask=~(planned_sum > 0)),
+            },
+            schema=RDI_SCHEMA,
+        )
+        return result.sort_by([("regimen", "ascending"), ("patient", "ascending"), ("drug", "ascending")])
 
 
 _NO_DATE = -(1 << 31)
