@@ -83,7 +83,9 @@ def main() -> None:
     compiled = load_compiled("rdc-blinatumomab")
     table = patients_table(count)
     seconds, lines = compute(compiled, table)
-    print(f"compute, {count:,} RDC patients: {lines:,} dose lines in {seconds:.2f} s = {lines / seconds / 1e6:.2f} M lines/s")
+    print(
+        f"compute, {count:,} RDC patients: {lines:,} dose lines in {seconds:.2f} s = {lines / seconds / 1e6:.2f} M lines/s"
+    )
     seconds, lines = compute(five_lines(compiled), table)
     print(
         f"peers' workload, {count:,} patients x 5 lines: {seconds:.2f} s "
@@ -104,7 +106,9 @@ def main() -> None:
                 f"peak RSS so far {peak:.0f} MB, {size:.0f} MB written"
             )
         orders = Path(folder) / "orders.parquet"
-        pq.write_table(orders_table(table, pq.read_table(Path(folder) / "doses.parquet")), orders, row_group_size=100_000)
+        pq.write_table(
+            orders_table(table, pq.read_table(Path(folder) / "doses.parquet")), orders, row_group_size=100_000
+        )
         seconds, peak = wall([*cli, "audit", str(orders), "-o", str(Path(folder) / "audit.parquet")])
         lines = pq.ParquetFile(orders).metadata.num_rows
         print(
@@ -116,9 +120,11 @@ def main() -> None:
 def orders_table(patients: pa.Table, planned: pa.Table) -> pa.Table:
     """Every planned administration as an order, with the patient's values (a pharmacy export)."""
     planned = planned.select(["patient_id", "cycle", "day", "drug", "dose_value", "dose_unit"])
-    joined = planned.set_column(0, "patient_id", planned.column("patient_id").cast(pa.string())).join(
-        patients.rename_columns(["patient_id", *patients.column_names[1:]]), "patient_id"
-    ).sort_by([("patient_id", "ascending"), ("cycle", "ascending"), ("day", "ascending")])
+    joined = (
+        planned.set_column(0, "patient_id", planned.column("patient_id").cast(pa.string()))
+        .join(patients.rename_columns(["patient_id", *patients.column_names[1:]]), "patient_id")
+        .sort_by([("patient_id", "ascending"), ("cycle", "ascending"), ("day", "ascending")])
+    )
     dose = pc.binary_join_element_wise(
         pc.cast(joined.column("dose_value"), pa.string()), joined.column("dose_unit").cast(pa.string()), " "
     )

@@ -383,6 +383,20 @@ def sheet_format(fmt: str | None, output: Path | None) -> str:
     return fmt or by_suffix or "html"
 
 
+def cohort_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options `batch` and `audit` share: the BSA formula, unusual values confirmed for every row, --force."""
+    options = [
+        click.option("--bsa-formula", type=click.Choice(BSA_FORMULA_KEYS), default="mosteller", show_default=True),
+        click.option(
+            "--accept-unusual", multiple=True, metavar="KEY", help="Confirm an unusual value for every row; flagged."
+        ),
+        click.option("--force", is_flag=True, help="Overwrite the output files if they exist."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @main.command()
 @click.argument("regimen")
 @click.option(
@@ -395,14 +409,7 @@ def sheet_format(fmt: str | None, output: Path | None) -> str:
     "-o", "--output", required=True, type=click.Path(path_type=Path), help="Administrations: .csv, .jsonl or .parquet."
 )
 @click.option("--errors", type=click.Path(path_type=Path), help="Refused rows (default: OUTPUT.errors.csv).")
-@click.option("--bsa-formula", type=click.Choice(BSA_FORMULA_KEYS), default="mosteller", show_default=True)
-@click.option(
-    "--accept-unusual",
-    multiple=True,
-    metavar="KEY",
-    help="Confirm an unusual value for every row; flagged on its rows.",
-)
-@click.option("--force", is_flag=True, help="Overwrite the output files if they exist.")
+@cohort_options
 def batch(
     regimen: str,
     patients: Path,
@@ -413,12 +420,10 @@ def batch(
     force: bool,
 ) -> None:
     """One course per patient row, one administration per output row (docs/batch.md); needs regimencalc[batch]."""
-    tables = _batch_extra()
-    from regimencalc.batch.cohort import ERROR_SCHEMA, SCHEMA, Options, plan_cohort
+    tables, options = _cohort_setup(bsa_formula, accept_unusual)
+    from regimencalc.batch.cohort import ERROR_SCHEMA, SCHEMA, plan_cohort
     from regimencalc.render.output import output_file
-    from regimencalc.safety.plausibility import check_keys
 
-    check_keys(frozenset(accept_unusual))
     fmt = tables.output_format(output)
     errors = errors or output.with_name(output.name + ".errors.csv")
     header, batches = tables.read_batches(patients)
@@ -428,7 +433,7 @@ def batch(
                 regimen,
                 batches,
                 header,
-                Options(bsa_formula, frozenset(accept_unusual)),
+                options,
                 rows.write,
                 bad.write,
                 _progress("patients"),
@@ -459,9 +464,7 @@ def batch(
     envvar="REGIMENCALC_INSTITUTION",
     help="Institutional profile (its audit_tolerance); default: $REGIMENCALC_INSTITUTION.",
 )
-@click.option("--bsa-formula", type=click.Choice(BSA_FORMULA_KEYS), default="mosteller", show_default=True)
-@click.option("--accept-unusual", multiple=True, metavar="KEY", help="Confirm an unusual value for every patient.")
-@click.option("--force", is_flag=True, help="Overwrite the output files if they exist.")
+@cohort_options
 def audit(
     orders: Path,
     output: Path | None,
@@ -472,14 +475,11 @@ def audit(
     force: bool,
 ) -> None:
     """Check ordered doses (a pharmacy export) against the protocol: deviation, verdict, dose intensity (docs/batch.md)."""
-    tables = _batch_extra()
+    tables, options = _cohort_setup(bsa_formula, accept_unusual)
     from regimencalc.batch.audit import DEFAULT_TOLERANCE, RDI_SCHEMA, RESULT_SCHEMA, Audit, OrderColumns, summary
-    from regimencalc.batch.cohort import Options
     from regimencalc.display import terminal_safe_lines
     from regimencalc.render.output import output_file
-    from regimencalc.safety.plausibility import check_keys
 
-    check_keys(frozenset(accept_unusual))
     where = "default"
     if tolerance is None and institution is not None:
         from regimencalc.safety.institution import load_institution
@@ -489,7 +489,7 @@ def audit(
             tolerance, where = local.audit_tolerance.percent, f"{local.name}: {local.audit_tolerance.source}"
     elif tolerance is not None:
         where = "--tolerance"
-    checker = Audit(tolerance or DEFAULT_TOLERANCE, Options(bsa_formula, frozenset(accept_unusual)))
+    checker = Audit(tolerance or DEFAULT_TOLERANCE, options)
     header, batches = tables.read_batches(orders)
     columns = OrderColumns.of(header)
     fmt = tables.output_format(output) if output is not None else None
@@ -515,19 +515,24 @@ def audit(
     click.echo(terminal_safe_lines(summary(checker, where, intensity)), nl=False)
 
 
-def _batch_extra() -> Any:
-    """The batch package's table module, or the one-line fix when numpy or pyarrow is missing."""
+def _cohort_setup(bsa_formula: str, accept_unusual: tuple[str, ...]) -> tuple[Any, Any]:
+    """The batch package's table module and the per-row options, or the one-line fix when numpy or
+    pyarrow is missing."""
     try:
         import numpy  # noqa: F401
 
         from regimencalc.batch import tables
+        from regimencalc.batch.cohort import Options
     except ImportError as exc:
         from regimencalc.errors import RegimencalcError
 
         raise RegimencalcError(
             f"this command needs the batch extra: pip install 'regimencalc[batch]' ({exc})"
         ) from None
-    return tables
+    from regimencalc.safety.plausibility import check_keys
+
+    check_keys(frozenset(accept_unusual))
+    return tables, Options(bsa_formula, frozenset(accept_unusual))
 
 
 def _progress(what: str) -> Callable[[int], None]:

@@ -19,7 +19,6 @@ import tempfile
 from importlib.resources import files
 from pathlib import Path
 
-from regimencalc import __version__
 from regimencalc.batch.compiled import FORMAT, CompiledRegimen
 
 
@@ -41,7 +40,7 @@ def load_compiled(reference: str) -> CompiledRegimen:
         data = _read_bounded(path)
     except OSError:
         return _compile(reference)
-    key = hashlib.sha256(f"{__version__}\0{FORMAT}\0".encode() + data).hexdigest()
+    key = hashlib.sha256(f"{_version()}\0{FORMAT}\0".encode() + data).hexdigest()
     entry = cache_dir() / "compiled" / f"{key}.json"
     cached = _read_entry(entry, key)
     if cached is not None:
@@ -49,6 +48,16 @@ def load_compiled(reference: str) -> CompiledRegimen:
     compiled = _compile(reference)
     _write_entry(entry, {"key": key, "compiled": compiled.to_json()})
     return compiled
+
+
+def _version() -> str:
+    """The installed package's version (the cache is rebuilt by every release)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("regimencalc")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _regimen_path(reference: str) -> Path | None:

@@ -38,26 +38,8 @@ if TYPE_CHECKING:
     from regimencalc.course import Course
     from regimencalc.protocol.regimen import Regimen
 
-#: The administration columns written, one row per administration.
-COLUMNS = (
-    "patient_id",
-    "id",
-    "cycle",
-    "day",
-    "date",
-    "drug",
-    "route",
-    "dose_value",
-    "dose_max",
-    "dose_unit",
-    "rate_value",
-    "rate_unit",
-    "prescribed",
-    "basis",
-    "status",
-    "flags",
-)
 _TEXT = pa.dictionary(pa.int32(), pa.string())
+#: The administration columns written, one row per administration.
 SCHEMA = pa.schema(
     [
         ("patient_id", _TEXT),
@@ -297,7 +279,7 @@ class Cohort:
             "status": pa.DictionaryArray.from_arrays(pa.array(np.zeros(n * slots, np.int32)), pa.array(["planned"])),
             "flags": pa.DictionaryArray.from_arrays(pa.array(flag_index), pa.array(flag_text, pa.string())),
         }
-        return pa.RecordBatch.from_arrays([columns[c] for c in COLUMNS], schema=SCHEMA)
+        return pa.RecordBatch.from_arrays([columns[c] for c in SCHEMA.names], schema=SCHEMA)
 
     def _patient_flag_bits(
         self, weight_kg: np.ndarray, bsa_m2: np.ndarray, age_years: np.ndarray, confirmed: np.ndarray
