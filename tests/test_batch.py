@@ -247,3 +247,39 @@ def test_batch_command_writes_rows_and_refused_rows(tmp_path, run_cli):
             "reason": "weight '700kg' is impossible (outside 0.3-600 kg); check the value and its unit",
         }
     ]
+
+
+def test_parquet_in_jsonl_out_and_rows_numbered_across_chunks(tmp_path, run_cli, monkeypatch):
+    import pyarrow.parquet as pq
+
+    from regimencalc.batch import tables
+
+    monkeypatch.setattr(tables, "CHUNK_ROWS", 2)
+    patients = tmp_path / "patients.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "id": ["A", "B", "C", "D", "E"],
+                "height_cm": [170.0, 150.0, 170.0, 190.0, 170.0],
+                "weight_kg": [70.0, 40.0, 70.0, 110.0, 700.0],
+                "start": [dt.date(2026, 1, 5)] * 5,
+            }
+        ),
+        patients,
+    )
+    out = tmp_path / "doses.jsonl"
+    code, _, err = run_cli("batch", "vicp", "--patients", str(patients), "-o", str(out))
+    assert code == 1 and "5 patients, 60 administrations" in err  # 15 VICP administrations × 4 patients
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line["patient_id"] for line in lines[::15]] == ["A", "B", "C", "D"]
+    assert lines[0]["date"] == "2026-01-05"
+    refused = pacsv.read_csv(tmp_path / "doses.jsonl.errors.csv").to_pylist()
+    assert [(r["row"], r["patient_id"]) for r in refused] == [(5, "E")]  # the 5th row, in the third chunk
+
+
+def test_a_spreadsheet_csv_with_a_byte_order_mark_and_capitalised_headers_is_read(tmp_path, run_cli):
+    patients = tmp_path / "patients.csv"
+    patients.write_bytes(b"\xef\xbb\xbfID,Height_cm,Weight_KG,Start\r\nA, 170 ,70,2026-01-05\r\n")
+    code, _, err = run_cli("batch", "vicp", "--patients", str(patients), "-o", str(tmp_path / "out.csv"))
+    assert code == 0, err
+    assert {r["patient_id"] for r in pacsv.read_csv(tmp_path / "out.csv").to_pylist()} == {"A"}

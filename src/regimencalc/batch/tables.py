@@ -30,7 +30,7 @@ def read_batches(path: Path) -> tuple[list[str], Iterator[pa.RecordBatch]]:
         if path.suffix.lower() == ".parquet":
             parquet = pq.ParquetFile(path)
             return parquet.schema_arrow.names, parquet.iter_batches(batch_size=CHUNK_ROWS)
-        with open(path, encoding="utf-8", newline="") as stream:
+        with open(path, encoding="utf-8-sig", newline="") as stream:
             names = next(csv.reader(stream), [])
         reader = pacsv.open_csv(
             path,
