@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from regimencalc.course import (
     Administration,
@@ -42,10 +42,12 @@ from regimencalc.replan.records import apply_records
 from regimencalc.replan.rules import describe_rule
 from regimencalc.replan.ruleset import RuleSet, rules_in_force
 from regimencalc.safety.cumulative import course_mg_per_m2, cumulate
-from regimencalc.safety.institution import Institution
 from regimencalc.safety.plausibility import USUAL, confirm, unusual_bsa
-from regimencalc.safety.prior import Prior
-from regimencalc.safety.rounding import RoundingProfile
+
+if TYPE_CHECKING:  # the profiles' models load only when their options are given
+    from regimencalc.safety.institution import Institution
+    from regimencalc.safety.prior import Prior
+    from regimencalc.safety.rounding import RoundingProfile
 
 
 def plan(
@@ -480,13 +482,14 @@ def plan_typed(
     """
     from regimencalc.dosing.dates import parse_start_date
     from regimencalc.dosing.patient import make_patient
-    from regimencalc.safety.institution import merge_policies
     from regimencalc.safety.plausibility import USUAL, parse_bsa_cap
 
     usual = institution.usual_limits() if institution is not None else USUAL
     patient = make_patient(height, weight, age, sex, frozenset(accept_unusual), usual)
     cap = None if bsa_cap is None else parse_bsa_cap(bsa_cap)
     if institution is not None:
+        from regimencalc.safety.institution import merge_policies
+
         rounding, cap = merge_policies(institution, rounding, cap)
     return plan(
         regimen,

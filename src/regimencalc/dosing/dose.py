@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP
+from typing import TYPE_CHECKING
 
 from regimencalc.course import Amount, TraceStep
 from regimencalc.display import (
@@ -26,7 +27,9 @@ from regimencalc.dosing.bsa import BSA_FORMULAS
 from regimencalc.errors import PlanningError
 from regimencalc.protocol.regimen import Band, Basis, DoseSpec
 from regimencalc.protocol.units import DoseAmount, registry
-from regimencalc.safety.rounding import RoundingProfile, profile_round
+
+if TYPE_CHECKING:
+    from regimencalc.safety.rounding import RoundingProfile  # loaded only when a rounding profile is given
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,8 @@ def compute_dose(
 
     refused = None
     if profile is not None and not capped and len(raw) == 1:
+        from regimencalc.safety.rounding import profile_round
+
         value, text = profile_round(profile[0], profile[1], raw[0], unit, cap)
         if value is not None:
             dose = _amount([value], unit)
