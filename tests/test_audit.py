@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
@@ -132,3 +134,42 @@ def test_the_institutional_profile_sets_the_tolerance(tmp_path, run_cli):
     assert code == 0
     assert "tolerance ±3 % (Test hospital: pharmacy SOP 7)" in stdout
     assert "+4.0 % overdose" in stdout
+
+
+def test_orders_by_date_with_the_dose_unit_in_the_column_name_and_an_unknown_regimen():
+    planned = _planned_orders()
+    orders = [
+        {
+            "patient": o["patient"],
+            "regimen": o["regimen"],
+            "height": f"{o['height_cm']} cm",
+            "weight": f"{o['weight_kg']} kg",
+            "start": o["start"],
+            "date": "2026-01-05",
+            "drug": "idarubicin",
+            "dose_mg": "14.5",
+        }
+        for o in planned[:1]
+    ]
+    orders.append({**orders[0], "regimen": "no-such-regimen"})
+    _, rows = _audit(orders)
+    assert rows[0]["verdict"] == "ok" and rows[0]["ordered_unit"] == "mg" and rows[0]["cycle"] == 1
+    assert rows[1]["verdict"] == "patient refused"
+    assert rows[1]["reason"].startswith("no regimen 'no-such-regimen': not a bundled id")
+
+
+def test_a_delay_lowers_the_dose_intensity_by_the_days_it_adds():
+    orders = [{**o, "date": "2026-01-05"} for o in _planned_orders() if o["patient"] == "P1"]
+    # P1 starts 2026-01-05; the last planned dose is day 21 (2026-01-25): P = 21 days. Given 7 days late
+    # from day 8 on, the last order is 2026-02-01: D = 28 days, every dose given: RDI = 21/28 = 0.75.
+    for order in orders:
+        day = int(order["day"])
+        order["date"] = (dt.date(2026, 1, 5) + dt.timedelta(days=day - 1 + (7 if day >= 8 else 0))).isoformat()
+    audit, rows = _audit(orders)
+    assert {r["verdict"] for r in rows} == {"ok"}
+    rdi = {
+        r["drug"]: (r["planned_days"], r["delivered_days"], r["relative_dose_intensity"])
+        for r in audit.intensity().to_pylist()
+    }
+    assert rdi["blinatumomab"] == (21, 28, 0.75)
+    assert rdi["idarubicin"] == (21, 28, 0.75)
