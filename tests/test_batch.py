@@ -20,12 +20,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from regimencalc.batch.cache import cache_dir, load_compiled
+from regimencalc.batch.cache import load_compiled
 from regimencalc.batch.checks import passes_all
 from regimencalc.batch.cohort import Cohort, Columns, Options, course_rows
 from regimencalc.batch.evaluate import exact_round, round_to_significant
 from regimencalc.errors import RegimencalcError
 from regimencalc.planner import plan_typed
+from regimencalc.protocol.cache import cache_dir
 from regimencalc.protocol.loader import load_regimen
 
 COMPILED = ("rdc-blinatumomab", "vicp", "clag-lipo-mitoxantrone")
@@ -209,7 +210,7 @@ def test_a_corrupt_or_foreign_cache_entry_is_rebuilt_not_trusted(tmp_path, monke
     for entry in (cache_dir() / "compiled").glob("*.json"):
         document = json.loads(entry.read_text(encoding="utf-8"))
         document["key"] = "another"
-        document["compiled"]["lines"] = []
+        document["content"]["lines"] = []
         entry.write_text(json.dumps(document), encoding="utf-8")
     assert load_compiled("vicp") == first
 
@@ -283,3 +284,34 @@ def test_a_spreadsheet_csv_with_a_byte_order_mark_and_capitalised_headers_is_rea
     code, _, err = run_cli("batch", "vicp", "--patients", str(patients), "-o", str(tmp_path / "out.csv"))
     assert code == 0, err
     assert {r["patient_id"] for r in pacsv.read_csv(tmp_path / "out.csv").to_pylist()} == {"A"}
+
+
+def test_a_warm_schedule_reads_the_validated_regimen_without_ruamel_and_prints_the_same_bytes(tmp_path):
+    code = (
+        "import sys\n"
+        "from regimencalc.cli import main\n"
+        "try:\n    main(['schedule', 'rdc-blinatumomab', '--height', '170cm', '--weight', '70kg', '--start', '2026-01-05',"
+        " '--format', 'json'])\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('ruamel.yaml',) if m in sys.modules), file=sys.stderr)"
+    )
+    env = {"REGIMENCALC_CACHE_DIR": str(tmp_path), "PATH": ""}
+    cold = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert cold.stderr.strip() == "['ruamel.yaml']" and warm.stderr.strip() == "[]"
+    assert warm.stdout == cold.stdout and '"regimencalc.course"' in warm.stdout
+
+
+def test_a_validated_entry_that_is_corrupt_or_does_not_validate_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("REGIMENCALC_CACHE_DIR", str(tmp_path))
+    first = load_regimen("vicp")
+    entries = list((tmp_path / "validated").glob("*.json"))
+    assert len(entries) >= 1
+    for entry in entries:
+        document = json.loads(entry.read_text(encoding="utf-8"))
+        document["content"]["phases"] = "not phases"
+        entry.write_text(json.dumps(document), encoding="utf-8")
+    assert load_regimen("vicp") == first
+    for entry in (tmp_path / "validated").glob("*.json"):
+        entry.write_bytes(b"\x00garbage")
+    assert load_regimen("vicp") == first
