@@ -425,6 +425,12 @@ def batch(
     from regimencalc.render.output import output_file
 
     fmt = tables.output_format(output)
+    if os.environ.get("REGIMENCALC_INSTITUTION"):
+        click.echo(
+            "regimencalc: warning: REGIMENCALC_INSTITUTION is set, but batch plans without an institutional "
+            "profile (default limits, default rounding; docs/batch.md); use schedule per patient for the profile",
+            err=True,
+        )
     errors = errors or output.with_name(output.name + ".errors.csv")
     header, batches = tables.read_batches(patients)
     with output_file(output, force=force) as out, output_file(errors, force=force) as refused:
