@@ -11,6 +11,7 @@ import pytest
 from regimencalc.batch.audit import Audit, OrderColumns
 from regimencalc.batch.cache import load_compiled
 from regimencalc.batch.cohort import Cohort, Columns, Options
+from regimencalc.errors import RegimencalcError
 
 PATIENTS = {"P1": ("170", "70", "2026-01-05", "40"), "P2": ("150", "40", "2026-02-02", "30")}
 
@@ -173,3 +174,8 @@ def test_a_delay_lowers_the_dose_intensity_by_the_days_it_adds():
     }
     assert rdi["blinatumomab"] == (21, 28, 0.75)
     assert rdi["idarubicin"] == (21, 28, 0.75)
+
+
+def test_an_orders_file_without_the_patients_start_is_refused_before_any_row():
+    with pytest.raises(RegimencalcError, match="^orders file: no 'start' column"):
+        OrderColumns.of(["patient", "regimen", "height_cm", "weight_kg", "cycle", "day", "drug", "dose"])

@@ -107,7 +107,7 @@ class OrderColumns:
                 "cycle and day (or date), drug and dose (with its unit), optional age, sex, response"
             )
         patient_columns = Columns.of(
-            ["id", *(n for n in header if n.strip().lower().partition("_")[0] in PATIENT_VALUES)]
+            ["id", *(n for n in header if n.strip().lower().partition("_")[0] in PATIENT_VALUES)], "orders file"
         )
         return OrderColumns(names, dose_unit, patient_columns)
 

@@ -86,19 +86,19 @@ class Columns:
     names: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
     @staticmethod
-    def of(header: list[str]) -> Columns:
+    def of(header: list[str], what: str = "patients file") -> Columns:
         """Map the header; RegimencalcError when a needed column is missing or given twice."""
         found: dict[str, tuple[str, str | None]] = {}
         for name in header:
             base, _, unit = name.strip().lower().partition("_")
             if base in ("id", "height", "weight", "start", "age", "sex", "response"):
                 if base in found:
-                    raise RegimencalcError(f"patients file: columns '{found[base][0]}' and '{name}' both give {base}")
+                    raise RegimencalcError(f"{what}: columns '{found[base][0]}' and '{name}' both give {base}")
                 found[base] = (name, unit or None)
         missing = [c for c in ("id", "height", "weight", "start") if c not in found]
         if missing:
             raise RegimencalcError(
-                f"patients file: no '{missing[0]}' column; the columns are id, height, weight, start "
+                f"{what}: no '{missing[0]}' column; the columns are id, height, weight, start "
                 "(optional age, sex, response), with the unit in the values or the name (weight_kg)"
             )
         return Columns(found)
