@@ -123,6 +123,7 @@ class Audit:
     _cohorts: dict[str, Cohort] = field(default_factory=dict)
     _factors: dict[tuple[str, str, str], float | None] = field(default_factory=dict)
     _sums: dict[str, list[pa.Table]] = field(default_factory=lambda: defaultdict(list))
+    _keys: dict[str, int] = field(default_factory=dict)
 
     def check(self, table: pa.RecordBatch | pa.Table, columns: OrderColumns, first_row: int) -> pa.Table:
         """The result rows of one chunk of orders (`first_row`: its first row number, 1-based)."""
@@ -333,11 +334,12 @@ class Audit:
         return self._factors[key]
 
     def _collect(self, distinct: list[str], orders: pa.Table, planned: pa.Table) -> None:
-        """Keep a chunk's sums for dose intensity, per patient key (regimen, patient and values):
+        """Keep a chunk's sums for dose intensity, per patient key (regimen, patient and values; numbered
+        across chunks in `_keys`):
         delivered dose per drug, ordered dates, covered cycles, planned dose per drug and cycle and
         planned dates per cycle (a patient seen in two chunks is planned twice, identically; the
         planned sums are deduplicated per cycle at the end)."""
-        keys = pa.array(distinct, pa.string())
+        keys = pa.array([self._keys.setdefault(key, len(self._keys)) for key in distinct], pa.int64())
         plan = pa.table(
             {
                 "patient": pc.cast(planned.column("patient_id").cast(pa.string()), pa.int64()),
@@ -396,7 +398,7 @@ class Audit:
         delivered_days = np.maximum(planned_days, numbers("date_max_max") - numbers("date_min_min") + 1)
         with np.errstate(invalid="ignore", divide="ignore"):
             rdi = np.round((delivered_sum / delivered_days) / (planned_sum / planned_days), 4)
-        parts = pc.split_pattern(table.column("key"), _SEPARATOR)
+        parts = pc.split_pattern(pa.array(list(self._keys), pa.string()).take(table.column("key")), _SEPARATOR)
         result = pa.table(
             {
                 "patient": pc.list_element(parts, 1),
