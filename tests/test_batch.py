@@ -57,7 +57,9 @@ def _table(rows: list[dict[str, object]]) -> pa.Table:
     )
 
 
-def _expected(regimen_id: str, rows: list[dict[str, object]], accept: tuple[str, ...]) -> tuple[list, list]:
+def _expected(
+    regimen_id: str, rows: list[dict[str, object]], accept: tuple[str, ...], formula: str = "mosteller"
+) -> tuple[list, list]:
     regimen = load_regimen(regimen_id)
     planned, refused = [], []
     for i, r in enumerate(rows):
@@ -71,6 +73,7 @@ def _expected(regimen_id: str, rows: list[dict[str, object]], accept: tuple[str,
                 response=r["response"],
                 sex=r["sex"],
                 accept_unusual=accept,
+                bsa_formula=formula,
             )
         except RegimencalcError as exc:
             refused.append((i + 1, f"P{i}", str(exc)))
@@ -81,12 +84,18 @@ def _expected(regimen_id: str, rows: list[dict[str, object]], accept: tuple[str,
 
 @pytest.mark.parametrize("regimen_id", [*COMPILED, "blinatumomab"])
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(patients, min_size=1, max_size=12), accept=st.sampled_from([(), ("bmi", "weight-for-age")]))
-def test_batch_plans_what_schedule_plans(regimen_id: str, rows: list[dict[str, object]], accept: tuple[str, ...]):
+@given(
+    rows=st.lists(patients, min_size=1, max_size=12),
+    accept=st.sampled_from([(), ("bmi", "weight-for-age")]),
+    formula=st.sampled_from(["mosteller", "dubois", "haycock", "gehan-george", "boyd"]),
+)
+def test_batch_plans_what_schedule_plans(
+    regimen_id: str, rows: list[dict[str, object]], accept: tuple[str, ...], formula: str
+):
     table = _table(rows)
-    cohort = Cohort(load_compiled(regimen_id), regimen_id, Options(accept_unusual=frozenset(accept)))
+    cohort = Cohort(load_compiled(regimen_id), regimen_id, Options(formula, frozenset(accept)))
     chunk = cohort.plan_chunk(table, Columns.of(table.column_names), 1)
-    planned, refused = _expected(regimen_id, rows, accept)
+    planned, refused = _expected(regimen_id, rows, accept, formula)
     got = sorted(chunk.administrations.to_pylist(), key=lambda r: (int(r["patient_id"][1:]), r["date"], r["id"]))
     want = sorted(planned, key=lambda r: (int(r["patient_id"][1:]), r["date"], r["id"]))
     assert got == want
