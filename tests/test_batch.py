@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from regimencalc.batch.cache import load_compiled
@@ -324,3 +324,34 @@ def test_a_validated_entry_that_is_corrupt_or_does_not_validate_is_rebuilt(tmp_p
     for entry in (tmp_path / "validated").glob("*.json"):
         entry.write_bytes(b"\x00garbage")
     assert load_regimen("vicp") == first
+
+
+@settings(max_examples=10, deadline=None)
+@given(rows=st.lists(patients, min_size=1, max_size=8), overdosed=st.integers(0, 1000))
+def test_an_audit_of_the_plans_own_orders_finds_only_the_overdose_put_in(rows: list[dict[str, object]], overdosed: int):
+    from regimencalc.batch.audit import Audit, OrderColumns
+
+    table = _table(rows)
+    chunk = Cohort(load_compiled("rdc-blinatumomab"), "rdc-blinatumomab", Options()).plan_chunk(
+        table, Columns.of(table.column_names), 1
+    )
+    values = {r["id"]: r for r in table.to_pylist()}
+    orders = [
+        {
+            "patient": a["patient_id"],
+            "regimen": "rdc-blinatumomab",
+            **{k: values[a["patient_id"]][k] for k in ("height_cm", "weight_kg", "start", "age", "response")},
+            "cycle": str(a["cycle"]),
+            "day": str(a["day"]),
+            "drug": a["drug"],
+            "dose": f"{a['dose_value']!r} {a['dose_unit']}",
+        }
+        for a in chunk.administrations.to_pylist()
+    ]
+    assume(orders)  # every patient refused: nothing to audit
+    target = overdosed % len(orders)
+    value, unit = orders[target]["dose"].split()
+    orders[target]["dose"] = f"{float(value) * 1.07!r} {unit}"
+    result = Audit().check(pa.Table.from_pylist(orders), OrderColumns.of(list(orders[0])), 1)
+    flagged = [(r["row"], r["verdict"], r["deviation_percent"]) for r in result.to_pylist() if r["verdict"] != "ok"]
+    assert flagged == [(target + 1, "overdose", 7.0)]
