@@ -1,15 +1,19 @@
 """Start-up cost of the command line, as ratios to a bare `python -c pass` (median of N runs).
 
 Run it from an environment where regimencalc is installed:  python bench/startup.py [runs]
-It prints one line per command: median wall time in ms and the ratio to the baseline.
+It prints one line per command: median wall time in ms and the ratio to the baseline. Runs use a
+warm cache (docs/batch.md: validated and compiled regimens) unless marked "cold cache" (an empty
+cache folder each run). With the batch extra installed it adds `regimencalc batch` for one patient.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,14 +44,41 @@ def schedule(cli: list[str], regimen: str) -> list[str]:
     ]
 
 
-def median_ms(args: list[str], runs: int) -> float:
-    subprocess.run(args, check=True, capture_output=True)  # warm the file cache
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(args, check=True, capture_output=True)
-        times.append((time.perf_counter() - start) * 1000)
+def median_ms(args: list[str], runs: int, cold_cache: bool = False) -> float:
+    """Median wall time; `cold_cache` gives every run an empty compiled-regimen cache."""
+    environment = dict(os.environ)
+    with tempfile.TemporaryDirectory() as folder:
+        environment["REGIMENCALC_CACHE_DIR"] = str(Path(folder) / "warm")
+        subprocess.run(args, check=True, capture_output=True, env=environment)  # warm the file and regimen caches
+        times = []
+        for run in range(runs):
+            if cold_cache:
+                environment["REGIMENCALC_CACHE_DIR"] = str(Path(folder) / f"cold-{run}")
+            start = time.perf_counter()
+            subprocess.run(args, check=True, capture_output=True, env=environment)
+            times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
+
+
+def batch_case(cli: list[str], folder: Path) -> list[str] | None:
+    """`regimencalc batch` of one patient to Parquet (None without the batch extra)."""
+    try:
+        import numpy  # noqa: F401
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return None
+    patients = folder / "patients.csv"
+    patients.write_text("id,height_cm,weight_kg,start,age\nA,170,70,2026-01-05,40\n", encoding="utf-8")
+    return [
+        *cli,
+        "batch",
+        "rdc-blinatumomab",
+        "--patients",
+        str(patients),
+        "-o",
+        str(folder / "out.parquet"),
+        "--force",
+    ]
 
 
 def main() -> None:
@@ -61,10 +92,19 @@ def main() -> None:
     }
     baseline = None
     print(f"median of {runs} runs, {' '.join(cli)}")
-    for label, args in cases.items():
-        ms = median_ms(args, runs)
-        baseline = baseline or ms
-        print(f"{label:<72} {ms:8.1f} ms   x{ms / baseline:5.2f}")
+    with tempfile.TemporaryDirectory() as folder:
+        batch = batch_case(cli, Path(folder))
+        runs_of = [(label, args, False) for label, args in cases.items()]
+        runs_of.insert(
+            2, ("regimencalc schedule --format json, cold cache", cases["regimencalc schedule --format json"], True)
+        )
+        if batch is not None:
+            runs_of += [("regimencalc batch, 1 patient, cold cache", batch, True)]
+            runs_of += [("regimencalc batch, 1 patient, warm cache", batch, False)]
+        for label, args, cold in runs_of:
+            ms = median_ms(args, runs, cold)
+            baseline = baseline or ms
+            print(f"{label:<72} {ms:8.1f} ms   x{ms / baseline:5.2f}")
 
 
 if __name__ == "__main__":

@@ -53,3 +53,9 @@ def run_cli():
         return result.exit_code, result.stdout, result.stderr
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compiled regimens go to a folder of the test run, never the user's cache (CI starts cold)."""
+    monkeypatch.setenv("REGIMENCALC_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))

@@ -219,6 +219,21 @@ def test_help_does_not_import_heavy_libraries():
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_schedule_loads_the_profile_models_only_when_their_options_are_given():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from regimencalc.cli import main\n"
+        "try:\n    main(['schedule', 'rdc-blinatumomab', '--height', '170cm', '--weight', '70kg', '--start', '2026-01-05'])\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('regimencalc.safety.institution', 'regimencalc.safety.prior', 'regimencalc.safety.rounding') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_course_schema_is_committed_and_validates_real_output(run_cli):
     import jsonschema
 

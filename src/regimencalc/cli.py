@@ -5,6 +5,7 @@ unless REGIMENCALC_DEBUG is set)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -380,6 +381,171 @@ def sheet_format(fmt: str | None, output: Path | None) -> str:
     if fmt is not None and by_suffix is not None and fmt != by_suffix:
         raise RegimencalcError(f"--format {fmt} does not match -o {output}; name the file sheet.{fmt}")
     return fmt or by_suffix or "html"
+
+
+def cohort_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options `batch` and `audit` share: the BSA formula, unusual values confirmed for every row, --force."""
+    options = [
+        click.option("--bsa-formula", type=click.Choice(BSA_FORMULA_KEYS), default="mosteller", show_default=True),
+        click.option(
+            "--accept-unusual", multiple=True, metavar="KEY", help="Confirm an unusual value for every row; flagged."
+        ),
+        click.option("--force", is_flag=True, help="Overwrite the output files if they exist."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@main.command()
+@click.argument("regimen")
+@click.option(
+    "--patients",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV or Parquet: id, height, weight, start (optional age, sex, response); units in the values or names (weight_kg).",
+)
+@click.option(
+    "-o", "--output", required=True, type=click.Path(path_type=Path), help="Administrations: .csv, .jsonl or .parquet."
+)
+@click.option("--errors", type=click.Path(path_type=Path), help="Refused rows (default: OUTPUT.errors.csv).")
+@cohort_options
+def batch(
+    regimen: str,
+    patients: Path,
+    output: Path,
+    errors: Path | None,
+    bsa_formula: str,
+    accept_unusual: tuple[str, ...],
+    force: bool,
+) -> None:
+    """One course per patient row, one administration per output row (docs/batch.md); needs regimencalc[batch]."""
+    tables, options = _cohort_setup(bsa_formula, accept_unusual)
+    from regimencalc.batch.cohort import ERROR_SCHEMA, SCHEMA, plan_cohort
+    from regimencalc.render.output import output_file
+
+    fmt = tables.output_format(output)
+    if os.environ.get("REGIMENCALC_INSTITUTION"):
+        click.echo(
+            "regimencalc: warning: REGIMENCALC_INSTITUTION is set, but batch plans without an institutional "
+            "profile (default limits, default rounding; docs/batch.md); use schedule per patient for the profile",
+            err=True,
+        )
+    errors = errors or output.with_name(output.name + ".errors.csv")
+    header, batches = tables.read_batches(patients)
+    with output_file(output, force=force) as out, output_file(errors, force=force) as refused:
+        with tables.TableWriter(out, SCHEMA, fmt) as rows, tables.TableWriter(refused, ERROR_SCHEMA, "csv") as bad:
+            totals = plan_cohort(
+                regimen,
+                batches,
+                header,
+                options,
+                rows.write,
+                bad.write,
+                _progress("patients"),
+            )
+    click.echo(
+        f"regimencalc: {totals.patients} patients, {totals.administrations} administrations to {output}; "
+        f"{totals.refused} rows refused ({errors})",
+        err=True,
+    )
+    if totals.refused:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("orders", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="The full result, one row per order: .csv, .jsonl or .parquet.",
+)
+@click.option(
+    "--tolerance", type=click.FloatRange(0, 25, min_open=True), help="± per cent (default: the profile's, else 5)."
+)
+@click.option(
+    "--institution",
+    type=click.Path(exists=True, dir_okay=False),
+    envvar="REGIMENCALC_INSTITUTION",
+    help="Institutional profile (its audit_tolerance); default: $REGIMENCALC_INSTITUTION.",
+)
+@cohort_options
+def audit(
+    orders: Path,
+    output: Path | None,
+    tolerance: float | None,
+    institution: str | None,
+    bsa_formula: str,
+    accept_unusual: tuple[str, ...],
+    force: bool,
+) -> None:
+    """Check ordered doses (a pharmacy export) against the protocol: deviation, verdict, dose intensity (docs/batch.md)."""
+    tables, options = _cohort_setup(bsa_formula, accept_unusual)
+    from regimencalc.batch.audit import DEFAULT_TOLERANCE, RDI_SCHEMA, RESULT_SCHEMA, Audit, OrderColumns, summary
+    from regimencalc.display import terminal_safe_lines
+    from regimencalc.render.output import output_file
+
+    where = "default"
+    if tolerance is None and institution is not None:
+        from regimencalc.safety.institution import load_institution
+
+        local = load_institution(institution)
+        if local.audit_tolerance is not None:
+            tolerance, where = local.audit_tolerance.percent, f"{local.name}: {local.audit_tolerance.source}"
+    elif tolerance is not None:
+        where = "--tolerance"
+    checker = Audit(tolerance or DEFAULT_TOLERANCE, options)
+    header, batches = tables.read_batches(orders)
+    columns = OrderColumns.of(header)
+    fmt = tables.output_format(output) if output is not None else None
+    with contextlib.ExitStack() as stack:
+        writer = None
+        if output is not None and fmt is not None:
+            writer = stack.enter_context(
+                tables.TableWriter(stack.enter_context(output_file(output, force=force)), RESULT_SCHEMA, fmt)
+            )
+        first = 1
+        progress = _progress("orders")
+        for batch in batches:
+            result = checker.check(batch, columns, first)
+            first += batch.num_rows
+            progress(first - 1)
+            if writer is not None:
+                writer.write(result)
+        intensity = checker.intensity()
+        if output is not None:
+            rdi_path = output.with_name(output.name + ".rdi.csv")
+            with output_file(rdi_path, force=force) as path, tables.TableWriter(path, RDI_SCHEMA, "csv") as rdi:
+                rdi.write(intensity)
+    click.echo(terminal_safe_lines(summary(checker, where, intensity)), nl=False)
+
+
+def _cohort_setup(bsa_formula: str, accept_unusual: tuple[str, ...]) -> tuple[Any, Any]:
+    """The batch package's table module and the per-row options, or the one-line fix when numpy or
+    pyarrow is missing."""
+    try:
+        import numpy  # noqa: F401
+
+        from regimencalc.batch import tables
+        from regimencalc.batch.cohort import Options
+    except ImportError as exc:
+        from regimencalc.errors import RegimencalcError
+
+        raise RegimencalcError(
+            f"this command needs the batch extra: pip install 'regimencalc[batch]' ({exc})"
+        ) from None
+    from regimencalc.safety.plausibility import check_keys
+
+    check_keys(frozenset(accept_unusual))
+    return tables, Options(bsa_formula, frozenset(accept_unusual))
+
+
+def _progress(what: str) -> Callable[[int], None]:
+    """A count on stderr, rewritten in place, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return lambda count: None
+    return lambda count: click.echo(f"\r{count:,} {what}", err=True, nl=False)
 
 
 @main.command()

@@ -13,6 +13,9 @@ _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 #: Characters that reorder or hide text on a screen (bidirectional controls), escaped like control characters.
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
+#: Doses are rounded to this many significant figures (dosing/dose.py; docs/dosing.md).
+SIGNIFICANT_FIGURES = 3
+
 #: Display symbols for the unit names of the registry (see units.txt).
 UNIT_SYMBOLS: dict[str, str] = {
     "gram": "g",

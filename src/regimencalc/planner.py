@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from regimencalc.course import (
     Administration,
@@ -29,7 +29,7 @@ from regimencalc.display import format_number, plural
 from regimencalc.dosing.bsa import BSA_FORMULAS, DEFAULT_BSA_FORMULA, bsa
 from regimencalc.dosing.dates import cycle_starts, day_date
 from regimencalc.dosing.dose import BodySize, DoseResult, compute_dose, select_band
-from regimencalc.dosing.patient import Patient
+from regimencalc.dosing.patient import Patient, is_small_child, outside_age_range
 from regimencalc.dosing.supportive import plan_supportive
 from regimencalc.errors import PlanningError
 from regimencalc.flags import FlagBook
@@ -42,10 +42,12 @@ from regimencalc.replan.records import apply_records
 from regimencalc.replan.rules import describe_rule
 from regimencalc.replan.ruleset import RuleSet, rules_in_force
 from regimencalc.safety.cumulative import course_mg_per_m2, cumulate
-from regimencalc.safety.institution import Institution
 from regimencalc.safety.plausibility import USUAL, confirm, unusual_bsa
-from regimencalc.safety.prior import Prior
-from regimencalc.safety.rounding import RoundingProfile
+
+if TYPE_CHECKING:  # the profiles' models load only when their options are given
+    from regimencalc.safety.institution import Institution
+    from regimencalc.safety.prior import Prior
+    from regimencalc.safety.rounding import RoundingProfile
 
 
 def plan(
@@ -403,11 +405,6 @@ def _dose(
     return replace(result, trace=(result.trace[0], step, *result.trace[1:]))
 
 
-#: Below these, BSA-based doses can overdose infants: reference §5 (Cancer Council Australia consensus, P).
-SMALL_CHILD_KG = 10.0
-SMALL_CHILD_M2 = 0.6
-
-
 def _size_flags(regimen: Regimen, patient: Patient, body: BodySize, bsa_cap: float | None, book: FlagBook) -> None:
     """Flags about body size that a pharmacist must see: a capped BSA, a very small child."""
     if bsa_cap is not None:
@@ -425,7 +422,7 @@ def _size_flags(regimen: Regimen, patient: Patient, body: BodySize, bsa_cap: flo
         (line.dose is not None and line.dose.basis == "bsa") or any(b.dose.basis == "bsa" for b in line.bands or [])
         for line in regimen.all_lines()
     )
-    if per_m2 and (patient.weight_kg < SMALL_CHILD_KG or body.bsa_m2 < SMALL_CHILD_M2):
+    if per_m2 and is_small_child(patient.weight_kg, body.bsa_m2):
         book.add(
             "small-child",
             f"weight {format_number(patient.weight_kg, 4)} kg, BSA {body.bsa_m2:.3f} m²: below 10 kg or 0.6 m², doses per m² "
@@ -472,7 +469,7 @@ def _eligibility_flags(regimen: Regimen, patient: Patient, book: FlagBook) -> No
             f"age not given: the regimen's eligibility ({span}: {eligibility.text}) was not checked",
             eligibility.source,
         )
-    elif (low is not None and patient.age_years < low) or (high is not None and patient.age_years >= high + 1):
+    elif outside_age_range(patient.age_years, low, high):
         book.add(
             "eligibility",
             f"age {format_number(patient.age_years)} years is outside the regimen's eligibility ({span}: {eligibility.text})",
@@ -525,13 +522,14 @@ def plan_typed(
     """
     from regimencalc.dosing.dates import parse_start_date
     from regimencalc.dosing.patient import make_patient
-    from regimencalc.safety.institution import merge_policies
     from regimencalc.safety.plausibility import USUAL, parse_bsa_cap
 
     usual = institution.usual_limits() if institution is not None else USUAL
     patient = make_patient(height, weight, age, sex, frozenset(accept_unusual), usual)
     cap = None if bsa_cap is None else parse_bsa_cap(bsa_cap)
     if institution is not None:
+        from regimencalc.safety.institution import merge_policies
+
         rounding, cap = merge_policies(institution, rounding, cap)
     return plan(
         regimen,

@@ -12,16 +12,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP
+from typing import TYPE_CHECKING
 
 from regimencalc.course import Amount, TraceStep
-from regimencalc.display import format_amount, format_number, format_range, round_significant, unit_symbol
+from regimencalc.display import (
+    SIGNIFICANT_FIGURES,
+    format_amount,
+    format_number,
+    format_range,
+    round_significant,
+    unit_symbol,
+)
 from regimencalc.dosing.bsa import BSA_FORMULAS
 from regimencalc.errors import PlanningError
 from regimencalc.protocol.regimen import Band, Basis, DoseSpec
 from regimencalc.protocol.units import DoseAmount, registry
-from regimencalc.safety.rounding import RoundingProfile, profile_round
 
-SIGNIFICANT_FIGURES = 3
+if TYPE_CHECKING:
+    from regimencalc.safety.rounding import RoundingProfile  # loaded only when a rounding profile is given
 
 
 @dataclass(frozen=True)
@@ -84,8 +92,8 @@ def compute_dose(
     raw = [_times_basis(a, spec.basis, body) for a in ends]
     steps.append(TraceStep(kind="basis", text=_basis_text(ends, spec.basis, body, raw, unit), value=_amount(raw, unit)))
 
-    if amount.per_time not in (None, "day"):
-        per_day = registry().Quantity(1, "day").to(amount.per_time).magnitude
+    per_day = per_day_factor(amount)
+    if per_day is not None:
         text = f"{_amounts(raw, unit)}/{unit_symbol(amount.per_time)} × {format_number(per_day)} = "
         raw = [r * per_day for r in raw]
         steps.append(TraceStep(kind="rate", text=text + f"{_amounts(raw, unit)}/day", value=_amount(raw, unit)))
@@ -93,8 +101,7 @@ def compute_dose(
     capped = False
     cap = float("inf")
     if spec.cap is not None:
-        target = amount.amount_unit if amount.per_time is None else f"{amount.amount_unit} / day"
-        cap = registry().Quantity(spec.cap.value, spec.cap.delivered_unit).to(target).magnitude
+        cap = cap_value(spec, amount)
         if max(raw) > cap:
             capped = True
             raw = [min(r, cap) for r in raw]
@@ -105,6 +112,8 @@ def compute_dose(
 
     refused = None
     if profile is not None and not capped and len(raw) == 1:
+        from regimencalc.safety.rounding import profile_round
+
         value, text = profile_round(profile[0], profile[1], raw[0], unit, cap)
         if value is not None:
             dose = _amount([value], unit)
@@ -131,6 +140,28 @@ def compute_dose(
     rate = _amount(rounded, f"{unit}/day") if amount.per_time is not None else None
     steps.append(TraceStep(kind="final", text=f"dose {dose.text()}{_per_day(amount)}", value=dose))
     return DoseResult(prescribed, spec.basis, dose, rate, tuple(steps), capped, refused)
+
+
+def per_day_factor(amount: DoseAmount) -> float | None:
+    """How many of the dose's time unit make a day (24 for a dose per hour); None for a dose that is
+    not per time or already per day."""
+    if amount.per_time in (None, "day"):
+        return None
+    return float(registry().Quantity(1, "day").to(amount.per_time).magnitude)
+
+
+def cap_value(spec: DoseSpec, amount: DoseAmount) -> float:
+    """The spec's cap in the unit the dose is computed in (amount, or amount per day)."""
+    assert spec.cap is not None
+    target = amount.amount_unit if amount.per_time is None else f"{amount.amount_unit} / day"
+    return float(registry().Quantity(spec.cap.value, spec.cap.delivered_unit).to(target).magnitude)
+
+
+def body_factor(amount: DoseAmount, basis: str) -> float:
+    """What one m² (BSA basis) or one kg (weight basis) is in the dose's own body unit: 1 for mg/m² and mg/kg."""
+    if basis == "flat" or amount.per_body is None:
+        return 1.0
+    return float(registry().Quantity(1.0, "m**2" if basis == "bsa" else "kg").to(amount.per_body).magnitude)
 
 
 def _times_basis(amount: DoseAmount, basis: str, body: BodySize) -> float:

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
 from regimencalc.course import Administration, Amount, Cycle, InstitutionSummary, LocalValue, SupportiveLine
 from regimencalc.display import format_number, unit_symbol
@@ -24,7 +25,9 @@ from regimencalc.protocol.drugs import DrugFile
 from regimencalc.protocol.loader import load_drug_file
 from regimencalc.protocol.regimen import Intrathecal, Regimen, Threshold
 from regimencalc.protocol.supportive import EVENT_WORDS, AdministrationNote, Admission, EventLine
-from regimencalc.safety.institution import Institution
+
+if TYPE_CHECKING:
+    from regimencalc.safety.institution import Institution  # loaded only when --institution is given
 
 DELIVERED = ("planned", "given", "moved")
 LOCAL = "per local protocol"

@@ -57,6 +57,8 @@ _PATTERN_HINTS = {
     r"^[A-Za-z0-9][A-Za-z0-9_-]*$": "must be letters, digits, '_' and '-' only, e.g. 'counts-d15'",
 }
 #: Where each kind of input file is described, for the hint on an unknown field.
+#: The cache folder of validated regimen and drug files (protocol/cache.py).
+VALIDATED = "validated"
 FORMAT_DOCS = {
     "Regimen": "docs/regimen-format.md",
     "Observations": "docs/observations.md",
@@ -86,7 +88,7 @@ def load_drug_file(drug: str) -> DrugFile | None:
     path = bundled_drug_dir() / f"{file_stem(drug)}.yaml"
     if not path.is_file():
         return None
-    loaded = load_document(path, DrugFile)
+    loaded = load_validated(path, DrugFile)
     if loaded.drug != drug:
         raise InputFileError([Problem(str(path), 1, 1, "drug", f"the file is for '{loaded.drug}', not '{drug}'")])
     return loaded
@@ -106,7 +108,29 @@ def resolve(reference: str) -> FilePath:
 
 def load_regimen(reference: str | FilePath) -> Regimen:
     """Load and validate a regimen by bundled id or path; InputFileError lists every problem."""
-    return load_document(resolve(str(reference)), Regimen)
+    return load_validated(resolve(str(reference)), Regimen)
+
+
+def load_validated(path: FilePath, model: type[M]) -> M:
+    """`load_document` for regimen and drug files, with the validated document kept in the user's
+    cache (protocol/cache.py) under the file's content hash: a second run validates the kept JSON
+    with the same model instead of reading the YAML (no ruamel), and keeps nothing the model does
+    not read back to an equal document."""
+    from regimencalc.protocol.cache import cache_key, read_entry, write_entry
+
+    text = read_text(path)
+    key = cache_key(f"validated {model.__name__}", text.encode("utf-8"))
+    kept = read_entry(VALIDATED, key)
+    if kept is not None:
+        try:
+            return model.model_validate(kept)
+        except (ValueError, TypeError, RegimenProblems, InputFileError):  # pydantic's ValidationError is a ValueError
+            pass
+    loaded = parse_document(text, str(path), model)
+    content = loaded.model_dump(mode="json")
+    if model.model_validate(content) == loaded:
+        write_entry(VALIDATED, key, content)
+    return loaded
 
 
 def load_document(path: str | FilePath, model: type[M]) -> M:

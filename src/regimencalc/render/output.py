@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from regimencalc.errors import RegimencalcError
@@ -42,36 +45,9 @@ class OutputExistsError(RegimencalcError, FileExistsError):
 
 def write_output(data: str | bytes, path: Path, *, force: bool = False) -> None:
     """Write `data` to the regular file `path` atomically; refuse to overwrite unless `force`."""
-    if str(path) in ("", "."):
-        raise RegimencalcError("-o needs a file name (or - for standard output)")
-    existing = _existing_mode(path)
-    if existing is not None and not force:
-        raise OutputExistsError(f"{path} already exists; choose another file or add --force to overwrite it")
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    directory = path.parent if str(path.parent) else Path(".")
-    remove_stale_temporaries(directory)
-    try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.{os.getpid()}.", suffix=TEMP_SUFFIX)
-    except OSError as exc:
-        raise RegimencalcError(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, existing if existing is not None else 0o666 & ~_umask())
-        if force:
-            os.replace(temporary, path)
-        else:
-            _link_new(temporary, path, payload)
-    except FileExistsError:
-        raise OutputExistsError(
-            f"{path} already exists (another process wrote it first); choose another file or add --force"
-        ) from None
-    except OSError as exc:
-        raise RegimencalcError(f"cannot write {path}: {exc.strerror}") from None
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+    with output_file(path, force=force) as temporary, open(temporary, "wb") as stream:
+        stream.write(payload)
 
 
 def _existing_mode(path: Path) -> int | None:
@@ -89,7 +65,7 @@ def _existing_mode(path: Path) -> int | None:
     return stat.S_IMODE(status.st_mode)
 
 
-def _link_new(temporary: str, path: Path, payload: bytes) -> None:
+def _link_new(temporary: str, path: Path) -> None:
     """Give the finished temporary file the target's name, failing if the name exists."""
     try:
         os.link(temporary, path)
@@ -97,8 +73,8 @@ def _link_new(temporary: str, path: Path, payload: bytes) -> None:
         if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
             raise
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, os.stat(temporary).st_mode & 0o777)
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(payload)
+        with os.fdopen(descriptor, "wb") as stream, open(temporary, "rb") as finished:
+            shutil.copyfileobj(finished, stream)
 
 
 def remove_stale_temporaries(directory: Path) -> list[Path]:
@@ -140,3 +116,42 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+@contextmanager
+def output_file(path: Path, *, force: bool = False) -> Iterator[Path]:
+    """A temporary file beside `path` to write an output into (at once, or in pieces: a cohort's
+    millions of rows); when the block ends it is flushed to disk and put in place all or nothing,
+    never over a file unasked; when the block fails it is removed and `path` is left as it was."""
+    if str(path) in ("", "."):
+        raise RegimencalcError("-o needs a file name (or - for standard output)")
+    existing = _existing_mode(path)
+    if existing is not None and not force:
+        raise OutputExistsError(f"{path} already exists; choose another file or add --force to overwrite it")
+    directory = path.parent if str(path.parent) else Path(".")
+    remove_stale_temporaries(directory)
+    try:
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.{os.getpid()}.", suffix=TEMP_SUFFIX)
+        os.close(handle)
+    except OSError as exc:
+        raise RegimencalcError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        yield Path(temporary)
+        descriptor = os.open(temporary, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        os.chmod(temporary, existing if existing is not None else 0o666 & ~_umask())
+        if force:
+            os.replace(temporary, path)
+        else:
+            _link_new(temporary, path)
+    except FileExistsError:
+        raise OutputExistsError(
+            f"{path} already exists (another process wrote it first); choose another file or add --force"
+        ) from None
+    except OSError as exc:
+        raise RegimencalcError(f"cannot write {path}: {exc.strerror}") from None
+    finally:
+        Path(temporary).unlink(missing_ok=True)

@@ -152,6 +152,13 @@ class Limit(StrictModel):
         return self
 
 
+class AuditTolerance(StrictModel):
+    """How far an ordered dose may be from the protocol's before `regimencalc audit` reports it (docs/batch.md)."""
+
+    percent: float = Field(gt=0, le=25, description="± per cent of the expected dose (the default is 5)")
+    source: LocalSource
+
+
 class Institution(StrictModel):
     """An institutional profile: every section optional, every value with its local source."""
 
@@ -171,6 +178,7 @@ class Institution(StrictModel):
     plausibility: dict[Literal["height", "weight", "age", "bmi", "bsa"], Limit] = Field(
         {}, description="Usual limits (height cm, weight kg, age years, BMI kg/m², BSA m²) replacing the defaults"
     )
+    audit_tolerance: AuditTolerance | None = None
 
     @field_validator("intrathecal_agents")
     @classmethod

@@ -1,0 +1,71 @@
+"""The user's cache of validated and compiled regimen files, so a second run reads plain JSON.
+
+An entry is named by the SHA-256 of the package version, what the entry holds and the file's
+bytes: an edited file, a new release or a new entry format is a new name, never a stale hit. An
+entry that cannot be read, does not parse, or names another key is ignored (the caller rebuilds
+it from the file, validated exactly as the first time); an entry that is read is validated again
+by its model before use. Entries are written to a temporary file beside the target and renamed
+into place, so a reader never sees half an entry; a cache that cannot be written (a read-only
+home) costs time, never a result. Only regimen and drug files are kept: never observations, prior
+exposure or a profile (a patient's data stays out of the cache).
+
+Where: $REGIMENCALC_CACHE_DIR, else $XDG_CACHE_HOME/regimencalc, else ~/.cache/regimencalc.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def cache_dir() -> Path:
+    """The folder cache entries are kept in."""
+    explicit = os.environ.get("REGIMENCALC_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "regimencalc"
+
+
+def cache_key(kind: str, data: bytes) -> str:
+    """The name of the entry of `kind` (what it holds, with its format) for a file's bytes."""
+    return hashlib.sha256(f"{_version()}\0{kind}\0".encode() + data).hexdigest()
+
+
+def read_entry(folder: str, key: str) -> Any | None:
+    """The document kept under `key`, or None when it is missing, corrupt or for another key."""
+    try:
+        document = json.loads((cache_dir() / folder / f"{key}.json").read_text(encoding="utf-8"))
+        return document["content"] if document["key"] == key else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_entry(folder: str, key: str, content: Any) -> None:
+    """Keep `content` under `key`, atomically (temporary file, then rename); skipped when it cannot be written."""
+    entry = cache_dir() / folder / f"{key}.json"
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=f".{entry.name}.", suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump({"key": key, "content": content}, stream, ensure_ascii=False)
+        os.replace(temporary, entry)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def _version() -> str:
+    """The installed package's version (every release rebuilds the cache)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("regimencalc")
+    except PackageNotFoundError:
+        return "unknown"
