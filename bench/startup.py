@@ -2,8 +2,8 @@
 
 Run it from an environment where regimencalc is installed:  python bench/startup.py [runs]
 It prints one line per command: median wall time in ms and the ratio to the baseline. Runs use a
-warm cache (docs/batch.md: validated and compiled regimens) unless marked "cold cache" (an empty
-cache folder each run). With the batch extra installed it adds `regimencalc batch` for one patient.
+warm cache (docs/batch.md: validated and compiled regimens, the kept `--help`) unless marked
+"cold cache" (an empty cache folder each run). With the batch extra installed it adds `regimencalc batch` for one patient.
 """
 
 from __future__ import annotations

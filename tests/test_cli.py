@@ -254,3 +254,32 @@ def test_course_schema_is_committed_and_validates_real_output(run_cli):
     broken["administrations"][0]["status"] = "maybe"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, schema)
+
+
+def _help_run(cache: Path, code: str = "from regimencalc.__main__ import main\nmain()") -> tuple[str, str]:
+    """`regimencalc --help` as the console script runs it (argv[0] named regimencalc), in a fresh
+    interpreter with its own cache; (stdout, whether click was imported)."""
+    import subprocess
+    import sys
+
+    probe = (
+        f"import sys\nsys.argv = ['/bin/regimencalc', '--help']\n{code}\nprint('click' in sys.modules, file=sys.stderr)"
+    )
+    env = {"REGIMENCALC_CACHE_DIR": str(cache), "COLUMNS": "80", "PATH": ""}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env)
+    return done.stdout, done.stderr.strip()
+
+
+def test_help_is_kept_and_printed_without_click_exactly_as_click_prints_it(tmp_path):
+    by_click = _help_run(tmp_path / "unused", "from regimencalc.cli import main\nmain()")[0]  # click itself
+    assert by_click.startswith("Usage: regimencalc [OPTIONS] COMMAND [ARGS]...\n")
+    assert _help_run(tmp_path) == (by_click, "True")  # rendered by click, kept
+    assert _help_run(tmp_path) == (by_click, "False")  # read back: click not imported
+    entry = tmp_path / "help" / "regimencalc.txt"
+    stamp, _, kept = entry.read_text(encoding="utf-8").partition("\n")
+    assert kept == by_click and "cli.py" in stamp and "COLUMNS='80'" in stamp
+    entry.write_text(f"{stamp} stale\nUsage: an older help\n", encoding="utf-8")  # cli.py or click changed
+    assert _help_run(tmp_path) == (by_click, "True")
+    entry.write_bytes(b"\xff\xfe garbage")
+    assert _help_run(tmp_path) == (by_click, "True")
+    assert entry.read_text(encoding="utf-8").partition("\n")[2] == by_click

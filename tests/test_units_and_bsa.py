@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -141,3 +143,22 @@ def test_doctests_of_the_package():
     for module in modules:
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0, module.__name__
+
+
+def _imported_after(code: str) -> str:
+    """What a fresh interpreter has loaded of pint and numpy after `code`, and pint's view of numpy."""
+    probe = (
+        f"{code}\n"
+        "import sys\n"
+        "print(sorted(m for m in ('pint', 'numpy') if m in sys.modules), sys.modules['pint'].compat.HAS_NUMPY)"
+    )
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_pint_is_imported_without_numpy_unless_numpy_is_already_loaded():
+    # numpy is installed (the test extra has it): pint would import it; the schedule path does not need it
+    quantity = "from regimencalc.protocol.units import parse_quantity\nparse_quantity('70kg')"
+    assert _imported_after(quantity) == "['pint'] False"
+    assert _imported_after(f"import numpy\n{quantity}") == "['numpy', 'pint'] True"
+    # the import is unhidden afterwards: numpy still imports in the same thread
+    assert _imported_after(f"{quantity}\nimport numpy") == "['numpy', 'pint'] False"

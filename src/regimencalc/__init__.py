@@ -19,11 +19,12 @@ The public entry points are `load_regimen` (a regimen file to a validated model)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 __version__ = "0.1.0"
 
+TYPE_CHECKING = False  # typing is not imported at run time: `regimencalc --help` imports this package
 if TYPE_CHECKING:
+    from typing import Any
+
     from regimencalc.planner import plan
     from regimencalc.protocol.loader import load_regimen
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from regimencalc.errors import RegimencalcError, UnitInputError
-from regimencalc.protocol.units import parse_quantity
+from regimencalc.protocol.units import import_pint, parse_quantity
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def _zone(name: str) -> str:
 
 
 def _offset(text: str) -> dt.timedelta:
-    import pint
+    pint = import_pint()
 
     try:
         minutes = parse_quantity(text.replace(" ", "")).to("minute").magnitude

@@ -14,30 +14,42 @@ Where: $REGIMENCALC_CACHE_DIR, else $XDG_CACHE_HOME/regimencalc, else ~/.cache/r
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import tempfile
-from pathlib import Path
-from typing import Any
+from functools import cache
+
+TYPE_CHECKING = False  # typing, pathlib, json and hashlib load when used: `regimencalc --help` reads this module
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
+
+def cache_folder() -> str:
+    """The folder cache entries are kept in, as text (no pathlib: the `--help` path reads it)."""
+    explicit = os.environ.get("REGIMENCALC_CACHE_DIR")
+    if explicit:
+        return explicit
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "regimencalc")
 
 
 def cache_dir() -> Path:
     """The folder cache entries are kept in."""
-    explicit = os.environ.get("REGIMENCALC_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "regimencalc"
+    from pathlib import Path
+
+    return Path(cache_folder())
 
 
 def cache_key(kind: str, data: bytes) -> str:
     """The name of the entry of `kind` (what it holds, with its format) for a file's bytes."""
+    import hashlib
+
     return hashlib.sha256(f"{_version()}\0{kind}\0".encode() + data).hexdigest()
 
 
 def read_entry(folder: str, key: str) -> Any | None:
     """The document kept under `key`, or None when it is missing, corrupt or for another key."""
+    import json
+
     try:
         document = json.loads((cache_dir() / folder / f"{key}.json").read_text(encoding="utf-8"))
         return document["content"] if document["key"] == key else None
@@ -47,7 +59,17 @@ def read_entry(folder: str, key: str) -> Any | None:
 
 def write_entry(folder: str, key: str, content: Any) -> None:
     """Keep `content` under `key`, atomically (temporary file, then rename); skipped when it cannot be written."""
-    entry = cache_dir() / folder / f"{key}.json"
+    import json
+
+    write_text(folder, f"{key}.json", json.dumps({"key": key, "content": content}, ensure_ascii=False))
+
+
+def write_text(folder: str, name: str, text: str) -> None:
+    """Keep `text` as `name` in `folder`, atomically (temporary file, then rename); skipped when it cannot be written."""
+    import tempfile
+    from pathlib import Path
+
+    entry = cache_dir() / folder / name
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=f".{entry.name}.", suffix=".tmp")
@@ -55,14 +77,16 @@ def write_entry(folder: str, key: str, content: Any) -> None:
         return
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump({"key": key, "content": content}, stream, ensure_ascii=False)
+            stream.write(text)
         os.replace(temporary, entry)
     except OSError:
         Path(temporary).unlink(missing_ok=True)
 
 
+@cache
 def _version() -> str:
-    """The installed package's version (every release rebuilds the cache)."""
+    """The installed package's version (every release rebuilds the cache); looked up once per process,
+    as each lookup scans the installed distributions (≈ 5 ms)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:

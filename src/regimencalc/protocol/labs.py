@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Literal
 
 from regimencalc.errors import UnitInputError
-from regimencalc.protocol.units import check_written_number, parse_unit, registry
+from regimencalc.protocol.units import check_written_number, import_pint, parse_unit, registry
 
 LabName = Literal["wbc", "anc", "platelets", "hemoglobin", "bilirubin", "ast", "alt", "creatinine"]
 COUNTS: tuple[str, ...] = ("wbc", "anc", "platelets")
@@ -66,7 +66,7 @@ def _split(text: str) -> tuple[Decimal, str]:
 
 def exact_factor(source: str, target: str) -> Decimal:
     """The exact decimal factor converting `source` to `target` units; UnitInputError if they differ in kind."""
-    import pint
+    pint = import_pint()
 
     try:
         factor = registry().Quantity(1, parse_unit(source)).to(parse_unit(target)).magnitude

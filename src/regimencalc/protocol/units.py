@@ -10,9 +10,12 @@ basis is read from the written denominators, never from the combined dimension.
 from __future__ import annotations
 
 import re
+import sys
+import threading
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from regimencalc.display import format_number, superscript, unit_symbol
@@ -45,10 +48,48 @@ def _normalise_unit_text(text: str) -> str:
     return _POWER.sub(lambda m: "**" + (m.group(1) or {"²": "2", "³": "3"}[m.group(2)]), text.strip().replace("μ", "µ"))
 
 
+class _NumpyHidden:
+    """A meta-path finder that hides numpy from the one thread importing pint (`import_pint`).
+
+    It is put on `sys.meta_path` once and never removed (removing a finder while another thread
+    walks the list could make that thread skip one); outside that import it finds nothing."""
+
+    def __init__(self) -> None:
+        self.thread: int | None = None
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if self.thread == threading.get_ident() and name.partition(".")[0] == "numpy":
+            raise ModuleNotFoundError(f"numpy is not used with pint here ({name})", name=name)
+
+
+_PINT_IMPORT = threading.Lock()
+_NUMPY_HIDDEN = _NumpyHidden()
+
+
+def import_pint() -> ModuleType:
+    """pint, imported without numpy unless numpy is already loaded: pint imports numpy whenever it is
+    installed (≈ 80-100 ms at start-up) though every quantity here is a plain number. Where numpy is
+    already loaded (batch, audit) pint gets it as usual. Only the importing thread is affected:
+    another thread may import numpy meanwhile (docs/batch.md, start-up)."""
+    if "pint" in sys.modules or "numpy" in sys.modules:
+        import pint
+
+        return pint
+    with _PINT_IMPORT:
+        if _NUMPY_HIDDEN not in sys.meta_path:
+            sys.meta_path.insert(0, _NUMPY_HIDDEN)
+        _NUMPY_HIDDEN.thread = threading.get_ident()
+        try:
+            import pint
+        finally:
+            _NUMPY_HIDDEN.thread = None
+    return pint
+
+
 @cache
 def registry() -> pint.UnitRegistry:
     """The package's single unit registry, built on first use from `units.txt`."""
-    import pint
+    pint = import_pint()
 
     path = files("regimencalc.protocol").joinpath("units.txt")
     with path.open(encoding="utf-8") as handle:

@@ -14,7 +14,7 @@ from regimencalc.display import unit_symbol
 from regimencalc.errors import ObservationError, UnitInputError
 from regimencalc.flags import FlagBook
 from regimencalc.protocol.regimen import Regimen
-from regimencalc.protocol.units import parse_quantity
+from regimencalc.protocol.units import import_pint, parse_quantity
 from regimencalc.replan.history import DatedEntry, History
 
 
@@ -58,7 +58,7 @@ def _find(administrations: list[Administration], drug: str, date: dt.date) -> in
 
 def _amount(text: str, unit: str | None, dated: DatedEntry) -> Amount:
     """A recorded amount, in `unit` when given ('0.01 g' becomes 10 mg), else in its own unit."""
-    import pint
+    pint = import_pint()
 
     try:
         quantity = parse_quantity(text)

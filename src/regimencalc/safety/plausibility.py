@@ -150,10 +150,10 @@ def _for_age(height_cm: float, weight_kg: float, age: float) -> list[Unusual]:
 
 def parse_bsa_cap(text: str) -> float:
     """A BSA cap as typed ('2m2', '2.0 m²'), refused unless it is an area between 1 and 3 m²."""
-    import pint
-
     from regimencalc.errors import UnitInputError
-    from regimencalc.protocol.units import parse_quantity
+    from regimencalc.protocol.units import import_pint, parse_quantity
+
+    pint = import_pint()
 
     try:
         value = float(parse_quantity(text).to("m**2").magnitude)
