@@ -85,6 +85,9 @@ def _arguments(folder: Path, kind: str, payload: object) -> list[str]:
         return ["schedule", rules, *PATIENT, "--observations", write("o.yaml", payload), *json_out]  # type: ignore[arg-type]
     if kind == "prior":
         return ["schedule", "rdc-blinatumomab", *PATIENT, "--prior", write("p.yaml", payload), *json_out]  # type: ignore[arg-type]
+    if kind == "institution":
+        profile = ["--age", "40", "--institution", write("i.yaml", payload)]  # type: ignore[arg-type]
+        return ["schedule", "rdc-blinatumomab", *PATIENT, *profile, *json_out]
     if kind == "rounding":
         return ["schedule", "vicp", *PATIENT, "--rounding", write("x.yaml", payload), *json_out]  # type: ignore[arg-type]
     if isinstance(payload, list):

@@ -6,6 +6,7 @@ A case is (id, kind, payload). Kinds:
 - observations: payload is the observations file, replayed on tests/fixtures/rules.yaml;
 - prior:        payload is the prior-exposure file, with rdc-blinatumomab;
 - rounding:     payload is the rounding profile, with vicp;
+- institution:  payload is the institutional profile, with rdc-blinatumomab at age 40;
 - cli:          payload is a dict of options replacing the defaults of `schedule vicp`, or a full
                 argument list;
 - output:       payload is (set-up, arguments): what is at the output path before the run.
@@ -628,4 +629,66 @@ OUTPUT_CASES = [
     ("ics to dangling link", "output", ("dangling link", ["ics", "-o", "out.txt", "--force"])),
 ]
 
-CASES = [*YAML_CASES, *EDIT_CASES, *OBSERVATION_CASES, *PRIOR_CASES, *ROUNDING_CASES, *CLI_CASES, *OUTPUT_CASES]
+def _institution(sections: str) -> str:
+    return f"schema_version: 1\nname: t\nsource: t\n{sections}"
+
+
+_IT_AGENTS = "intrathecal_agents:\n  rdc-blinatumomab/cns-prophylaxis: {agents: [%s], source: x}\n"
+
+INSTITUTION_CASES = [
+    (
+        "intrathecal vincristine dose",
+        "institution",
+        _institution("intrathecal:\n  vincristine: {source: x, doses: [{age: '>= 0 years', dose: 2 mg}]}\n"),
+    ),
+    ("intrathecal vincristine agent", "institution", _institution(_IT_AGENTS % "methotrexate, vincristine")),
+    ("intrathecal vinblastine agent", "institution", _institution(_IT_AGENTS % "vinblastine")),
+    ("intrathecal vinorelbine salt", "institution", _institution(_IT_AGENTS % "vinorelbine tartrate")),
+    ("intrathecal unknown agent", "institution", _institution(_IT_AGENTS % "bortezomib")),
+    (
+        "intrathecal methotrexate 1200 mg",
+        "institution",
+        _institution("intrathecal:\n  methotrexate: {source: x, doses: [{age: '>= 0 years', dose: 1200 mg}]}\n"),
+    ),
+    (
+        "intrathecal methotrexate 0.1 g",
+        "institution",
+        _institution("intrathecal:\n  methotrexate: {source: x, doses: [{age: '>= 0 years', dose: 0.1 g}]}\n"),
+    ),
+    (
+        "intrathecal methotrexate 12 mg is fine",
+        "institution",
+        _institution(
+            "intrathecal:\n  methotrexate: {source: x, doses: [{age: '>= 0 years', dose: 12 mg}]}\n"
+            + _IT_AGENTS % "methotrexate"
+        ),
+    ),
+    (
+        "vindesine daily intrathecal",
+        "institution",
+        _institution("administration:\n  vindesine: {duration: 10 min, daily: intrathecal, source: x}\n"),
+    ),
+    (
+        "administration text IT",
+        "institution",
+        _institution("administration:\n  cytarabine: {daily: once daily IT, source: x}\n"),
+    ),
+    (
+        "regimen intrathecal vincristine",
+        "regimen",
+        HEADER
+        + PHASE
+        + "intrathecal:\n  - {id: it, name: IT, agents: [vincristine], when: day 1, source: s}\n",
+    ),
+]
+
+CASES = [
+    *YAML_CASES,
+    *EDIT_CASES,
+    *OBSERVATION_CASES,
+    *PRIOR_CASES,
+    *ROUNDING_CASES,
+    *CLI_CASES,
+    *OUTPUT_CASES,
+    *INSTITUTION_CASES,
+]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from regimencalc.display import format_number
+from regimencalc.protocol.intrathecal import intrathecal_agent_problem
 from regimencalc.protocol.labs import CHEMISTRY, parse_lab_value
 from regimencalc.protocol.limits import MAX_ADMINISTRATIONS, MAX_COURSE_DAYS, MAX_CYCLES, limit_text
 from regimencalc.protocol.regimen import (
@@ -68,6 +69,7 @@ def regimen_problems(regimen: Regimen) -> list[Problem]:
         ),
         *spacing_of_regimen_drugs(regimen, drugs),
         *intrathecal_in_a_phase(regimen),
+        *intrathecal_agents_allowed(regimen),
         *course_within_limits(regimen),
     ]
 
@@ -138,6 +140,15 @@ def intrathecal_in_a_phase(regimen: Regimen) -> Problems:
             )
         elif line.phase is not None and line.days is not None:
             yield from days_in_cycle(path + ("days",), line.days, phases[line.phase].length_days)
+
+
+def intrathecal_agents_allowed(regimen: Regimen) -> Problems:
+    """No intrathecal line names a vinca alkaloid or an agent without an intrathecal limit."""
+    for i, line in enumerate(regimen.intrathecal):
+        for j, agent in enumerate(line.agents):
+            refused = intrathecal_agent_problem(agent)
+            if refused is not None:
+                yield (("intrathecal", i, "agents", j), refused)
 
 
 def eligibility_ages_ordered(regimen: Regimen) -> Problems:

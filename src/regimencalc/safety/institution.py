@@ -153,6 +153,16 @@ class Institution(StrictModel):
                 )
         return value
 
+    @model_validator(mode="after")
+    def _intrathecal_safety(self) -> Institution:
+        from regimencalc.protocol.checks import RegimenProblems
+        from regimencalc.safety.intrathecal import intrathecal_problems
+
+        problems = intrathecal_problems(self)
+        if problems:
+            raise RegimenProblems(problems)
+        return self
+
     def usual_limits(self) -> Limits:
         """The usual plausibility limits: the defaults, with the profile's in their place."""
         return {**USUAL, **{key: (limit.min, limit.max, USUAL[key][2]) for key, limit in self.plausibility.items()}}

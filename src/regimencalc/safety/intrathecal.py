@@ -1,0 +1,54 @@
+"""The intrathecal safety checks of an institutional profile, each located at its field.
+
+No vinca alkaloid may appear as an intrathecal agent or in an intrathecal administration text
+(fatal: protocol/intrathecal.py), every intrathecal agent must be one with a MAX_INTRATHECAL_MG
+limit, and every intrathecal dose must be at or under it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from regimencalc.protocol.intrathecal import (
+    intrathecal_agent_problem,
+    intrathecal_dose_problem,
+    names_intrathecal_route,
+    vinca_in,
+)
+
+if TYPE_CHECKING:
+    from regimencalc.protocol.regimen import Path
+    from regimencalc.safety.institution import Institution
+
+
+def intrathecal_problems(institution: Institution) -> list[tuple[Path, str]]:
+    """Every intrathecal problem of the profile, with the path of the field to fix."""
+    problems: list[tuple[Path, str]] = []
+    for agent, entry in institution.intrathecal.items():
+        refused = intrathecal_agent_problem(agent)
+        if refused is not None:
+            problems.append((("intrathecal", agent), refused))
+            continue
+        for i, band in enumerate(entry.doses):
+            too_much = intrathecal_dose_problem(agent, band.dose)
+            if too_much is not None:
+                problems.append((("intrathecal", agent, "doses", i, "dose"), too_much))
+    for key, chosen in institution.intrathecal_agents.items():
+        for i, agent in enumerate(chosen.agents):
+            refused = intrathecal_agent_problem(agent)
+            if refused is not None:
+                problems.append((("intrathecal_agents", key, "agents", i), refused))
+    for drug, given in institution.administration.items():
+        for field in ("duration", "daily"):
+            text = getattr(given, field) or ""
+            if names_intrathecal_route(text):
+                vinca = vinca_in(drug)
+                why = f"{drug} is a vinca alkaloid, fatal if given intrathecally; " if vinca else ""
+                problems.append(
+                    (
+                        ("administration", drug, field),
+                        f"'{text}' names an intrathecal route: {why}the route is the regimen's, and intrathecal "
+                        "agents go in 'intrathecal'; write how it is given (e.g. 'once daily', '30 min')",
+                    )
+                )
+    return problems
