@@ -629,6 +629,7 @@ OUTPUT_CASES = [
     ("ics to dangling link", "output", ("dangling link", ["ics", "-o", "out.txt", "--force"])),
 ]
 
+
 def _institution(sections: str) -> str:
     return f"schema_version: 1\nname: t\nsource: t\n{sections}"
 
@@ -676,9 +677,7 @@ INSTITUTION_CASES = [
     (
         "regimen intrathecal vincristine",
         "regimen",
-        HEADER
-        + PHASE
-        + "intrathecal:\n  - {id: it, name: IT, agents: [vincristine], when: day 1, source: s}\n",
+        HEADER + PHASE + "intrathecal:\n  - {id: it, name: IT, agents: [vincristine], when: day 1, source: s}\n",
     ),
 ]
 

@@ -44,6 +44,8 @@ def limit_text(name: str) -> str:
     value = globals()[name]
     shown = value.isoformat() if isinstance(value, dt.date) else f"{value:,}".replace(",", " ")
     return f"{name} = {shown}"
+
+
 #: The most of each agent one intrathecal injection may hold in an institutional profile, in mg.
 #: An INSTITUTIONAL SAFETY LIMIT of this project, not a clinical fact or a recommended dose: it
 #: catches a slip of the pen (1200 mg for 12 mg) before it reaches an order. Only these agents may
