@@ -22,7 +22,39 @@ BSA_FORMULA_KEYS = ("mosteller", "dubois", "haycock", "gehan-george", "boyd")
 RESPONSE_CHOICES = ("CR", "CRi", "PR", "NR")
 
 
+class _OnceEach(click.Command):
+    """A command that refuses an option given twice (click would silently keep the last value)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        refuse_repeated_options(ctx, args)
+        return super().parse_args(ctx, args)
+
+
+def refuse_repeated_options(ctx: click.Context, args: list[str]) -> None:
+    """A UsageError naming the first option of the command that `args` give twice, with its values."""
+    options = {name: p for p in ctx.command.params if isinstance(p, click.Option) for name in p.opts + p.secondary_opts}
+    seen: dict[str, list[str]] = {}
+    tokens = iter(args)
+    for token in tokens:
+        if token == "--":
+            break
+        name, _, attached = token.partition("=")
+        option = options.get(name)
+        if option is None:
+            continue
+        value = "" if option.is_flag else attached if "=" in token else next(tokens, "")
+        key = option.name or name
+        if key in seen and not option.multiple:
+            given = ", ".join(v for v in [*seen[key], value] if v)
+            raise click.UsageError(
+                f"{option.opts[-1]} is given twice{f' ({given})' if given else ''}; give it once", ctx
+            )
+        seen.setdefault(key, []).append(value)
+
+
 class _Main(click.Group):
+    command_class = _OnceEach
+
     def invoke(self, ctx: click.Context) -> Any:
         hide_traceback = "REGIMENCALC_DEBUG" not in os.environ
         try:

@@ -681,6 +681,23 @@ INSTITUTION_CASES = [
     ),
 ]
 
+_SCHEDULE = ["schedule", "vicp", "--height", "170cm", "--weight", "70kg", "--start", "2026-01-05"]
+
+REVIEW_CASES = [
+    ("weight given twice", "cli", [*_SCHEDULE, "--weight", "50kg"]),
+    ("weight given twice with =", "cli", [*_SCHEDULE, "--weight=50kg"]),
+    ("start given twice", "cli", [*_SCHEDULE, "--start", "2026-02-01"]),
+    ("response given twice", "cli", [*_SCHEDULE, "--response", "CR", "--response", "NR"]),
+    ("remind given twice", "cli", ["ics", *_SCHEDULE[1:], "--remind", "1d", "--remind", "2d"]),
+    ("output given twice", "cli", [*_SCHEDULE, "-o", "a.txt", "--output", "b.txt"]),
+    (
+        "accept-unusual may repeat",
+        "cli",
+        [*_SCHEDULE, "--accept-unusual", "bmi", "--accept-unusual", "bsa", "--format", "json"],
+    ),
+]
+
+
 CASES = [
     *YAML_CASES,
     *EDIT_CASES,
@@ -690,4 +707,5 @@ CASES = [
     *CLI_CASES,
     *OUTPUT_CASES,
     *INSTITUTION_CASES,
+    *REVIEW_CASES,
 ]

@@ -393,4 +393,11 @@ EXPECTED = {
     "vindesine daily intrathecal": "exit 1: regimencalc: i.yaml:5:40: administration.vindesine.daily: 'intrathecal' names an intrathecal route: vindesine is a vinca alkaloid, fatal if given intrathecally; the route is the regimen's, and intrathecal agents go in 'intrathecal'; write how it is given (e.g. 'once daily', '30 min')",
     "administration text IT": "exit 1: regimencalc: i.yaml:5:23: administration.cytarabine.daily: 'once daily IT' names an intrathecal route: the route is the regimen's, and intrathecal agents go in 'intrathecal'; write how it is given (e.g. 'once daily', '30 min')",
     "regimen intrathecal vincristine": "exit 1: regimencalc: r.yaml:10:33: intrathecal[0].agents[0]: 'vincristine' is a vinca alkaloid (vincristine): fatal if given intrathecally (label: for intravenous use only); remove it",
+    "weight given twice": "exit 2: regimencalc: error: --weight is given twice (70kg, 50kg); give it once (see regimencalc schedule --help)",
+    "weight given twice with =": "exit 2: regimencalc: error: --weight is given twice (70kg, 50kg); give it once (see regimencalc schedule --help)",
+    "start given twice": "exit 2: regimencalc: error: --start is given twice (2026-01-05, 2026-02-01); give it once (see regimencalc schedule --help)",
+    "response given twice": "exit 2: regimencalc: error: --response is given twice (CR, NR); give it once (see regimencalc schedule --help)",
+    "remind given twice": "exit 2: regimencalc: error: --remind is given twice (1d, 2d); give it once (see regimencalc ics --help)",
+    "output given twice": "exit 2: regimencalc: error: --output is given twice (a.txt, b.txt); give it once (see regimencalc schedule --help)",
+    "accept-unusual may repeat": "exit 0: 1 cycle(s), 15 doses; day 1: ['vindesine 4 mg', 'idarubicin 10 mg', 'cyclophosphamide 1 g', 'prednisone 60 mg']; changed: []; flags: ['drug-identity', 'local-protocol', 'reconstructed', 'route-label'][] | files []",
 }
