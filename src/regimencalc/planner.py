@@ -94,10 +94,11 @@ def plan(
     for text in confirmed:
         book.add("accepted-unusual", text, None)
     _size_flags(regimen, patient, body, bsa_cap, book)
-    if rounding is not None:
+    rounded = sorted(set(rounding.drugs) & {line.drug for line in regimen.all_lines()}) if rounding else []
+    if rounding is not None and rounded:
         book.add(
             "rounding-profile",
-            f"doses of {', '.join(sorted(rounding.drugs))} rounded by the institutional profile '{rounding.name}' "
+            f"doses of {', '.join(rounded)} rounded by the institutional profile '{rounding.name}' "
             f"(within {rounding.max_percent:g} %; {rounding.source})",
             None,
         )
@@ -486,12 +487,17 @@ def plan_typed(
     from regimencalc.dosing.dates import parse_start_date
     from regimencalc.dosing.patient import make_patient
     from regimencalc.safety.institution import merge_policies
+    from regimencalc.safety.intrathecal import refuse_lines_not_in
     from regimencalc.safety.plausibility import USUAL, parse_bsa_cap
+    from regimencalc.safety.rounding import refuse_drugs_not_given
 
     usual = institution.usual_limits() if institution is not None else USUAL
     patient = make_patient(height, weight, age, sex, frozenset(accept_unusual), usual)
     cap = None if bsa_cap is None else parse_bsa_cap(bsa_cap)
+    if rounding is not None:
+        refuse_drugs_not_given(rounding, {line.drug for line in regimen.all_lines()}, regimen.id)
     if institution is not None:
+        refuse_lines_not_in(institution, regimen.id, [it.id for it in regimen.intrathecal])
         rounding, cap = merge_policies(institution, rounding, cap)
     return plan(
         regimen,

@@ -695,6 +695,20 @@ REVIEW_CASES = [
         "cli",
         [*_SCHEDULE, "--accept-unusual", "bmi", "--accept-unusual", "bsa", "--format", "json"],
     ),
+    ("rounding misspelt drug", "rounding", _rounding("  cytarabin: {increment: 50 mg}\n")),
+    ("rounding a drug the regimen does not give", "rounding", _rounding("  cytarabine: {increment: 50 mg}\n")),
+    (
+        "institution intrathecal line misspelt",
+        "institution",
+        _institution(_IT_AGENTS.replace("prophylaxis", "prophylaxsis") % "methotrexate"),
+    ),
+    (
+        "institution rounding of other regimens' drugs is not flagged as used",
+        "institution",
+        _institution(
+            "rounding:\n  schema_version: 1\n  name: r\n  source: s\n  max_percent: 10\n  drugs:\n    cytarabine: {increment: 50 mg}\n"
+        ),
+    ),
 ]
 
 

@@ -400,4 +400,8 @@ EXPECTED = {
     "remind given twice": "exit 2: regimencalc: error: --remind is given twice (1d, 2d); give it once (see regimencalc ics --help)",
     "output given twice": "exit 2: regimencalc: error: --output is given twice (a.txt, b.txt); give it once (see regimencalc schedule --help)",
     "accept-unusual may repeat": "exit 0: 1 cycle(s), 15 doses; day 1: ['vindesine 4 mg', 'idarubicin 10 mg', 'cyclophosphamide 1 g', 'prednisone 60 mg']; changed: []; flags: ['drug-identity', 'local-protocol', 'reconstructed', 'route-label'][] | files []",
+    "rounding misspelt drug": "exit 1: regimencalc: error: --rounding: the profile 'r' rounds cytarabin, which vicp does not give (it gives cyclophosphamide, idarubicin, prednisone, vindesine); check the spelling or remove the drug",
+    "rounding a drug the regimen does not give": "exit 1: regimencalc: error: --rounding: the profile 'r' rounds cytarabine, which vicp does not give (it gives cyclophosphamide, idarubicin, prednisone, vindesine); check the spelling or remove the drug",
+    "institution intrathecal line misspelt": "exit 1: regimencalc: error: the institutional profile 't': intrathecal_agents 'rdc-blinatumomab/cns-prophylaxsis' names no line of rdc-blinatumomab (its intrathecal lines are cns-prophylaxis); check the line id",
+    "institution rounding of other regimens' drugs is not flagged as used": "exit 0: 1 cycle(s), 23 doses; day 1: ['idarubicin 14.5 mg', 'vindesine 4 mg', 'dexamethasone 16.4 mg']; changed: []; flags: ['branch-default', 'cap-applied', 'local-protocol', 'route-label'][] | files ['i.yaml']",
 }

@@ -52,3 +52,18 @@ def intrathecal_problems(institution: Institution) -> list[tuple[Path, str]]:
                     )
                 )
     return problems
+
+
+def refuse_lines_not_in(institution: Institution, regimen_id: str, lines: list[str]) -> None:
+    """Refuse `intrathecal_agents` keyed to this regimen but to a line it does not have: a misspelt
+    line id would otherwise be ignored and the line planned without the profile's agents."""
+    from regimencalc.errors import RegimencalcError
+
+    for key in institution.intrathecal_agents:
+        owner, _, line = key.partition("/")
+        if owner == regimen_id and line not in lines:
+            have = f"its intrathecal lines are {', '.join(lines)}" if lines else "it has no intrathecal line"
+            raise RegimencalcError(
+                f"the institutional profile '{institution.name}': intrathecal_agents '{key}' names no line of "
+                f"{regimen_id} ({have}); check the line id"
+            )

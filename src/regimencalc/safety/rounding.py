@@ -116,6 +116,19 @@ class RoundingProfile(StrictModel):
         return None if value is None else _amount(value)
 
 
+def refuse_drugs_not_given(profile: RoundingProfile, given: set[str], regimen_id: str) -> None:
+    """Refuse a `--rounding` profile naming a drug the regimen does not give: a misspelt drug
+    ('cytarabin') would otherwise be ignored while the course says the profile rounded its doses."""
+    from regimencalc.errors import RegimencalcError
+
+    unknown = sorted(set(profile.drugs) - given)
+    if unknown:
+        raise RegimencalcError(
+            f"--rounding: the profile '{profile.name}' rounds {', '.join(unknown)}, which {regimen_id} does not give "
+            f"(it gives {', '.join(sorted(given))}); check the spelling or remove the drug"
+        )
+
+
 def profile_round(profile: RoundingProfile, drug: str, raw: float, unit: str, cap: float) -> tuple[float | None, str]:
     """The profile's rounding of one dose: (value, trace text), or (None, why it was refused)."""
     rule = profile.drugs[drug]
