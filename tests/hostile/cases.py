@@ -709,6 +709,16 @@ REVIEW_CASES = [
             "rounding:\n  schema_version: 1\n  name: r\n  source: s\n  max_percent: 10\n  drugs:\n    cytarabine: {increment: 50 mg}\n"
         ),
     ),
+    ("amount per cm2", "edit", ("amount: 3 mg/m2", "amount: 12 mg/cm2")),
+    ("amount per ft2", "edit", ("amount: 3 mg/m2", "amount: 12 mg/ft2")),
+    ("amount in lb per m2", "edit", ("amount: 3 mg/m2", "amount: 12 lb/m2")),
+    ("amount in kg per m2", "edit", ("amount: 3 mg/m2", "amount: 0.003 kg/m2")),
+    ("amount per g of body", "edit", ("amount: 3 mg/m2", "amount: 3 mg/g")),
+    ("amount of 1e-16 mg per m2", "edit", ("amount: 3 mg/m2", "amount: 0.0000000000000001 mg/m2")),
+    ("amount of 12 x10^-15 mg per m2", "edit", ("amount: 3 mg/m2", "amount: 12 x10^-15 mg/m2")),
+    ("amount of 0.001 mcg per m2 is the floor", "edit", ("amount: 3 mg/m2", "amount: 0.001 mcg/m2")),
+    ("cap in kg", "edit", ("cap: 4 mg}", "cap: 30 kg}")),
+    ("cap in mcg is a mass", "edit", ("cap: 4 mg}", "cap: 4000 mcg}")),
 ]
 
 

@@ -34,6 +34,7 @@ from regimencalc.protocol.units import (
     parse_body_measure,
     parse_dose_amount,
     parse_quantity,
+    refuse_negligible_dose,
 )
 
 Route = Literal["IV", "CIV", "PO", "SC", "IM", "IT"]
@@ -67,6 +68,7 @@ def _dose_amount(value: object) -> DoseAmount:
     amount = parse_dose_amount(value)  # type: ignore[arg-type]
     if amount.value <= 0:
         raise ValueError(f"dose '{value}' is not more than 0; write the amount the source gives")
+    refuse_negligible_dose(amount)
     return amount
 
 
