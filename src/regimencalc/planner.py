@@ -25,7 +25,7 @@ from regimencalc.course import (
     PatientSummary,
     RegimenSummary,
 )
-from regimencalc.display import format_number, plural
+from regimencalc.display import format_against, format_number, plural
 from regimencalc.dosing.bsa import BSA_FORMULAS, DEFAULT_BSA_FORMULA, bsa
 from regimencalc.dosing.dates import cycle_starts, day_date
 from regimencalc.dosing.dose import BodySize, DoseResult, compute_dose, select_band
@@ -308,7 +308,9 @@ def _administer(
     line_flags = [book.add(f.kind, f"{line.drug}: {f.text}", f.source) for f in line.flags]
     line_flags += [
         book.add(
-            f.kind, f"{line.drug}: {f.text} (weight {format_number(body.weight_kg, 4)} kg is {f.weight})", f.source
+            f.kind,
+            f"{line.drug}: {f.text} (weight {format_against(body.weight_kg, f.weight.holds, 4)} kg is {f.weight})",
+            f.source,
         )
         for f in line.weight_flags
         if f.weight.holds(body.weight_kg)
