@@ -239,3 +239,21 @@ def test_course_schema_is_committed_and_validates_real_output(run_cli):
     broken["administrations"][0]["status"] = "maybe"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, schema)
+
+
+def test_the_output_suffix_chooses_the_format_and_a_contradiction_is_refused(run_cli, tmp_path: Path):
+    for name, starts in (("course.json", "{"), ("course.csv", "id,cycle,day,date,"), ("course.txt", "VICP re-induction")):
+        assert run_cli("schedule", "vicp", *ADULT, "-o", str(tmp_path / name))[0] == 0
+        assert (tmp_path / name).read_text().startswith(starts), name
+    refusals = [
+        (
+            ["-o", "c.ics"],
+            "-o c.ics: a schedule is written as .txt, .csv or .json, not .ics; name the file course.txt, course.csv or course.json",
+        ),
+        (["-o", "c.json", "--format", "csv"], "--format csv does not match -o c.json; name the file course.csv"),
+    ]
+    for extra, message in refusals:
+        code, out, err = run_cli("schedule", "vicp", *ADULT, *extra)
+        assert (code, out, err) == (1, "", f"regimencalc: error: {message}\n")
+    code, out, _ = run_cli("sheet", "vicp", *ADULT, "-o", "-")  # -o - is standard output, as the README says
+    assert code == 0 and out.startswith("<!DOCTYPE html>")

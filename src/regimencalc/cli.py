@@ -303,9 +303,12 @@ def plan_course(
 
 @main.command()
 @course_options
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-def schedule(fmt: str, output: Path | None, force: bool, **inputs: Any) -> None:
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), help="table, csv or json (default: from the -o suffix, else table)."
+)
+def schedule(fmt: str | None, output: Path | None, force: bool, **inputs: Any) -> None:
     """Every dose of REGIMEN (a bundled id or a file) for a patient, dated from --start."""
+    fmt = schedule_format(fmt, output)
     course = plan_course(**inputs)
     if fmt == "json":
         from regimencalc.render.tabular import render_json as render
@@ -398,20 +401,40 @@ def sheet(
 
 
 def sheet_format(fmt: str | None, output: Path | None) -> str:
-    """The sheet's format: --format, else the output file's suffix; a suffix the sheet cannot write,
-    or one that contradicts --format, is refused before anything is planned or written."""
+    """The sheet's format: --format, else the output file's suffix (html, htm, pdf)."""
+    return output_format(fmt, output, {"html": "html", "htm": "html", "pdf": "pdf"}, "html", "a dose sheet", "sheet")
+
+
+def schedule_format(fmt: str | None, output: Path | None) -> str:
+    """The schedule's format: --format, else the output file's suffix (txt, csv, json)."""
+    return output_format(fmt, output, {"txt": "table", "csv": "csv", "json": "json"}, "table", "a schedule", "course")
+
+
+def output_format(
+    fmt: str | None, output: Path | None, suffixes: dict[str, str], default: str, what: str, stem: str
+) -> str:
+    """--format, else the output file's suffix, else `default`; a suffix that cannot be written, or one
+    that contradicts --format, is refused before anything is planned or written (-o - is stdout)."""
     from regimencalc.errors import RegimencalcError
 
-    suffix = output.suffix.lower().lstrip(".") if output is not None else ""
-    by_suffix = {"html": "html", "htm": "html", "pdf": "pdf"}.get(suffix)
-    if output is not None and by_suffix is None:
+    if output is None or str(output) == "-" or not output.name:
+        return fmt or default  # stdout; or no file name, which writing refuses
+    suffix = output.suffix.lower().lstrip(".")
+    by_suffix = suffixes.get(suffix)
+    names: dict[str, str] = {}
+    for written, meant in suffixes.items():
+        names.setdefault(meant, written)
+    if by_suffix is None:
+        *most, last = names.values()
+        allowed = f"{', '.join(f'.{s}' for s in most)} or .{last}"
+        files = f"{', '.join(f'{stem}.{s}' for s in most)} or {stem}.{last}"
         raise RegimencalcError(
-            f"-o {output}: a dose sheet is written as .html or .pdf, not {'.' + suffix if suffix else 'a file without a suffix'}; "
-            "name the file sheet.html or sheet.pdf"
+            f"-o {output}: {what} is written as {allowed}, not {'.' + suffix if suffix else 'a file without a suffix'}; "
+            f"name the file {files}"
         )
-    if fmt is not None and by_suffix is not None and fmt != by_suffix:
-        raise RegimencalcError(f"--format {fmt} does not match -o {output}; name the file sheet.{fmt}")
-    return fmt or by_suffix or "html"
+    if fmt is not None and fmt != by_suffix:
+        raise RegimencalcError(f"--format {fmt} does not match -o {output}; name the file {stem}.{names[fmt]}")
+    return by_suffix
 
 
 @main.command()

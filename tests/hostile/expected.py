@@ -372,7 +372,7 @@ EXPECTED = {
     "fifo with force": "exit 1: regimencalc: error: out.txt is a pipe (FIFO); write to a regular file, or use -o - for standard output | stdout  | ['out.txt fifo 644']",
     "fifo no force": "exit 1: regimencalc: error: out.txt is a pipe (FIFO); write to a regular file, or use -o - for standard output | stdout  | ['out.txt fifo 644']",
     "folder": "exit 1: regimencalc: error: out.txt is a folder; write to a regular file, or use -o - for standard output | stdout  | ['out.txt dir 755']",
-    "dev null with force": "exit 1: regimencalc: error: /dev/null is a device; write to a regular file, or use -o - for standard output | stdout  | []",
+    "dev null with force": "exit 1: regimencalc: error: -o /dev/null: a schedule is written as .txt, .csv or .json, not a file without a suffix; name the file course.txt, course.csv or course.json | stdout  | []",
     "empty name": "exit 1: regimencalc: error: -o needs a file name (or - for standard output) | stdout  | []",
     "dot": "exit 1: regimencalc: error: -o needs a file name (or - for standard output) | stdout  | []",
     "dash is stdout": "exit 0:  | stdout VICP re-induction (vindesine, idarubicin, cyclophosphamide, prednisone) | []",
