@@ -242,7 +242,11 @@ def test_course_schema_is_committed_and_validates_real_output(run_cli):
 
 
 def test_the_output_suffix_chooses_the_format_and_a_contradiction_is_refused(run_cli, tmp_path: Path):
-    for name, starts in (("course.json", "{"), ("course.csv", "id,cycle,day,date,"), ("course.txt", "VICP re-induction")):
+    for name, starts in (
+        ("course.json", "{"),
+        ("course.csv", "id,cycle,day,date,"),
+        ("course.txt", "VICP re-induction"),
+    ):
         assert run_cli("schedule", "vicp", *ADULT, "-o", str(tmp_path / name))[0] == 0
         assert (tmp_path / name).read_text().startswith(starts), name
     refusals = [
