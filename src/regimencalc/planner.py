@@ -31,7 +31,7 @@ from regimencalc.dosing.dates import cycle_starts, day_date
 from regimencalc.dosing.dose import BodySize, DoseResult, compute_dose, select_band
 from regimencalc.dosing.patient import Patient
 from regimencalc.dosing.supportive import plan_supportive
-from regimencalc.errors import PlanningError
+from regimencalc.errors import ObservationError, PlanningError
 from regimencalc.flags import FlagBook
 from regimencalc.protocol.regimen import RESPONSES, Branch, DrugLine, Phase, Regimen
 from regimencalc.protocol.units import DoseAmount
@@ -109,6 +109,7 @@ def plan(
     starts = cycle_starts(start, [p.length_days for p in phases])
     ruleset = rules_in_force(regimen)
     stated = _stated_response(ruleset, response, phases, starts, book)
+    _unread_responses(ruleset, phases, response, observations, book)
     history = place(observations, start, starts, stated, [p.length_days for p in phases])
     for text in unread_terms(history, ruleset.toxicity_terms()):
         book.add("unread-term", text, None)
@@ -136,6 +137,8 @@ def plan(
     _weight_flags(patient, history, book)
     administrations, planned_cycles = apply_rules(regimen, ruleset, administrations, planned_cycles, history, book)
     administrations = apply_records(regimen, administrations, planned_cycles, history, book)
+    if cycles is None and len(planned_cycles) == len(phases):  # the whole course, not a part of it
+        _refuse_entries_after_the_course(history, planned_cycles, administrations)
     order = {line.drug: i for i, line in enumerate(regimen.all_lines())}
     administrations.sort(key=lambda a: (a.date, order[a.drug]))
     administrations, supportive, local = plan_supportive(
@@ -184,6 +187,41 @@ def plan(
         supportive=supportive,
         institution=local,
     )
+
+
+def _refuse_entries_after_the_course(history: History, cycles: list[Cycle], doses: list[Administration]) -> None:
+    """An observation dated after the course's last day (its last cycle's end, or a dose moved later)
+    changes nothing and is most likely a wrong date (2100-01-01): refused, naming it."""
+    ends = [c.start_date + dt.timedelta(days=c.length_days - 1) for c in cycles] + [a.date for a in doses]
+    if not ends:
+        return
+    last = max(ends)
+    late = next((e for e in history.entries if e.date > last), None)
+    if late is not None:
+        raise ObservationError(
+            f"observation {late.id} ({late.date.isoformat()}) is after the last planned day of the course "
+            f"({last.isoformat()}), so it would change nothing; fix its date or remove the entry"
+        )
+
+
+def _unread_responses(
+    ruleset: RuleSet, phases: list[Phase], response: str | None, observations: Observations | None, book: FlagBook
+) -> None:
+    """Flag a response (--response or recorded) on a regimen no branch or rule of which reads one: it
+    changes nothing, and saying so keeps a user from believing it did."""
+    if any(p.branches for p in phases) or any(reads_response(rule) for rule in ruleset.rules):
+        return
+    given = [f"--response {response}"] if response is not None else []
+    if observations is not None:
+        given += [
+            f"the response {e.response} recorded in {observations.entry_id(i)}"
+            for i, e in enumerate(observations.entries)
+            if e.response is not None
+        ]
+    for what in given:
+        book.add(
+            "unread-response", f"{what}: no rule or branch of this regimen reads a response; it changed nothing", None
+        )
 
 
 def _stated_response(

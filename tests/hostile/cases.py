@@ -719,6 +719,47 @@ REVIEW_CASES = [
     ("amount of 0.001 mcg per m2 is the floor", "edit", ("amount: 3 mg/m2", "amount: 0.001 mcg/m2")),
     ("cap in kg", "edit", ("cap: 4 mg}", "cap: 30 kg}")),
     ("cap in mcg is a mass", "edit", ("cap: 4 mg}", "cap: 4000 mcg}")),
+    ("response on a regimen that reads none", "cli", {"--response": "CR"}),
+    (
+        "observation after the course ends",
+        "observations",
+        _observations("  - {date: 2100-01-01, toxicities: {crs: 1}}\n"),
+    ),
+    (
+        "observation on the last day of the course",
+        "observations",
+        _observations("  - {date: 2026-02-01, toxicities: {crs: 1}}\n"),
+    ),
+    (
+        "prior identical lines",
+        "prior",
+        _prior("  - {drug: daunorubicin, dose: 180 mg/m2}\n  - {drug: daunorubicin, dose: 180 mg/m2}\n"),
+    ),
+    (
+        "prior two courses told apart by a note",
+        "prior",
+        _prior(
+            "  - {drug: daunorubicin, dose: 180 mg/m2, note: '2019'}\n"
+            "  - {drug: daunorubicin, dose: 180 mg/m2, note: '2021'}\n"
+        ),
+    ),
+    (
+        "rounding bands with a gap",
+        "rounding",
+        _rounding(
+            "  cyclophosphamide:\n    bands:\n      - {low: 900 mg, high: 1000 mg, dose: 950 mg}\n"
+            "      - {low: 1100 mg, high: 1200 mg, dose: 1150 mg}\n"
+        ),
+    ),
+    ("schema_version true", "regimen", HEADER.replace("schema_version: 1", "schema_version: true") + PHASE),
+    ("observations schema_version true", "observations", "schema_version: true\nentries:\n  - {date: 2026-01-06}\n"),
+    ("length_days 2_1", "edit", ("length_days: 28", "length_days: 2_1")),
+    ("null key in a free mapping", "observations", _observations("  - {date: 2026-01-06, toxicities: {~: 3}}\n")),
+    (
+        "observation the day after the course",
+        "observations",
+        _observations("  - {date: 2026-02-02, toxicities: {crs: 1}}\n"),
+    ),
 ]
 
 

@@ -323,6 +323,10 @@ def _screen_plain(value: str, is_key: bool, refuse: Callable[[str], None]) -> No
     """An unquoted scalar: no merge key, no null value, and a number must be finite and within the limits."""
     if is_key and value == "<<":
         refuse("merge keys '<<' are not supported (YAML 1.2 has none); write the fields out or use an alias")
+    if is_key and value in _NULLS:
+        refuse("an empty key (null) is not allowed; write the key")
+    if "_" in value and _NUMBER.fullmatch(value):
+        refuse(f"'{value}' is a number written with underscores, which YAML drops ('2_1' is 21); write the digits only")
     if not is_key and value in _NULLS:
         refuse(
             "an empty value (null) is not allowed: it would silently mean 'not given'; write the value or remove the key"

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -105,6 +106,16 @@ DaySet = Annotated[
         }
     ),
 ]
+
+
+def _not_a_bool(value: object) -> object:
+    if isinstance(value, bool):  # Literal[1] would take True (True == 1)
+        raise ValueError(f"{value!r} is not the number 1; write schema_version: 1")
+    return value
+
+
+#: The version of an input file's format: the number 1 (never `true`, which equals 1 in Python).
+SchemaVersion = Annotated[Literal[1], BeforeValidator(_not_a_bool)]
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 SourceKey = Annotated[str, Field(min_length=1)]
 
@@ -505,7 +516,7 @@ class Intrathecal(StrictModel):
 class Regimen(StrictModel):
     """A whole regimen file."""
 
-    schema_version: Literal[1]
+    schema_version: SchemaVersion
     id: Identifier
     name: str
     version: str

@@ -36,6 +36,7 @@ FLAG_WORDS = {
     "branch": "Branch chosen from a recorded response",
     "branch-default": "Branch chosen by default",
     "not-yet-assessed": "Not yet assessed",
+    "unread-response": "Response read by no rule or branch",
     "eligibility": "Eligibility",
     "rule": "Dose changed by a rule",
     "spacing": "Moved to keep doses apart",

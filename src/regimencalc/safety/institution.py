@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from regimencalc.display import format_number
-from regimencalc.protocol.regimen import Age, Amount, DoseSpec, Route, StrictModel
+from regimencalc.protocol.regimen import Age, Amount, DoseSpec, Route, SchemaVersion, StrictModel
 from regimencalc.protocol.units import parse_quantity
 from regimencalc.safety.plausibility import USUAL, Limits
 from regimencalc.safety.rounding import RoundingProfile
@@ -126,7 +126,7 @@ class Limit(StrictModel):
 class Institution(StrictModel):
     """An institutional profile: every section optional, every value with its local source."""
 
-    schema_version: Literal[1]
+    schema_version: SchemaVersion
     name: str = Field(min_length=1)
     source: LocalSource
     rounding: RoundingProfile | None = Field(None, description="The content of a --rounding file, unchanged")

@@ -32,7 +32,7 @@ from pydantic import Field, field_validator, model_validator
 
 from regimencalc.display import format_number
 from regimencalc.protocol.limits import MAX_VIAL_SIZES, MAX_VIALS
-from regimencalc.protocol.regimen import StrictModel
+from regimencalc.protocol.regimen import SchemaVersion, StrictModel
 from regimencalc.protocol.units import parse_quantity
 
 
@@ -102,7 +102,7 @@ class DrugRounding(StrictModel):
 class RoundingProfile(StrictModel):
     """An institutional rounding profile."""
 
-    schema_version: Literal[1]
+    schema_version: SchemaVersion
     name: str
     source: str
     kind: Literal["institutional"] = "institutional"
@@ -156,8 +156,8 @@ def profile_round(profile: RoundingProfile, drug: str, raw: float, unit: str, ca
 
 
 def _bands_apart(bands: list[DoseBand]) -> None:
-    """Each band runs upwards and no two overlap: a dose must never fall in two bands (file order
-    would then pick its rounding)."""
+    """Each band runs upwards, no two overlap and none leaves a gap: a dose must fall in one band
+    (file order would pick the rounding of two; a gap would leave a dose unbanded, against the docs)."""
     unit = str(parse_quantity(bands[0].low).units)
     edges = []
     for number, band in enumerate(bands, 1):
@@ -173,6 +173,11 @@ def _bands_apart(bands: list[DoseBand]) -> None:
             raise ValueError(
                 f"bands {min(first, second)} and {max(first, second)} overlap ({a.low}-{a.high} and {b.low}-{b.high}); "
                 "make each band start where the one below ends"
+            )
+        if low > high:
+            raise ValueError(
+                f"bands {first} and {second} leave a gap ({a.low}-{a.high} and {b.low}-{b.high}): a dose from {a.high} "
+                f"up to {b.low} falls in no band; make each band start where the one below ends"
             )
 
 
