@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -261,3 +263,16 @@ def test_the_output_suffix_chooses_the_format_and_a_contradiction_is_refused(run
         assert (code, out, err) == (1, "", f"regimencalc: error: {message}\n")
     code, out, _ = run_cli("sheet", "vicp", *ADULT, "-o", "-")  # -o - is standard output, as the README says
     assert code == 0 and out.startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("extra", [["schedule", "-o", "-"], ["sheet"], ["sheet", "--format", "pdf"]])
+def test_a_full_standard_output_is_one_line_and_exit_1(extra):
+    command, *options = extra
+    args = [sys.executable, "-m", "regimencalc", command, "vicp", *ADULT, *options]
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(args, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (
+        1,
+        "regimencalc: error: cannot write standard output: No space left on device\n",
+    )

@@ -5,6 +5,7 @@ unless REGIMENCALC_DEBUG is set)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -467,10 +468,22 @@ def serve(host: str, port: int, allowed_host: tuple[str, ...]) -> None:
 
 def _emit(text: str | bytes, output: Path | None, force: bool) -> None:
     if output is None or str(output) == "-":
-        click.echo(text, nl=False)
+        _to_stdout(text)
         return
     from regimencalc.display import terminal_safe
     from regimencalc.render.output import write_output
 
     write_output(text, output, force=force)
     click.echo(terminal_safe(f"wrote {output}"), err=True)
+
+
+def _to_stdout(text: str | bytes) -> None:
+    """Write to standard output; a full disk or a closed pipe is one line, exit 1, not a traceback."""
+    from regimencalc.errors import RegimencalcError
+
+    try:
+        click.echo(text, nl=False)
+    except OSError as exc:
+        with contextlib.suppress(OSError, ValueError):  # what is still buffered must not fail again at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise RegimencalcError(f"cannot write standard output: {exc.strerror or exc}") from None

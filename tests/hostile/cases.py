@@ -567,7 +567,7 @@ CLI_CASES = [
     ("rounding /dev/zero", "cli", {"--rounding": "/dev/zero"}),
     ("prior /dev/zero", "cli", {"--prior": "/dev/zero"}),
     ("regimen /dev/zero", "cli", ["validate", "/dev/zero"]),
-    ("validate keeps going", "cli", ["validate", "MERGE", "OK"]),
+    ("validate keeps going", "cli", ["validate", "MERGE"]),
     *[
         (f"ics {' '.join(args)}", "cli", ["ics", "vicp", "--height", "170cm", "--weight", "70kg", *args])
         for args in [
@@ -759,6 +759,35 @@ REVIEW_CASES = [
         "observation the day after the course",
         "observations",
         _observations("  - {date: 2026-02-02, toxicities: {crs: 1}}\n"),
+    ),
+    ("yaml 1.3 directive", "regimen", "%YAML 1.3\n---\n" + HEADER + PHASE),
+    ("yaml directive without a version", "regimen", "%YAML\n---\n" + HEADER + PHASE),
+    ("validate goes on after a yaml 1.3 file", "cli", ["validate", "YAML13"]),
+    (
+        "lone surrogate in a regimen text",
+        "regimen",
+        HEADER.replace("indication: t", 'indication: "te\\ud800st"') + PHASE,
+    ),
+    (
+        "uln of zero",
+        "observations",
+        _observations(
+            "  - {date: 2026-01-06, labs: {bilirubin: 1.2 mg/dL, alt: 30 U/L}}\n",
+            "limits: {uln: {bilirubin: 0 mg/dL, alt: 40 U/L}}\n",
+        ),
+    ),
+    (
+        "baseline of zero",
+        "observations",
+        _observations("  - {date: 2026-01-06}\n", "limits: {baseline: {creatinine: 0 mg/dL}}\n"),
+    ),
+    (
+        "uln in units the value cannot be compared with",
+        "observations",
+        _observations(
+            "  - {id: labs-d2, date: 2026-01-06, labs: {bilirubin: 1.2 mg/dL, alt: 30 U/L}}\n",
+            "limits: {uln: {bilirubin: 34 umol/L, alt: 40 U/L}}\n",
+        ),
     ),
 ]
 

@@ -47,7 +47,6 @@ _YAML_HINTS = (
     ("undefined alias", "; define the anchor (&name) before its alias (*name)"),
     ("single document", "; a file holds one document: remove the second '---'"),
     ("'\\t'", "; indent with spaces, not tabs"),
-    ("incompatible YAML document", "; these files are YAML 1.2: remove the %YAML line"),
     ("", "; check the quotes, brackets and indentation there"),
 )
 #: What each pattern of the models asks for, in words.
@@ -186,7 +185,7 @@ def read_yaml(text: str, filename: str) -> tuple[Any, Positions, KeyPositions]:
         raise InputFileError(
             [Problem(filename, line, column, "", f"not valid YAML: {reason}; remove the character")]
         ) from exc
-    except (TypeError, ValueError, RecursionError) as exc:
+    except (TypeError, ValueError, RecursionError, AssertionError) as exc:  # ruamel asserts on some input
         raise InputFileError([Problem(filename, 1, 1, "", f"not valid YAML: {type(exc).__name__}: {exc}")]) from exc
     warned = [w.message for w in caught if isinstance(w.message, YAMLWarning)]
     if warned:
@@ -239,22 +238,18 @@ def _screen(yaml: Any, text: str, filename: str) -> None:
     from ruamel.yaml.events import (
         AliasEvent,
         CollectionEndEvent,
-        DocumentStartEvent,
         MappingStartEvent,
         NodeEvent,
         ScalarEvent,
     )
 
+    _screen_directives(text, filename)
     sizes: dict[str, int] = {}  # anchor → values it stands for
     stack: list[_Open] = []
     nodes = 0
     for event in yaml.parse(text):
         refuse = partial(_refuse, filename, event.start_mark)
 
-        if isinstance(event, DocumentStartEvent) and event.version not in (None, (1, 2)):
-            refuse(
-                f"'%YAML {'.'.join(map(str, event.version))}' is not allowed: these files are YAML 1.2; remove the line"
-            )
         if isinstance(event, CollectionEndEvent):
             done = stack.pop()
             if done.anchor is not None:
@@ -278,6 +273,8 @@ def _screen(yaml: Any, text: str, filename: str) -> None:
                 refuse(f"the anchor '&{event.anchor}' is defined twice; give each anchor a unique name")
         if nodes > MAX_YAML_NODES:
             refuse(f"more than {limit_text('MAX_YAML_NODES')} values once aliases are expanded; shorten the file")
+        if isinstance(event, ScalarEvent) and _SURROGATE.search(event.value):
+            refuse("the text holds a lone surrogate (an escape such as \\ud800 that is no character); remove it")
         if isinstance(event, ScalarEvent) and event.style is None:
             _screen_plain(event.value, is_key, refuse)
         if isinstance(event, ScalarEvent | AliasEvent):
@@ -289,6 +286,20 @@ def _screen(yaml: Any, text: str, filename: str) -> None:
             refuse(f"nested deeper than {limit_text('MAX_YAML_DEPTH')} levels; flatten the file")
         mapping = isinstance(event, MappingStartEvent)
         stack.append(_Open(event.anchor, nodes - 1, mapping, mapping))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_YAML_DIRECTIVE = re.compile(r"^%YAML[ \t]+(\S*)", re.MULTILINE)
+
+
+def _screen_directives(text: str, filename: str) -> None:
+    """A %YAML directive other than 1.2, refused before the parser sees it (ruamel fails an internal
+    assertion on '%YAML 1.3')."""
+    for found in _YAML_DIRECTIVE.finditer(text):
+        if found.group(1) != "1.2":
+            line, column = _position(text, found.start())
+            message = f"'%YAML {found.group(1)}' is not allowed: these files are YAML 1.2; remove the line"
+            raise InputFileError([Problem(filename, line, column, "", message)])
 
 
 def _position(text: str, index: int | None) -> tuple[int, int]:

@@ -155,6 +155,20 @@ class Observations(StrictModel):
             raise ValueError(f"entry id '{twice[0]}' is used twice; ids must be unique")
         return self
 
+    @model_validator(mode="after")
+    def _limits_above_zero(self) -> Observations:
+        from regimencalc.protocol.checks import RegimenProblems
+
+        problems = [
+            (("limits", key, lab), f"'{value.text}' must be more than 0: lab values are divided by it")
+            for key in ("uln", "lln", "baseline")
+            for lab, value in getattr(self.limits, key).items()
+            if value.value <= 0
+        ]
+        if problems:
+            raise RegimenProblems(problems)
+        return self
+
     def entry_id(self, index: int) -> str:
         """The id of an entry: its own, or 'entry-N' (1-based) when it has none."""
         return self.entries[index].id or f"entry-{index + 1}"

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -59,6 +60,11 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     repeated = next((key for key in keys if keys.count(key) > 1), None)
     if repeated is not None:
         raise HTTPException(422, f"the key '{repeated}' appears twice in one JSON object; give each key once")
+    texts = [*keys] + [t for _, v in pairs for t in (v if isinstance(v, list) else [v]) if isinstance(t, str)]
+    if any(re.search("[\ud800-\udfff]", text) for text in texts):
+        raise HTTPException(
+            422, "the body holds a lone surrogate (an escape such as \\ud800 that is no character); remove it"
+        )
     return dict(pairs)
 
 
