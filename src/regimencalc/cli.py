@@ -53,6 +53,21 @@ def refuse_repeated_options(ctx: click.Context, args: list[str]) -> None:
         seen.setdefault(key, []).append(value)
 
 
+class _ProfilePath(click.Path):
+    """--institution's path; taken from REGIMENCALC_INSTITUTION, a bad one names the variable, not the option."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as exc:
+            from_environment = click.core.ParameterSource.ENVIRONMENT
+            if ctx is None or param is None or ctx.get_parameter_source(param.name or "") != from_environment:
+                raise
+            raise click.UsageError(
+                f"REGIMENCALC_INSTITUTION={value}: {exc.message.rstrip('.')}; fix the path or unset the variable", ctx
+            ) from None
+
+
 class _Main(click.Group):
     command_class = _OnceEach
 
@@ -222,7 +237,7 @@ def course_options(command: Callable[..., None]) -> Callable[..., None]:
         ),
         click.option(
             "--institution",
-            type=click.Path(exists=True, dir_okay=False),
+            type=_ProfilePath(exists=True, dir_okay=False),
             envvar="REGIMENCALC_INSTITUTION",
             help="Institutional profile (docs/institution.md); default: $REGIMENCALC_INSTITUTION.",
         ),

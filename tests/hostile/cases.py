@@ -789,6 +789,15 @@ REVIEW_CASES = [
             "limits: {uln: {bilirubin: 34 umol/L, alt: 40 U/L}}\n",
         ),
     ),
+    ("observation weight without a unit", "observations", _observations("  - {date: 2026-01-06, weight: 50}\n")),
+    ("amount with a decimal comma in a flow mapping", "edit", ("amount: 3 mg/m2", "amount: 100,5 mg/m2")),
+    ("institution unknown field", "institution", _institution("whatever: 1\n")),
+    (
+        "vial sizes listed twice",
+        "rounding",
+        _rounding("  idarubicin: {vials: [5 mg, 0.005 g]}\n"),
+    ),
+    ("age 6 weeks for a tall child", "cli", {"--age": "6 weeks", "--height": "100cm", "--weight": "12kg"}),
 ]
 
 

@@ -432,4 +432,9 @@ EXPECTED = {
     "uln of zero": "exit 1: regimencalc: o.yaml:2:27: limits.uln.bilirubin: '0 mg/dL' must be more than 0: lab values are divided by it",
     "baseline of zero": "exit 1: regimencalc: o.yaml:2:33: limits.baseline.creatinine: '0 mg/dL' must be more than 0: lab values are divided by it",
     "uln in units the value cannot be compared with": "exit 1: regimencalc: error: total bilirubin of the observation (labs-d2, 2026-01-06) against the observations' limits (limits: uln, lln or baseline: bilirubin): '1.2 mg/dL' and '34 umol/L' are not in comparable units; give both in the same kind of unit",
+    "observation weight without a unit": "exit 1: regimencalc: o.yaml:3:32: entries[0].weight: 50 has no unit; write it with its unit, e.g. weight: 50 kg",
+    "amount with a decimal comma in a flow mapping": "exit 1: regimencalc: r.yaml:20:40: '5 mg/m2' was read as a key: a comma splits a flow mapping ({amount: 100,5 mg/m2} is 'amount: 100' and a key '5 mg/m2'); write decimals with a point (100.5 mg/m2), or quote the value",
+    "institution unknown field": "exit 1: regimencalc: i.yaml:4:1: whatever: unknown field 'whatever'; remove it or check its spelling (see docs/institution.md)",
+    "vial sizes listed twice": "exit 1: regimencalc: x.yaml:6:23: drugs.idarubicin.vials: the vial size '0.005 g' is listed twice (as the same amount); list each size once",
+    "age 6 weeks for a tall child": "exit 1: regimencalc: error: height 100 cm at age 1.4 months is above 95 cm, the most expected before 12 months; check the value and its unit, or confirm it with --accept-unusual height-for-age",
 }

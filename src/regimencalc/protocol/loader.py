@@ -41,6 +41,13 @@ Positions = dict[Path, tuple[int, int]]
 #: Fields that hold an amount: a bare number there lacks its unit, it is not a quoting problem.
 AMOUNT_FIELDS = ("dose", "amount", "amount_max", "cap", "below", "at_least")
 KeyPositions = dict[Path, tuple[int, int]]
+#: Fields that are a measurement with a unit, and the unit of the example a bare number is told to add.
+_MEASURE_UNITS = {
+    "weight": "kg",
+    "height": "cm",
+    "duration": "min",
+    **dict.fromkeys(("increment", "max_absolute", "low", "high", "vials"), "mg"),
+}
 #: The fix for each kind of YAML syntax error ruamel reports (the last one is the default).
 _YAML_HINTS = (
     ("duplicate key", "; each key may appear once in a mapping: remove or rename one"),
@@ -62,6 +69,7 @@ FORMAT_DOCS = {
     "Prior": "docs/safety.md",
     "RoundingProfile": "docs/safety.md",
     "DrugFile": "docs/regimen-format.md",
+    "Institution": "docs/institution.md",
 }
 
 
@@ -224,6 +232,7 @@ def _constructor() -> type:
 
 
 _NUMBER = re.compile(r"[-+]?\.?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?")
+_AMOUNT_AS_KEY = re.compile(r"[0-9]+(?:\.[0-9]+)?\s*[A-Za-zµμ%][^:]*")
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 _NOT_DECIMAL = re.compile(r"[-+]?0[xXoObB][0-9a-fA-F_]*")
 _NOT_FINITE = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
@@ -336,6 +345,11 @@ def _screen_plain(value: str, is_key: bool, refuse: Callable[[str], None]) -> No
         refuse("merge keys '<<' are not supported (YAML 1.2 has none); write the fields out or use an alias")
     if is_key and value in _NULLS:
         refuse("an empty key (null) is not allowed; write the key")
+    if is_key and _AMOUNT_AS_KEY.fullmatch(value):
+        refuse(
+            f"'{value}' was read as a key: a comma splits a flow mapping ({{amount: 100,5 mg/m2}} is 'amount: 100' "
+            "and a key '5 mg/m2'); write decimals with a point (100.5 mg/m2), or quote the value"
+        )
     if "_" in value and _NUMBER.fullmatch(value):
         refuse(f"'{value}' is a number written with underscores, which YAML drops ('2_1' is 21); write the digits only")
     if not is_key and value in _NULLS:
@@ -438,6 +452,8 @@ def _message(error: Any, doc: str) -> str:
         return f"required field '{field}' is missing"
     if kind == "string_type" and field in AMOUNT_FIELDS and isinstance(error["input"], int | float):
         return f"{error['input']!r} has no unit; write the amount with its unit, e.g. {field}: {error['input']} mg/m2"
+    if kind == "string_type" and field in _MEASURE_UNITS and isinstance(error["input"], int | float):
+        return f"{error['input']!r} has no unit; write it with its unit, e.g. {field}: {error['input']} {_MEASURE_UNITS[field]}"
     if kind == "string_type":
         return f'expected text, got {error["input"]!r}; quote it, e.g. {field}: "{error["input"]}"'
     if kind in ("int_type", "int_from_float", "int_parsing"):

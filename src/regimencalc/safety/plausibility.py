@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from regimencalc.display import format_age
 from regimencalc.errors import PatientInputError
 
 #: Absolute limits: outside them a value is a typing error (no override).
@@ -115,18 +116,19 @@ def _for_age(height_cm: float, weight_kg: float, age: float) -> list[Unusual]:
     found = []
     for younger_than, max_height, max_weight in CHILD_LIMITS:
         if age < younger_than:
+            young = format_age(age, lambda a, edge=younger_than: a < edge)
             if height_cm > max_height:
                 found.append(
                     Unusual(
                         "height-for-age",
-                        f"height {height_cm:g} cm at age {age:g} is above {max_height:g} cm, the most expected before {younger_than:g} years",
+                        f"height {height_cm:g} cm at age {young} is above {max_height:g} cm, the most expected before {format_age(younger_than)}",
                     )
                 )
             if weight_kg > max_weight:
                 found.append(
                     Unusual(
                         "weight-for-age",
-                        f"weight {weight_kg:g} kg at age {age:g} is above {max_weight:g} kg, the most expected before {younger_than:g} years",
+                        f"weight {weight_kg:g} kg at age {young} is above {max_weight:g} kg, the most expected before {format_age(younger_than)}",
                     )
                 )
             return found
@@ -135,14 +137,14 @@ def _for_age(height_cm: float, weight_kg: float, age: float) -> list[Unusual]:
         found.append(
             Unusual(
                 "height-for-age",
-                f"height {height_cm:g} cm at age {age:g} is below {min_height:g} cm, the least expected for an adult",
+                f"height {height_cm:g} cm at age {format_age(age, lambda a: a >= adult)} is below {min_height:g} cm, the least expected for an adult",
             )
         )
     if age >= adult and weight_kg < min_weight:
         found.append(
             Unusual(
                 "weight-for-age",
-                f"weight {weight_kg:g} kg at age {age:g} is below {min_weight:g} kg, the least expected for an adult",
+                f"weight {weight_kg:g} kg at age {format_age(age, lambda a: a >= adult)} is below {min_weight:g} kg, the least expected for an adult",
             )
         )
     return found
