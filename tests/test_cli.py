@@ -276,3 +276,19 @@ def test_a_full_standard_output_is_one_line_and_exit_1(extra):
         1,
         "regimencalc: error: cannot write standard output: No space left on device\n",
     )
+
+
+def test_a_regimen_read_from_a_file_shows_its_path_and_formulas_take_any_case(run_cli, tmp_path: Path):
+    copy = tmp_path / "vicp.yaml"  # a user's file with the bundled id: it must not pass for the bundled vicp
+    copy.write_text((Path(__file__).resolve().parents[1] / "src/regimencalc/regimens/vicp.yaml").read_text())
+    code, out, _ = run_cli("schedule", str(copy), *ADULT)
+    assert code == 0
+    assert out.splitlines()[1:3] == [
+        "  regimen vicp v1.0 · Relapsed B-ALL, re-induction (single case report)",
+        f"  regimen file {copy} (read from this file, not a bundled regimen)",
+    ]
+    bundled = run_cli("schedule", "vicp", *ADULT, "--format", "json")[1]
+    assert json.loads(bundled)["regimen"]["file"] is None
+    assert json.loads(run_cli("schedule", str(copy), *ADULT, "--format", "json")[1])["regimen"]["file"] == str(copy)
+    code, out, _ = run_cli("schedule", "vicp", *ADULT, "--bsa-formula", "DuBois", "--format", "json")
+    assert code == 0 and json.loads(out)["patient"]["bsa_formula"] == "DuBois & DuBois"

@@ -153,7 +153,9 @@ def validate(paths: tuple[Path, ...]) -> None:
 @main.command()
 @click.option("--height", required=True, help="e.g. 170cm, 1.7 m, 5 ft 7 in")
 @click.option("--weight", required=True, help="e.g. 70kg, 154 lb")
-@click.option("--formula", type=click.Choice(BSA_FORMULA_KEYS), default="mosteller", show_default=True)
+@click.option(
+    "--formula", type=click.Choice(BSA_FORMULA_KEYS, case_sensitive=False), default="mosteller", show_default=True
+)
 @click.option("--all", "all_formulas", is_flag=True, help="Show every formula.")
 @click.option(
     "--accept-unusual", multiple=True, metavar="KEY", help="Confirm an unusual value (height, weight, bmi); printed."
@@ -211,7 +213,12 @@ def course_options(command: Callable[..., None]) -> Callable[..., None]:
             "--age", help="Age: years (45), or with a unit (9 months, 6 weeks); checked against the eligibility."
         ),
         click.option("--sex", type=click.Choice(["F", "M"])),
-        click.option("--bsa-formula", type=click.Choice(BSA_FORMULA_KEYS), default="mosteller", show_default=True),
+        click.option(
+            "--bsa-formula",
+            type=click.Choice(BSA_FORMULA_KEYS, case_sensitive=False),
+            default="mosteller",
+            show_default=True,
+        ),
         click.option("--cycles", type=int, help="Plan only the first N cycles."),
         click.option(
             "--response",
@@ -298,7 +305,7 @@ def plan_course(
         from regimencalc.safety.rounding import load_rounding
 
         profile = load_rounding(rounding)
-    return plan_typed(
+    course = plan_typed(
         load_regimen(regimen),
         height,
         weight,
@@ -315,6 +322,17 @@ def plan_course(
         rounding=profile,
         institution=local,
     )
+    return from_file(course, regimen)
+
+
+def from_file(course: Course, reference: str) -> Course:
+    """The course, its regimen marked with the file it was read from when `reference` is not a bundled id
+    (a file with `id: vicp` must not pass for the bundled vicp)."""
+    from regimencalc.protocol.loader import bundled_ids
+
+    if reference in bundled_ids():
+        return course
+    return course.model_copy(update={"regimen": course.regimen.model_copy(update={"file": reference})})
 
 
 @main.command()

@@ -148,7 +148,7 @@ def plan_request(request: CourseRequest, labels: dict[str, str] | None = None) -
         sex=request.sex,
         bsa_cap=request.bsa_cap,
         accept_unusual=request.accept_unusual,
-        bsa_formula=request.bsa_formula,
+        bsa_formula=request.bsa_formula.lower(),  # DuBois, as the README writes it
         cycles=request.cycles,
         response=request.response,
         **documents,
