@@ -798,6 +798,36 @@ REVIEW_CASES = [
         _rounding("  idarubicin: {vials: [5 mg, 0.005 g]}\n"),
     ),
     ("age 6 weeks for a tall child", "cli", {"--age": "6 weeks", "--height": "100cm", "--weight": "12kg"}),
+    ("regimen line of vindesine IT", "edit", ("route: IV", "route: IT")),
+    (
+        "regimen line of methotrexate IT 1200 mg",
+        "regimen",
+        HEADER
+        + PHASE.replace("drug: vindesine, route: IV", "drug: methotrexate, route: IT").replace(
+            "dose: {basis: bsa, amount: 3 mg/m2}", "dose: {basis: flat, amount: 1200 mg}"
+        ),
+    ),
+    (
+        "regimen line of methotrexate IT per m2",
+        "regimen",
+        HEADER + PHASE.replace("drug: vindesine, route: IV", "drug: methotrexate, route: IT"),
+    ),
+    (
+        "regimen line of methotrexate IT 12 mg is fine",
+        "regimen",
+        HEADER
+        + PHASE.replace("drug: vindesine, route: IV", "drug: methotrexate, route: IT").replace(
+            "dose: {basis: bsa, amount: 3 mg/m2}", "dose: {basis: flat, amount: 12 mg}"
+        ),
+    ),
+    (
+        "premedication of vincristine IT",
+        "institution",
+        _institution(
+            "premedication:\n  inotuzumab-corticosteroid:\n    agent: vincristine\n    route: IT\n"
+            "    dose: {basis: flat, amount: 2 mg}\n    source: x\n"
+        ),
+    ),
 ]
 
 

@@ -437,4 +437,9 @@ EXPECTED = {
     "institution unknown field": "exit 1: regimencalc: i.yaml:4:1: whatever: unknown field 'whatever'; remove it or check its spelling (see docs/institution.md)",
     "vial sizes listed twice": "exit 1: regimencalc: x.yaml:6:23: drugs.idarubicin.vials: the vial size '0.005 g' is listed twice (as the same amount); list each size once",
     "age 6 weeks for a tall child": "exit 1: regimencalc: error: height 100 cm at age 1.4 months is above 95 cm, the most expected before 12 months; check the value and its unit, or confirm it with --accept-unusual height-for-age",
+    "regimen line of vindesine IT": "exit 1: regimencalc: r.yaml:17:15: phases[0].lines[0].drug: 'vindesine' is a vinca alkaloid (vindesine): fatal if given intrathecally (label: for intravenous use only); remove it",
+    "regimen line of methotrexate IT 1200 mg": "exit 1: regimencalc: r.yaml:8:140: phases[0].lines[0].dose.amount: intrathecal methotrexate 1200 mg is above MAX_INTRATHECAL_MG['methotrexate'] = 15 mg per injection, an institutional safety limit (docs/limits.md); check the dose",
+    "regimen line of methotrexate IT per m2": "exit 1: regimencalc: r.yaml:8:139: phases[0].lines[0].dose.amount: '3 mg/m2': an intrathecal dose is a flat amount per injection, e.g. '12 mg'",
+    "regimen line of methotrexate IT 12 mg is fine": "exit 0: 1 cycle(s), 1 doses; day 1: ['methotrexate 12 mg']; changed: []; flags: [][] | files ['r.yaml']",
+    "premedication of vincristine IT": "exit 1: regimencalc: i.yaml:7:12: premedication.inotuzumab-corticosteroid.route: 'vincristine' is a vinca alkaloid (vincristine): fatal if given intrathecally (label: for intravenous use only); remove it; give the premedication's route (IV, PO…)",
 }

@@ -2,7 +2,7 @@
 
 No vinca alkaloid may appear as an intrathecal agent or in an intrathecal administration text
 (fatal: protocol/intrathecal.py), every intrathecal agent must be one with a MAX_INTRATHECAL_MG
-limit, and every intrathecal dose must be at or under it.
+limit, every intrathecal dose must be at or under it, and no premedication is given intrathecally.
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ def intrathecal_problems(institution: Institution) -> list[tuple[Path, str]]:
             refused = intrathecal_agent_problem(agent)
             if refused is not None:
                 problems.append((("intrathecal_agents", key, "agents", i), refused))
+    for key, choice in institution.premedication.items():
+        if choice.route == "IT":
+            why = intrathecal_agent_problem(choice.agent) or "a premedication is not given intrathecally"
+            problems.append((("premedication", key, "route"), f"{why}; give the premedication's route (IV, PO…)"))
     for drug, given in institution.administration.items():
         for field in ("duration", "daily"):
             text = getattr(given, field) or ""
