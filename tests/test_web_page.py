@@ -252,3 +252,10 @@ def test_uploaded_prior_exposure_and_observations_show_on_the_page(client, run_c
     ]
     assert [d for s, d in statuses if s == "moved"] == ["2022-07-25", "2022-07-26"]
     assert 'value="vmp.yaml"' in page  # carried for the downloads
+
+
+def test_a_field_sent_twice_is_refused_not_one_of_them_kept(client):
+    csrf = token(client.get("/").text)
+    answer = client.post("/", data={"csrf_token": csrf, **FORM, "weight": ["70kg", "50kg"]}, files=NO_FILE)
+    assert answer.status_code == 422
+    assert error_at(answer.text, "weight") == "weight is sent twice; send it once"
