@@ -828,6 +828,14 @@ REVIEW_CASES = [
             "    dose: {basis: flat, amount: 2 mg}\n    source: x\n"
         ),
     ),
+    (
+        "premedication key misspelt",
+        "institution",
+        _institution(
+            "premedication:\n  inotuzumab-corticosteriod:\n    agent: methylprednisolone\n    route: IV\n"
+            "    dose: {basis: flat, amount: 100 mg}\n    source: x\n"
+        ),
+    ),
 ]
 
 

@@ -154,11 +154,12 @@ class Institution(StrictModel):
         return value
 
     @model_validator(mode="after")
-    def _intrathecal_safety(self) -> Institution:
+    def _safe_and_known(self) -> Institution:
         from regimencalc.protocol.checks import RegimenProblems
         from regimencalc.safety.intrathecal import intrathecal_problems
+        from regimencalc.safety.profile_keys import unknown_premedication_keys
 
-        problems = intrathecal_problems(self)
+        problems = [*intrathecal_problems(self), *unknown_premedication_keys(self)]
         if problems:
             raise RegimenProblems(problems)
         return self
