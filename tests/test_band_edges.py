@@ -42,3 +42,31 @@ def test_the_number_printed_is_on_the_same_side_of_the_edge(value, edge):
         shown = format_against(value, holds, 4)
         assert holds(float(shown)) == holds(value)
     assert re.fullmatch(r"[0-9.]+", shown)
+
+
+def test_a_usual_range_refusal_shows_the_digits_that_put_it_outside():
+    from regimencalc.safety.plausibility import unusual_bsa
+
+    unusual = unusual_bsa(3.0004, "Mosteller")
+    assert unusual is not None and unusual.text == "BSA 3.0004 m² (Mosteller) is outside the usual range 0.15-3 m²"
+    assert unusual_bsa(3.0, "Mosteller") is None  # 3 m² itself is inside
+
+
+def test_times_uln_just_over_the_bound_is_not_printed_as_the_bound():
+    from pathlib import Path
+
+    from regimencalc.replan.observations import Observations
+
+    rules = Path(__file__).parent / "fixtures" / "rules.yaml"
+    observations = Observations.model_validate(
+        {
+            "schema_version": 1,
+            "limits": {"uln": {"bilirubin": "1.2 mg/dL", "alt": "40 U/L"}},
+            "entries": [{"id": "liver", "date": "2026-01-06", "labs": {"bilirubin": "1.804 mg/dL", "alt": "101 U/L"}}],
+        }
+    )
+    course = plan(load_regimen(str(rules)), make_patient("170cm", "70kg"), START, observations=observations)
+    texts = " ".join(f.text for f in course.flags)
+    # 1.804 / 1.2 = 1.50333: to 0.01 it is 1.50, which is not above 1.5; 101 / 40 = 2.525 → 2.52 (half-even)
+    assert "total bilirubin 1.804 mg/dL = 1.503 × ULN > 1.5 × ULN (liver, 2026-01-06)" in texts
+    assert "ALT 101 U/L = 2.52 × ULN > 2.5 × ULN" in texts

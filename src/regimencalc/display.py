@@ -164,6 +164,16 @@ def format_against(value: float, holds: Callable[[float], bool] | None, digits: 
     return shown
 
 
+def format_fixed_against(value: float, holds: Callable[[float], bool], decimals: int) -> str:
+    """`value` with `decimals` decimals, or more where the number shown, read back, would fall on the
+    other side of a limit than the value ('BSA 3.0004 m² is outside 0.15-3', never '3.000')."""
+    shown = f"{value:.{decimals}f}"
+    while decimals < 12 and holds(float(shown)) != holds(value):
+        decimals += 1
+        shown = f"{value:.{decimals}f}"
+    return shown
+
+
 def format_age(years: float, holds: Callable[[float], bool] | None = None) -> str:
     """An age as people say it: in months under 2 years ("9 months"), else in years ("40 years");
     with `holds` (a band), with the digits that keep it on its side of the band's edge."""

@@ -109,8 +109,18 @@ def _check(check: Check, history: History, on: dt.date, version: str | None) -> 
         assert check.at_most_uln is not None
         holds = times <= Decimal(repr(check.at_most_uln))
         sign, bound = ("≤" if holds else ">"), check.at_most_uln
-    shown = f"{times.quantize(Decimal('0.01')).normalize():f}"
+    shown = _shown_against(times, Decimal(repr(bound)))
     return Verdict(holds, (f"{LAB_NAMES[lab]} {value} = {shown} × ULN {sign} {bound} × ULN {where}",), (entry.id,))
+
+
+def _shown_against(times: Decimal, bound: Decimal) -> str:
+    """× ULN to 0.01, or to more places where '1.5 × ULN > 1.5 × ULN' would read false (1.504)."""
+    places = Decimal("0.01")
+    shown = times.quantize(places)
+    while shown == bound and times != bound and places > Decimal("1e-12"):
+        places /= 10
+        shown = times.quantize(places)
+    return f"{shown.normalize():f}"
 
 
 def _located(lab: str, where: str, compute: Callable[[], T]) -> T:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from regimencalc.display import format_age
+from regimencalc.display import format_age, format_fixed_against
 from regimencalc.errors import PatientInputError
 
 #: Absolute limits: outside them a value is a typing error (no override).
@@ -74,7 +74,9 @@ def unusual_patient(
 
 def unusual_bsa(bsa_m2: float, formula: str, usual: Limits = USUAL) -> Unusual | None:
     """The BSA, if it falls outside the usual limits."""
-    return _outside("bsa", bsa_m2, f"BSA {bsa_m2:.3f} m² ({formula})", usual)
+    low, high, _ = usual["bsa"]
+    shown = format_fixed_against(bsa_m2, lambda v: low <= v <= high, 3)
+    return _outside("bsa", bsa_m2, f"BSA {shown} m² ({formula})", usual)
 
 
 def confirm(unusual: list[Unusual], accepted: frozenset[str]) -> tuple[str, ...]:
@@ -109,7 +111,8 @@ def _bmi(height_cm: float, weight_kg: float, age_years: float | None, usual: Lim
     low = small_low if small else low
     if low <= bmi <= high:
         return None
-    return Unusual("bmi", f"BMI {bmi:.1f} kg/m² is outside the usual range {low:g}-{high:g} {unit}")
+    shown = format_fixed_against(bmi, lambda v: low <= v <= high, 1)
+    return Unusual("bmi", f"BMI {shown} kg/m² is outside the usual range {low:g}-{high:g} {unit}")
 
 
 def _for_age(height_cm: float, weight_kg: float, age: float) -> list[Unusual]:
