@@ -147,6 +147,7 @@ def test_a_regimen_file_sent_as_text_plans_like_the_bundled_one(client):
     text = (ROOT / "src" / "regimencalc" / "regimens" / "rdc-blinatumomab.yaml").read_text(encoding="utf-8")
     sent = client.post("/v1/courses", json={"regimen_yaml": text, **ADULT}).json()
     bundled = client.post("/v1/courses", json={"regimen": "rdc-blinatumomab", **ADULT}).json()
+    assert (sent["regimen"].pop("file"), bundled["regimen"].pop("file")) == ("regimen_yaml", None)
     assert sent == bundled
     # idarubicin 8 mg/m² (seed-003) × 1.81812 m² = 14.545 mg → 14.5 mg (3 significant figures)
     idarubicin = next(a for a in sent["administrations"] if a["drug"] == "idarubicin")
