@@ -39,11 +39,13 @@ def refuse_repeated_options(ctx: click.Context, args: list[str]) -> None:
     for token in tokens:
         if token == "--":
             break
-        name, _, attached = token.partition("=")
+        name, equals, attached = token.partition("=")
+        if not token.startswith("--") and token[:2] in options and len(token) > 2:  # '-oFILE'
+            name, equals, attached = token[:2], "=", token[2:]
         option = options.get(name)
         if option is None:
             continue
-        value = "" if option.is_flag else attached if "=" in token else next(tokens, "")
+        value = "" if option.is_flag else attached if equals else next(tokens, "")
         key = option.name or name
         if key in seen and not option.multiple:
             given = ", ".join(v for v in [*seen[key], value] if v)

@@ -836,6 +836,7 @@ REVIEW_CASES = [
             "    dose: {basis: flat, amount: 100 mg}\n    source: x\n"
         ),
     ),
+    ("output given twice attached", "cli", [*_SCHEDULE, "-oa.txt", "-o", "b.txt"]),
 ]
 
 

@@ -443,4 +443,5 @@ EXPECTED = {
     "regimen line of methotrexate IT 12 mg is fine": "exit 0: 1 cycle(s), 1 doses; day 1: ['methotrexate 12 mg']; changed: []; flags: [][] | files ['r.yaml']",
     "premedication of vincristine IT": "exit 1: regimencalc: i.yaml:7:12: premedication.inotuzumab-corticosteroid.route: 'vincristine' is a vinca alkaloid (vincristine): fatal if given intrathecally (label: for intravenous use only); remove it; give the premedication's route (IV, PO…)",
     "premedication key misspelt": "exit 1: regimencalc: i.yaml:6:5: premedication.inotuzumab-corticosteriod: 'inotuzumab-corticosteriod' is no drug file's premedication line (they are dexamethasone-adult, dexamethasone-child, inotuzumab-corticosteroid, inotuzumab-antipyretic, inotuzumab-antihistamine); check the key",
+    "output given twice attached": "exit 2: regimencalc: error: --output is given twice (a.txt, b.txt); give it once (see regimencalc schedule --help)",
 }
