@@ -837,6 +837,19 @@ REVIEW_CASES = [
         ),
     ),
     ("output given twice attached", "cli", [*_SCHEDULE, "-oa.txt", "-o", "b.txt"]),
+    (
+        "intrathecal source naming vincristine",
+        "institution",
+        _institution(
+            "intrathecal_agents:\n  rdc-blinatumomab/cns-prophylaxis:\n    agents: [methotrexate]\n"
+            "    source: protocol 7.1 (methotrexate with vincristine 2 mg IT)\n"
+        ),
+    ),
+    (
+        "regimen intrathecal text naming vindesine",
+        "regimen",
+        HEADER + PHASE + "intrathecal:\n  - {id: it, name: IT vindesine, when: day 1, source: s}\n",
+    ),
 ]
 
 

@@ -444,4 +444,6 @@ EXPECTED = {
     "premedication of vincristine IT": "exit 1: regimencalc: i.yaml:7:12: premedication.inotuzumab-corticosteroid.route: 'vincristine' is a vinca alkaloid (vincristine): fatal if given intrathecally (label: for intravenous use only); remove it; give the premedication's route (IV, PO…)",
     "premedication key misspelt": "exit 1: regimencalc: i.yaml:6:5: premedication.inotuzumab-corticosteriod: 'inotuzumab-corticosteriod' is no drug file's premedication line (they are dexamethasone-adult, dexamethasone-child, inotuzumab-corticosteroid, inotuzumab-antipyretic, inotuzumab-antihistamine); check the key",
     "output given twice attached": "exit 2: regimencalc: error: --output is given twice (a.txt, b.txt); give it once (see regimencalc schedule --help)",
+    "intrathecal source naming vincristine": "exit 1: regimencalc: i.yaml:7:13: intrathecal_agents.rdc-blinatumomab/cns-prophylaxis.source: 'protocol 7.1 (methotrexate with vincristine 2 mg IT)' names a vinca alkaloid in an intrathecal section (fatal if given intrathecally); fix the text",
+    "regimen intrathecal text naming vindesine": "exit 1: regimencalc: r.yaml:10:20: intrathecal[0].name: 'IT vindesine' names a vinca alkaloid in intrathecal therapy (fatal if given intrathecally); fix the text",
 }

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from regimencalc.display import format_number
-from regimencalc.protocol.intrathecal import intrathecal_agent_problem, intrathecal_dose_problem
+from regimencalc.protocol.intrathecal import intrathecal_agent_problem, intrathecal_dose_problem, vinca_in
 from regimencalc.protocol.labs import CHEMISTRY, parse_lab_value
 from regimencalc.protocol.limits import MAX_ADMINISTRATIONS, MAX_COURSE_DAYS, MAX_CYCLES, limit_text
 from regimencalc.protocol.regimen import (
@@ -145,6 +145,13 @@ def intrathecal_in_a_phase(regimen: Regimen) -> Problems:
 def intrathecal_agents_allowed(regimen: Regimen) -> Problems:
     """No intrathecal line names a vinca alkaloid or an agent without an intrathecal limit."""
     for i, line in enumerate(regimen.intrathecal):
+        for field in ("name", "when"):
+            if vinca_in(getattr(line, field)):
+                yield (
+                    ("intrathecal", i, field),
+                    f"'{getattr(line, field)}' names a vinca alkaloid in intrathecal therapy (fatal if given "
+                    "intrathecally); fix the text",
+                )
         for j, agent in enumerate(line.agents):
             refused = intrathecal_agent_problem(agent)
             if refused is not None:

@@ -33,6 +33,16 @@ def intrathecal_problems(institution: Institution) -> list[tuple[Path, str]]:
             too_much = intrathecal_dose_problem(agent, band.dose)
             if too_much is not None:
                 problems.append((("intrathecal", agent, "doses", i, "dose"), too_much))
+    sources = [(("intrathecal", a, "source"), e.source) for a, e in institution.intrathecal.items()]
+    sources += [(("intrathecal_agents", k, "source"), e.source) for k, e in institution.intrathecal_agents.items()]
+    for path, text in sources:
+        if vinca_in(text):
+            problems.append(
+                (
+                    path,
+                    f"'{text}' names a vinca alkaloid in an intrathecal section (fatal if given intrathecally); fix the text",
+                )
+            )
     for key, chosen in institution.intrathecal_agents.items():
         for i, agent in enumerate(chosen.agents):
             refused = intrathecal_agent_problem(agent)
