@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -283,3 +285,54 @@ def test_help_is_kept_and_printed_without_click_exactly_as_click_prints_it(tmp_p
     entry.write_bytes(b"\xff\xfe garbage")
     assert _help_run(tmp_path) == (by_click, "True")
     assert entry.read_text(encoding="utf-8").partition("\n")[2] == by_click
+
+
+def test_the_output_suffix_chooses_the_format_and_a_contradiction_is_refused(run_cli, tmp_path: Path):
+    for name, starts in (
+        ("course.json", "{"),
+        ("course.csv", "id,cycle,day,date,"),
+        ("course.txt", "VICP re-induction"),
+    ):
+        assert run_cli("schedule", "vicp", *ADULT, "-o", str(tmp_path / name))[0] == 0
+        assert (tmp_path / name).read_text().startswith(starts), name
+    refusals = [
+        (
+            ["-o", "c.ics"],
+            "-o c.ics: a schedule is written as .txt, .csv or .json, not .ics; name the file course.txt, course.csv or course.json",
+        ),
+        (["-o", "c.json", "--format", "csv"], "--format csv does not match -o c.json; name the file course.csv"),
+    ]
+    for extra, message in refusals:
+        code, out, err = run_cli("schedule", "vicp", *ADULT, *extra)
+        assert (code, out, err) == (1, "", f"regimencalc: error: {message}\n")
+    code, out, _ = run_cli("sheet", "vicp", *ADULT, "-o", "-")  # -o - is standard output, as the README says
+    assert code == 0 and out.startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("extra", [["schedule", "-o", "-"], ["sheet"], ["sheet", "--format", "pdf"]])
+def test_a_full_standard_output_is_one_line_and_exit_1(extra):
+    command, *options = extra
+    args = [sys.executable, "-m", "regimencalc", command, "vicp", *ADULT, *options]
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(args, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (
+        1,
+        "regimencalc: error: cannot write standard output: No space left on device\n",
+    )
+
+
+def test_a_regimen_read_from_a_file_shows_its_path_and_formulas_take_any_case(run_cli, tmp_path: Path):
+    copy = tmp_path / "vicp.yaml"  # a user's file with the bundled id: it must not pass for the bundled vicp
+    copy.write_text((Path(__file__).resolve().parents[1] / "src/regimencalc/regimens/vicp.yaml").read_text())
+    code, out, _ = run_cli("schedule", str(copy), *ADULT)
+    assert code == 0
+    assert out.splitlines()[1:3] == [
+        "  regimen vicp v1.0 · Relapsed B-ALL, re-induction (single case report)",
+        f"  regimen file {copy} (read from this file, not a bundled regimen)",
+    ]
+    bundled = run_cli("schedule", "vicp", *ADULT, "--format", "json")[1]
+    assert json.loads(bundled)["regimen"]["file"] is None
+    assert json.loads(run_cli("schedule", str(copy), *ADULT, "--format", "json")[1])["regimen"]["file"] == str(copy)
+    code, out, _ = run_cli("schedule", "vicp", *ADULT, "--bsa-formula", "DuBois", "--format", "json")
+    assert code == 0 and json.loads(out)["patient"]["bsa_formula"] == "DuBois & DuBois"

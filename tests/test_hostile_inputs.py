@@ -85,13 +85,17 @@ def _arguments(folder: Path, kind: str, payload: object) -> list[str]:
         return ["schedule", rules, *PATIENT, "--observations", write("o.yaml", payload), *json_out]  # type: ignore[arg-type]
     if kind == "prior":
         return ["schedule", "rdc-blinatumomab", *PATIENT, "--prior", write("p.yaml", payload), *json_out]  # type: ignore[arg-type]
+    if kind == "institution":
+        profile = ["--age", "40", "--institution", write("i.yaml", payload)]  # type: ignore[arg-type]
+        return ["schedule", "rdc-blinatumomab", *PATIENT, *profile, *json_out]
     if kind == "rounding":
         return ["schedule", "vicp", *PATIENT, "--rounding", write("x.yaml", payload), *json_out]  # type: ignore[arg-type]
     if isinstance(payload, list):
-        if payload[0] == "validate" and "MERGE" in payload:
-            write("a-merge.yaml", "x: &x {a: 1}\ny: {<<: *x}\n")
+        first = {"MERGE": "x: &x {a: 1}\ny: {<<: *x}\n", "YAML13": "%YAML 1.3\n---\nx: 1\n"}
+        if payload[0] == "validate" and payload[-1] in first:
+            write("a-first.yaml", first[payload[-1]])
             write("b-ok.yaml", (FIXTURES / "minimal.yaml").read_text())
-            return ["validate", "a-merge.yaml", "b-ok.yaml"]
+            return ["validate", "a-first.yaml", "b-ok.yaml"]
         return list(payload)
     options = dict(zip(PATIENT[::2], PATIENT[1::2], strict=True)) | payload  # type: ignore[operator]
     return ["schedule", "vicp", *[part for pair in options.items() for part in pair], *json_out]

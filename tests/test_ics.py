@@ -333,3 +333,28 @@ def test_the_ics_command_raises_only_what_a_response_changed(run_cli):
     # a client shows)
     assert sequences[0] == {"idarubicin": 1, "vindesine": 1, "dexamethasone": 1, "blinatumomab": 1}
     assert sequences[1] == {"idarubicin": 1, "vindesine": 1, "dexamethasone": 1, "blinatumomab": 2}
+
+
+def test_supportive_events_a_replan_drops_are_sent_cancelled_under_their_uid():
+    def supportive(text: str) -> dict[str, tuple[str, str]]:
+        found = vobject.readOne(text).vevent_list
+        return {e.uid.value: (e.status.value, e.summary.value) for e in found if hasattr(e, "categories")}
+
+    # grade 3 CRS on cycle 1 day 10, never resolved: blinatumomab stops, so cycle 2 has no premedication
+    # or admission; the client has them from the first export and must be told to remove them
+    entries = json.dumps([{"cycle": 1, "day": 10, "toxicities": {"crs": 3}}])
+    planned = supportive(render_ics(course("blinatumomab", cycles=2), ALL_DAY))
+    replanned = supportive(
+        render_ics(course("blinatumomab", entries, cycles=2), ALL_DAY, course("blinatumomab", cycles=2))
+    )
+    assert set(planned) <= set(replanned)
+    dropped = {summary for uid, (status, summary) in replanned.items() if status == "CANCELLED"}
+    assert dropped == {
+        "CANCELLED: Premedication: dexamethasone 20 mg IV (blinatumomab cycle 2)",
+        "CANCELLED: Admission (blinatumomab cycle 2)",
+    }
+    assert all(
+        planned[uid][1] == summary.removeprefix("CANCELLED: ")
+        for uid, (s, summary) in replanned.items()
+        if s == "CANCELLED"
+    )

@@ -187,6 +187,17 @@ def test_cli_profile_from_the_environment(run_cli, monkeypatch):
     assert code == 0 and "INSTITUTIONAL PROFILE Example University Hospital" in out
 
 
+def test_a_missing_profile_from_the_environment_names_the_variable(run_cli, monkeypatch, tmp_path):
+    missing = tmp_path / "nowhere.yaml"
+    monkeypatch.setenv("REGIMENCALC_INSTITUTION", str(missing))
+    code, out, err = run_cli("schedule", "vicp", *ADULT)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"regimencalc: error: REGIMENCALC_INSTITUTION={missing}: File '{missing}' does not exist; fix the path or "
+        "unset the variable (see regimencalc schedule --help)\n"
+    )
+
+
 def test_cli_refuses_rounding_given_twice(run_cli):
     rounding = str(Path(__file__).parent / "fixtures" / "rounding-1mg.yaml")
     code, out, err = run_cli("schedule", "vicp", *ADULT, "--institution", EXAMPLE, "--rounding", rounding)

@@ -190,3 +190,20 @@ def test_cli_observations_one_line_error_and_json_statuses(run_cli, tmp_path: Pa
     code, out, err = run_cli(*args, "--observations", str(bad))
     assert code == 1 and out == "" and err.count("\n") == 1
     assert f"{bad}:3:" in err and "entries[0].toxicities.crs" in err
+
+
+def test_an_unresolved_interruption_is_one_flag_for_its_run_of_held_days():
+    observations = Observations.model_validate(
+        {"schema_version": 1, "entries": [{"cycle": 1, "day": 10, "toxicities": {"crs": 3}}]}
+    )
+    course = plan(load_regimen("blinatumomab"), make_patient("170cm", "70kg", 40), START, observations=observations)
+    held = [a for a in course.administrations if a.status == "held"]
+    # cycle 1 day 10 is 2026-01-14: every later dose is held (243 of them), all under one flag
+    assert (len(held), held[0].date) == (243, dt.date(2026, 1, 14))
+    texts = [f.text for f in course.flags if "held from" in f.text]
+    assert texts == [
+        "Interrupt blinatumomab for grade 3 cytokine release syndrome (interrupt-for-crs-grade-3): blinatumomab held "
+        "from 2026-01-14 (crs grade 3 (entry-1, 2026-01-14)); no recovery observed yet"
+    ]
+    flag = next(f.id for f in course.flags if "held from" in f.text)
+    assert all(flag in a.flags for a in held)

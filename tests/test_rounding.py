@@ -56,6 +56,21 @@ def test_a_rounding_beyond_the_limit_is_refused_and_flagged():
     assert any(f.kind == "rounding-refused" for f in course.flags)
 
 
+def test_a_refusal_just_past_the_limit_does_not_read_as_a_tie():
+    rule = profile("  cytarabine: {increment: 100 mg}\n")
+    # 90.906 mg → 100 mg moves it (100 - 90.906) / 90.906 = 10.0037 %: '10.00 % (limit 10 %)' would read as a tie
+    assert profile_round(rule, "cytarabine", 90.906, "mg", 1000) == (
+        None,
+        "not rounded to the nearest 100 mg (Test): 100 mg would move the dose 10.004 % (limit 10 %)",
+    )
+    # at most 12 vials of 0.001 mg make 0.012 mg: the message says why the amount is so far below the dose
+    vials = profile("  cytarabine: {vials: [0.001 mg]}\n")
+    assert profile_round(vials, "cytarabine", 21.8, "mg", 1000)[1] == (
+        "not rounded to whole vials of 0.001 mg (Test): 0.012 mg (at most MAX_VIALS = 12 vials per dose) would move "
+        "the dose 99.94 % (limit 10 %)"
+    )
+
+
 def test_an_absolute_limit_also_refuses():
     course = clag(profile("  cladribine: {increment: 5 mg}\n", extra="max_absolute: 0.5 mg\n"))
     # 9.0906 mg → 10 mg would be 9.1 % (within 10 %) but 0.91 mg (above 0.5 mg)

@@ -45,7 +45,12 @@ ERRORS = [
         1,
         "--accept-unusual weight-for-age",
     ),
-    ("an infant of 170 cm", {"--age": "0.5"}, 1, "height 170 cm at age 0.5 is above 95 cm"),
+    (
+        "an infant of 170 cm",
+        {"--age": "0.5"},
+        1,
+        "height 170 cm at age 6 months is above 95 cm, the most expected before 12 months",
+    ),
     ("an adult of 80 cm", {"--height": "80cm", "--weight": "30kg"}, 1, "below 90 cm, the least expected for an adult"),
     ("negative age", {"--age": "-1"}, 1, "age '-1' is impossible"),
     ("age 200", {"--age": "200"}, 1, "age '200' is impossible"),

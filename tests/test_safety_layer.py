@@ -94,10 +94,10 @@ AGE_BANDS = Path(__file__).parent / "fixtures" / "age-bands.yaml"
 @pytest.mark.parametrize(
     ("height", "weight", "age", "dose", "band"),
     [
-        ("70cm", "8kg", "0.5", 24.0, "age 0.5 years is < 1 years"),  # 3 mg/kg × 8 kg
-        ("75cm", "9kg", "0.999", 27.0, "< 1 years"),
-        ("76cm", "10kg", "1", 45.9, "age 1 years is ≥ 1 years"),  # 100 mg/m² × √(76 × 10 / 3600) = 45.947 → 45.9
-        ("85cm", "12kg", "2", 53.2, "≥ 1 years"),  # 100 × 0.53229
+        ("70cm", "8kg", "0.5", 24.0, "age 6 months is < 1 year"),  # 3 mg/kg × 8 kg
+        ("75cm", "9kg", "0.999", 27.0, "age 11.99 months is < 1 year"),  # 11.988 months: '12' would read false
+        ("76cm", "10kg", "1", 45.9, "age 12 months is ≥ 12 months"),  # 100 mg/m² × √(76 × 10 / 3600) = 45.947 → 45.9
+        ("85cm", "12kg", "2", 53.2, "age 2 years is ≥ 12 months"),  # 100 × 0.53229
     ],
 )
 def test_age_bands_as_data(height, weight, age, dose, band):

@@ -147,6 +147,7 @@ def test_a_regimen_file_sent_as_text_plans_like_the_bundled_one(client):
     text = (ROOT / "src" / "regimencalc" / "regimens" / "rdc-blinatumomab.yaml").read_text(encoding="utf-8")
     sent = client.post("/v1/courses", json={"regimen_yaml": text, **ADULT}).json()
     bundled = client.post("/v1/courses", json={"regimen": "rdc-blinatumomab", **ADULT}).json()
+    assert (sent["regimen"].pop("file"), bundled["regimen"].pop("file")) == ("regimen_yaml", None)
     assert sent == bundled
     # idarubicin 8 mg/m² (seed-003) × 1.81812 m² = 14.545 mg → 14.5 mg (3 significant figures)
     idarubicin = next(a for a in sent["administrations"] if a["drug"] == "idarubicin")
@@ -295,7 +296,7 @@ def test_malformed_requests_are_clear_4xx_problems(client):
             client.post(
                 "/v1/courses", content=json.dumps({"regimen": "vicp", **ADULT}), headers={"content-type": "text/plain"}
             ),
-            422,
+            415,
         ),
         (client.post("/v1/courses", json={"regimen": "vicp", **ADULT, "wieght": "70kg"}), 422),
         (client.post("/v1/courses", json={"regimen": "vicp"}), 422),
@@ -306,11 +307,26 @@ def test_malformed_requests_are_clear_4xx_problems(client):
         assert answer.status_code == status, answer.text
         assert answer.headers["content-type"] == "application/problem+json"
         assert answer.json()["status"] == status and "Traceback" not in answer.text
-    assert cases[1][0].json()["detail"] == "the body must be a JSON object, sent with Content-Type: application/json"
+    assert cases[0][0].json()["detail"].startswith("the body is not valid JSON at character 1 (")
+    assert cases[0][0].json().get("field") is None  # a character offset is no field
+    assert cases[1][0].json()["detail"] == "the body must be sent with Content-Type: application/json, not 'text/plain'"
+    array = client.post("/v1/courses", json=["vicp"])
+    assert array.json()["detail"] == "the body must be a JSON object, sent with Content-Type: application/json"
     assert cases[2][0].json()["detail"] == "unknown field 'wieght'; remove it or check its spelling (see docs/web.md)"
     assert cases[3][0].json()["detail"] == "height is missing; weight is missing; start is missing"
     path = client.post("/v1/courses", json={"regimen": "vicp", **ADULT, "observations": "/tmp/obs.yaml"})
     assert path.json()["detail"] == "send the observations file's text as observations_yaml; the server reads no paths"
+
+
+def test_a_key_given_twice_in_the_json_is_refused_not_the_last_kept(client):
+    body = b'{"regimen": "vicp", "height": "170cm", "weight": "70kg", "weight": "50kg", "start": "2026-01-05"}'
+    answer = client.post("/v1/courses", content=body, headers={"content-type": "application/json"})
+    assert (answer.status_code, answer.json()["detail"]) == (
+        422,
+        "the key 'weight' appears twice in one JSON object; give each key once",
+    )
+    nested = b'{"regimen_yaml": "a: 1", "filename": "a.yaml", "filename": "b.yaml"}'
+    assert client.post("/v1/validate", content=nested, headers={"content-type": "application/json"}).status_code == 422
 
 
 def test_the_command_lines_hyphenated_option_names_are_accepted(client):

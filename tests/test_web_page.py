@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html import unescape
 from pathlib import Path
@@ -194,7 +195,10 @@ def test_an_uploaded_regimen_is_planned_and_carried_to_the_downloads_without_bei
     }
     assert carried["regimen_yaml"] == RDC.read_text(encoding="utf-8") and carried["regimen"] == "upload"
     answer = client.post("/", data={**carried, "action": "json"}, files=NO_FILE)
-    assert answer.text == run_cli("schedule", *CLI_ARGS, "--format", "json")[1]
+    bundled = json.loads(run_cli("schedule", *CLI_ARGS, "--format", "json")[1])
+    # the same course as the bundled regimen, marked as read from the uploaded file
+    assert json.loads(answer.text) == {**bundled, "regimen": {**bundled["regimen"], "file": "my rdc.yaml"}}
+    assert "regimen read from the uploaded file my rdc.yaml, not a bundled regimen" in page.text
     switched = client.post("/", data={**carried, "regimen": "vicp", "action": "show"}, files=NO_FILE)
     assert switched.status_code == 200 and "VICP re-induction" in switched.text and "my rdc.yaml" not in switched.text
     both = submit(client, {**FORM, "action": "show"}, files=upload)
@@ -252,3 +256,10 @@ def test_uploaded_prior_exposure_and_observations_show_on_the_page(client, run_c
     ]
     assert [d for s, d in statuses if s == "moved"] == ["2022-07-25", "2022-07-26"]
     assert 'value="vmp.yaml"' in page  # carried for the downloads
+
+
+def test_a_field_sent_twice_is_refused_not_one_of_them_kept(client):
+    csrf = token(client.get("/").text)
+    answer = client.post("/", data={"csrf_token": csrf, **FORM, "weight": ["70kg", "50kg"]}, files=NO_FILE)
+    assert answer.status_code == 422
+    assert error_at(answer.text, "weight") == "weight is sent twice; send it once"

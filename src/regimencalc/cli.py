@@ -23,7 +23,56 @@ BSA_FORMULA_KEYS = ("mosteller", "dubois", "haycock", "gehan-george", "boyd")
 RESPONSE_CHOICES = ("CR", "CRi", "PR", "NR")
 
 
+class _OnceEach(click.Command):
+    """A command that refuses an option given twice (click would silently keep the last value)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        refuse_repeated_options(ctx, args)
+        return super().parse_args(ctx, args)
+
+
+def refuse_repeated_options(ctx: click.Context, args: list[str]) -> None:
+    """A UsageError naming the first option of the command that `args` give twice, with its values."""
+    options = {name: p for p in ctx.command.params if isinstance(p, click.Option) for name in p.opts + p.secondary_opts}
+    seen: dict[str, list[str]] = {}
+    tokens = iter(args)
+    for token in tokens:
+        if token == "--":
+            break
+        name, equals, attached = token.partition("=")
+        if not token.startswith("--") and token[:2] in options and len(token) > 2:  # '-oFILE'
+            name, equals, attached = token[:2], "=", token[2:]
+        option = options.get(name)
+        if option is None:
+            continue
+        value = "" if option.is_flag else attached if equals else next(tokens, "")
+        key = option.name or name
+        if key in seen and not option.multiple:
+            given = ", ".join(v for v in [*seen[key], value] if v)
+            raise click.UsageError(
+                f"{option.opts[-1]} is given twice{f' ({given})' if given else ''}; give it once", ctx
+            )
+        seen.setdefault(key, []).append(value)
+
+
+class _ProfilePath(click.Path):
+    """--institution's path; taken from REGIMENCALC_INSTITUTION, a bad one names the variable, not the option."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as exc:
+            from_environment = click.core.ParameterSource.ENVIRONMENT
+            if ctx is None or param is None or ctx.get_parameter_source(param.name or "") != from_environment:
+                raise
+            raise click.UsageError(
+                f"REGIMENCALC_INSTITUTION={value}: {exc.message.rstrip('.')}; fix the path or unset the variable", ctx
+            ) from None
+
+
 class _Main(click.Group):
+    command_class = _OnceEach
+
     def invoke(self, ctx: click.Context) -> Any:
         hide_traceback = "REGIMENCALC_DEBUG" not in os.environ
         try:
@@ -106,7 +155,9 @@ def validate(paths: tuple[Path, ...]) -> None:
 @main.command()
 @click.option("--height", required=True, help="e.g. 170cm, 1.7 m, 5 ft 7 in")
 @click.option("--weight", required=True, help="e.g. 70kg, 154 lb")
-@click.option("--formula", type=click.Choice(BSA_FORMULA_KEYS), default="mosteller", show_default=True)
+@click.option(
+    "--formula", type=click.Choice(BSA_FORMULA_KEYS, case_sensitive=False), default="mosteller", show_default=True
+)
 @click.option("--all", "all_formulas", is_flag=True, help="Show every formula.")
 @click.option(
     "--accept-unusual", multiple=True, metavar="KEY", help="Confirm an unusual value (height, weight, bmi); printed."
@@ -164,7 +215,12 @@ def course_options(command: Callable[..., None]) -> Callable[..., None]:
             "--age", help="Age: years (45), or with a unit (9 months, 6 weeks); checked against the eligibility."
         ),
         click.option("--sex", type=click.Choice(["F", "M"])),
-        click.option("--bsa-formula", type=click.Choice(BSA_FORMULA_KEYS), default="mosteller", show_default=True),
+        click.option(
+            "--bsa-formula",
+            type=click.Choice(BSA_FORMULA_KEYS, case_sensitive=False),
+            default="mosteller",
+            show_default=True,
+        ),
         click.option("--cycles", type=int, help="Plan only the first N cycles."),
         click.option(
             "--response",
@@ -190,7 +246,7 @@ def course_options(command: Callable[..., None]) -> Callable[..., None]:
         ),
         click.option(
             "--institution",
-            type=click.Path(exists=True, dir_okay=False),
+            type=_ProfilePath(exists=True, dir_okay=False),
             envvar="REGIMENCALC_INSTITUTION",
             help="Institutional profile (docs/institution.md); default: $REGIMENCALC_INSTITUTION.",
         ),
@@ -251,7 +307,7 @@ def plan_course(
         from regimencalc.safety.rounding import load_rounding
 
         profile = load_rounding(rounding)
-    return plan_typed(
+    course = plan_typed(
         load_regimen(regimen),
         height,
         weight,
@@ -268,13 +324,27 @@ def plan_course(
         rounding=profile,
         institution=local,
     )
+    return from_file(course, regimen)
+
+
+def from_file(course: Course, reference: str) -> Course:
+    """The course, its regimen marked with the file it was read from when `reference` is not a bundled id
+    (a file with `id: vicp` must not pass for the bundled vicp)."""
+    from regimencalc.protocol.loader import bundled_ids
+
+    if reference in bundled_ids():
+        return course
+    return course.model_copy(update={"regimen": course.regimen.model_copy(update={"file": reference})})
 
 
 @main.command()
 @course_options
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-def schedule(fmt: str, output: Path | None, force: bool, **inputs: Any) -> None:
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), help="table, csv or json (default: from the -o suffix, else table)."
+)
+def schedule(fmt: str | None, output: Path | None, force: bool, **inputs: Any) -> None:
     """Every dose of REGIMEN (a bundled id or a file) for a patient, dated from --start."""
+    fmt = schedule_format(fmt, output)
     course = plan_course(**inputs)
     if fmt == "json":
         from regimencalc.render.tabular import render_json as render
@@ -367,20 +437,40 @@ def sheet(
 
 
 def sheet_format(fmt: str | None, output: Path | None) -> str:
-    """The sheet's format: --format, else the output file's suffix; a suffix the sheet cannot write,
-    or one that contradicts --format, is refused before anything is planned or written."""
+    """The sheet's format: --format, else the output file's suffix (html, htm, pdf)."""
+    return output_format(fmt, output, {"html": "html", "htm": "html", "pdf": "pdf"}, "html", "a dose sheet", "sheet")
+
+
+def schedule_format(fmt: str | None, output: Path | None) -> str:
+    """The schedule's format: --format, else the output file's suffix (txt, csv, json)."""
+    return output_format(fmt, output, {"txt": "table", "csv": "csv", "json": "json"}, "table", "a schedule", "course")
+
+
+def output_format(
+    fmt: str | None, output: Path | None, suffixes: dict[str, str], default: str, what: str, stem: str
+) -> str:
+    """--format, else the output file's suffix, else `default`; a suffix that cannot be written, or one
+    that contradicts --format, is refused before anything is planned or written (-o - is stdout)."""
     from regimencalc.errors import RegimencalcError
 
-    suffix = output.suffix.lower().lstrip(".") if output is not None else ""
-    by_suffix = {"html": "html", "htm": "html", "pdf": "pdf"}.get(suffix)
-    if output is not None and by_suffix is None:
+    if output is None or str(output) == "-" or not output.name:
+        return fmt or default  # stdout; or no file name, which writing refuses
+    suffix = output.suffix.lower().lstrip(".")
+    by_suffix = suffixes.get(suffix)
+    names: dict[str, str] = {}
+    for written, meant in suffixes.items():
+        names.setdefault(meant, written)
+    if by_suffix is None:
+        *most, last = names.values()
+        allowed = f"{', '.join(f'.{s}' for s in most)} or .{last}"
+        files = f"{', '.join(f'{stem}.{s}' for s in most)} or {stem}.{last}"
         raise RegimencalcError(
-            f"-o {output}: a dose sheet is written as .html or .pdf, not {'.' + suffix if suffix else 'a file without a suffix'}; "
-            "name the file sheet.html or sheet.pdf"
+            f"-o {output}: {what} is written as {allowed}, not {'.' + suffix if suffix else 'a file without a suffix'}; "
+            f"name the file {files}"
         )
-    if fmt is not None and by_suffix is not None and fmt != by_suffix:
-        raise RegimencalcError(f"--format {fmt} does not match -o {output}; name the file sheet.{fmt}")
-    return fmt or by_suffix or "html"
+    if fmt is not None and fmt != by_suffix:
+        raise RegimencalcError(f"--format {fmt} does not match -o {output}; name the file {stem}.{names[fmt]}")
+    return by_suffix
 
 
 def cohort_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -578,10 +668,22 @@ def serve(host: str, port: int, allowed_host: tuple[str, ...]) -> None:
 
 def _emit(text: str | bytes, output: Path | None, force: bool) -> None:
     if output is None or str(output) == "-":
-        click.echo(text, nl=False)
+        _to_stdout(text)
         return
     from regimencalc.display import terminal_safe
     from regimencalc.render.output import write_output
 
     write_output(text, output, force=force)
     click.echo(terminal_safe(f"wrote {output}"), err=True)
+
+
+def _to_stdout(text: str | bytes) -> None:
+    """Write to standard output; a full disk or a closed pipe is one line, exit 1, not a traceback."""
+    from regimencalc.errors import RegimencalcError
+
+    try:
+        click.echo(text, nl=False)
+    except OSError as exc:
+        with contextlib.suppress(OSError, ValueError):  # what is still buffered must not fail again at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise RegimencalcError(f"cannot write standard output: {exc.strerror or exc}") from None

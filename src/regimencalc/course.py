@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from regimencalc.display import format_number, format_range, group_thousands
 
@@ -156,6 +156,7 @@ class RegimenSummary(_Frozen):
     version: str
     indication: str
     sources: dict[str, str]
+    file: str | None = Field(None, description="The regimen file's path, when planned from a file, not a bundled id")
 
 
 SupportiveKind = Literal["premedication", "supervision", "requirement", "admission", "intrathecal", "administration"]

@@ -7,6 +7,7 @@ Very large counts (cells) are written with a power of ten ("4.68 ×10⁶ cells")
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -155,12 +156,34 @@ def format_plain(value: float) -> str:
     return _plain(Decimal(repr(value)).normalize())
 
 
-def format_age(years: float) -> str:
-    """An age as people say it: in months under 2 years ("9 months"), else in years ("40 years")."""
+def format_against(value: float, holds: Callable[[float], bool] | None, digits: int, scale: float = 1.0) -> str:
+    """`value × scale` to `digits` significant figures, or to more where the number shown, read back,
+    would fall on the other side of a band edge than the value: '50.001 kg is > 50 kg', never
+    '50 kg is > 50 kg'. `holds` tells whether a value (unscaled) is in the band."""
+    shown = format_number(value * scale, digits)
+    while holds is not None and digits < 17 and "×" not in shown and holds(float(shown) / scale) != holds(value):
+        digits += 1
+        shown = format_number(value * scale, digits)
+    return shown
+
+
+def format_fixed_against(value: float, holds: Callable[[float], bool], decimals: int) -> str:
+    """`value` with `decimals` decimals, or more where the number shown, read back, would fall on the
+    other side of a limit than the value ('BSA 3.0004 m² is outside 0.15-3', never '3.000')."""
+    shown = f"{value:.{decimals}f}"
+    while decimals < 12 and holds(float(shown)) != holds(value):
+        decimals += 1
+        shown = f"{value:.{decimals}f}"
+    return shown
+
+
+def format_age(years: float, holds: Callable[[float], bool] | None = None) -> str:
+    """An age as people say it: in months under 2 years ("9 months"), else in years ("40 years");
+    with `holds` (a band), with the digits that keep it on its side of the band's edge."""
     if years < 2:
-        months = format_number(years * 12, 2)
+        months = format_against(years, holds, 2, scale=12)
         return f"{months} month" if months == "1" else f"{months} months"
-    text = format_number(years, 3)
+    text = format_against(years, holds, 3)
     return f"{text} year" if text == "1" else f"{text} years"
 
 

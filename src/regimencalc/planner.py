@@ -25,13 +25,13 @@ from regimencalc.course import (
     PatientSummary,
     RegimenSummary,
 )
-from regimencalc.display import format_number, plural
+from regimencalc.display import format_against, format_number, plural
 from regimencalc.dosing.bsa import BSA_FORMULAS, DEFAULT_BSA_FORMULA, bsa
 from regimencalc.dosing.dates import cycle_starts, day_date
 from regimencalc.dosing.dose import BodySize, DoseResult, compute_dose, select_band
 from regimencalc.dosing.patient import Patient, is_small_child, outside_age_range
 from regimencalc.dosing.supportive import plan_supportive
-from regimencalc.errors import PlanningError
+from regimencalc.errors import ObservationError, PlanningError
 from regimencalc.flags import FlagBook
 from regimencalc.protocol.regimen import RESPONSES, Branch, DrugLine, Phase, Regimen
 from regimencalc.protocol.units import DoseAmount
@@ -96,10 +96,11 @@ def plan(
     for text in confirmed:
         book.add("accepted-unusual", text, None)
     _size_flags(regimen, patient, body, bsa_cap, book)
-    if rounding is not None:
+    rounded = sorted(set(rounding.drugs) & {line.drug for line in regimen.all_lines()}) if rounding else []
+    if rounding is not None and rounded:
         book.add(
             "rounding-profile",
-            f"doses of {', '.join(sorted(rounding.drugs))} rounded by the institutional profile '{rounding.name}' "
+            f"doses of {', '.join(rounded)} rounded by the institutional profile '{rounding.name}' "
             f"(within {rounding.max_percent:g} %; {rounding.source})",
             None,
         )
@@ -110,6 +111,7 @@ def plan(
     starts = cycle_starts(start, [p.length_days for p in phases])
     ruleset = rules_in_force(regimen)
     stated, reader = _stated_response(ruleset, response, phases, starts, book)
+    _unread_responses(ruleset, phases, response, observations, book)
     history = place(observations, start, starts, stated, [p.length_days for p in phases])
     for text in unread_terms(history, ruleset.toxicity_terms()):
         book.add("unread-term", text, None)
@@ -139,6 +141,8 @@ def plan(
     if reader is not None:
         reader.replanned(planned_cycles, administrations, book)
     administrations = apply_records(regimen, administrations, planned_cycles, history, book)
+    if cycles is None and len(planned_cycles) == len(phases):  # the whole course, not a part of it
+        _refuse_entries_after_the_course(history, planned_cycles, administrations)
     order = {line.drug: i for i, line in enumerate(regimen.all_lines())}
     administrations.sort(key=lambda a: (a.date, order[a.drug]))
     administrations, supportive, local = plan_supportive(
@@ -230,6 +234,41 @@ class _Reader:
             moved = f"day {self.day} of {named} falls on {actual.isoformat()}"
         if actual != self.date or cycle.number != self.cycle:
             book.reword(self.flag, self.text(f" as planned; re-planned, {moved}"))
+
+
+def _refuse_entries_after_the_course(history: History, cycles: list[Cycle], doses: list[Administration]) -> None:
+    """An observation dated after the course's last day (its last cycle's end, or a dose moved later)
+    changes nothing and is most likely a wrong date (2100-01-01): refused, naming it."""
+    ends = [c.start_date + dt.timedelta(days=c.length_days - 1) for c in cycles] + [a.date for a in doses]
+    if not ends:
+        return
+    last = max(ends)
+    late = next((e for e in history.entries if e.date > last), None)
+    if late is not None:
+        raise ObservationError(
+            f"observation {late.id} ({late.date.isoformat()}) is after the last planned day of the course "
+            f"({last.isoformat()}), so it would change nothing; fix its date or remove the entry"
+        )
+
+
+def _unread_responses(
+    ruleset: RuleSet, phases: list[Phase], response: str | None, observations: Observations | None, book: FlagBook
+) -> None:
+    """Flag a response (--response or recorded) on a regimen no branch or rule of which reads one: it
+    changes nothing, and saying so keeps a user from believing it did."""
+    if any(p.branches for p in phases) or any(reads_response(rule) for rule in ruleset.rules):
+        return
+    given = [f"--response {response}"] if response is not None else []
+    if observations is not None:
+        given += [
+            f"the response {e.response} recorded in {observations.entry_id(i)}"
+            for i, e in enumerate(observations.entries)
+            if e.response is not None
+        ]
+    for what in given:
+        book.add(
+            "unread-response", f"{what}: no rule or branch of this regimen reads a response; it changed nothing", None
+        )
 
 
 def _stated_response(
@@ -349,7 +388,9 @@ def _administer(
     line_flags = [book.add(f.kind, f"{line.drug}: {f.text}", f.source) for f in line.flags]
     line_flags += [
         book.add(
-            f.kind, f"{line.drug}: {f.text} (weight {format_number(body.weight_kg, 4)} kg is {f.weight})", f.source
+            f.kind,
+            f"{line.drug}: {f.text} (weight {format_against(body.weight_kg, f.weight.holds, 4)} kg is {f.weight})",
+            f.source,
         )
         for f in line.weight_flags
         if f.weight.holds(body.weight_kg)
@@ -527,9 +568,15 @@ def plan_typed(
     usual = institution.usual_limits() if institution is not None else USUAL
     patient = make_patient(height, weight, age, sex, frozenset(accept_unusual), usual)
     cap = None if bsa_cap is None else parse_bsa_cap(bsa_cap)
+    if rounding is not None:
+        from regimencalc.safety.rounding import refuse_drugs_not_given
+
+        refuse_drugs_not_given(rounding, {line.drug for line in regimen.all_lines()}, regimen.id)
     if institution is not None:
         from regimencalc.safety.institution import merge_policies
+        from regimencalc.safety.intrathecal import refuse_lines_not_in
 
+        refuse_lines_not_in(institution, regimen.id, [it.id for it in regimen.intrathecal])
         rounding, cap = merge_policies(institution, rounding, cap)
     return plan(
         regimen,

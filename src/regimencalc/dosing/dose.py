@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from regimencalc.course import Amount, TraceStep
 from regimencalc.display import (
     SIGNIFICANT_FIGURES,
+    format_against,
+    format_age,
     format_amount,
     format_number,
     format_range,
@@ -64,9 +66,10 @@ def select_band(bands: list[Band], body: BodySize, drug: str) -> tuple[Band, Tra
     band = next(b for b in bands if b.holds(body.weight_kg, body.age_years))
     reasons: list[str] = []
     if band.weight is not None:
-        reasons.append(f"weight {format_number(body.weight_kg, 4)} kg is {band.weight}")
+        reasons.append(f"weight {format_against(body.weight_kg, band.weight.holds, 4)} kg is {band.weight}")
     if band.age is not None and body.age_years is not None:
-        reasons.append(f"age {format_number(body.age_years, 4)} years is {band.age}")
+        edge = band.age.text.strip().replace(">=", "≥").replace("<=", "≤")  # as written: '< 12 months'
+        reasons.append(f"age {format_age(body.age_years, band.age.holds)} is {edge}")
     return band, TraceStep(kind="band", text=f"{' and '.join(reasons)} → band '{band.label}'")
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from regimencalc.display import format_number
+from regimencalc.protocol.intrathecal import intrathecal_agent_problem, intrathecal_dose_problem, vinca_in
 from regimencalc.protocol.labs import CHEMISTRY, parse_lab_value
 from regimencalc.protocol.limits import MAX_ADMINISTRATIONS, MAX_COURSE_DAYS, MAX_CYCLES, limit_text
 from regimencalc.protocol.regimen import (
@@ -68,6 +69,7 @@ def regimen_problems(regimen: Regimen) -> list[Problem]:
         ),
         *spacing_of_regimen_drugs(regimen, drugs),
         *intrathecal_in_a_phase(regimen),
+        *intrathecal_agents_allowed(regimen),
         *course_within_limits(regimen),
     ]
 
@@ -140,6 +142,22 @@ def intrathecal_in_a_phase(regimen: Regimen) -> Problems:
             yield from days_in_cycle(path + ("days",), line.days, phases[line.phase].length_days)
 
 
+def intrathecal_agents_allowed(regimen: Regimen) -> Problems:
+    """No intrathecal line names a vinca alkaloid or an agent without an intrathecal limit."""
+    for i, line in enumerate(regimen.intrathecal):
+        for field in ("name", "when"):
+            if vinca_in(getattr(line, field)):
+                yield (
+                    ("intrathecal", i, field),
+                    f"'{getattr(line, field)}' names a vinca alkaloid in intrathecal therapy (fatal if given "
+                    "intrathecally); fix the text",
+                )
+        for j, agent in enumerate(line.agents):
+            refused = intrathecal_agent_problem(agent)
+            if refused is not None:
+                yield (("intrathecal", i, "agents", j), refused)
+
+
 def eligibility_ages_ordered(regimen: Regimen) -> Problems:
     """An eligible age range runs upwards."""
     age = regimen.eligibility.age_years if regimen.eligibility else None
@@ -179,6 +197,34 @@ def line_problems(path: Path, line: DrugLine, length_days: int) -> Problems:
         yield from bands_cover_everyone(path + ("bands",), line.bands)
     if line.taper is not None:
         yield from taper_follows_line(path + ("taper",), line, line.taper, length_days)
+    yield from intrathecal_line_allowed(path, line)
+
+
+def intrathecal_line_allowed(path: Path, line: DrugLine) -> Problems:
+    """A drug line given intrathecally (route IT): never a vinca alkaloid, only an agent with a
+    MAX_INTRATHECAL_MG limit, at a flat dose per injection no higher than it."""
+    if line.route != "IT":
+        return
+    refused = intrathecal_agent_problem(line.drug)
+    if refused is not None:
+        yield path + ("drug",), refused
+        return
+    specs = [(("dose",), line.dose)] if line.dose is not None else []
+    specs += [(("bands", k, "dose"), band.dose) for k, band in enumerate(line.bands or [])]
+    for where, spec in specs:
+        for field in ("amount", "amount_max"):
+            amount = getattr(spec, field)
+            if amount is None:
+                continue
+            if amount.per_body is not None or amount.per_time is not None:
+                yield (
+                    path + (*where, field),
+                    f"'{amount}': an intrathecal dose is a flat amount per injection, e.g. '12 mg'",
+                )
+                continue
+            too_much = intrathecal_dose_problem(line.drug, amount)
+            if too_much is not None:
+                yield path + (*where, field), too_much
 
 
 def days_in_cycle(path: Path, days: tuple[int, ...], length_days: int) -> Problems:

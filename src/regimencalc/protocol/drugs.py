@@ -9,11 +9,11 @@ Validated as strictly as a regimen file; no I/O here (the loader reads the files
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from regimencalc.protocol.regimen import Rule, Source, Spacing, StrictModel
+from regimencalc.protocol.regimen import Rule, SchemaVersion, Source, Spacing, StrictModel
 from regimencalc.protocol.supportive import AdministrationNote, Admission, EventLine
 
 DrugName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9 -]*[a-z0-9]$", description="Generic name, lower case")]
@@ -22,7 +22,7 @@ DrugName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9 -]*[a-z0-9]$", descripti
 class DrugFile(StrictModel):
     """Everything the project knows about one drug that holds in every regimen giving it."""
 
-    schema_version: Literal[1]
+    schema_version: SchemaVersion
     drug: DrugName
     sources: dict[str, Source] = Field(min_length=1)
     rules: list[Rule] = Field(

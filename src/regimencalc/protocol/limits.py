@@ -44,3 +44,14 @@ def limit_text(name: str) -> str:
     value = globals()[name]
     shown = value.isoformat() if isinstance(value, dt.date) else f"{value:,}".replace(",", " ")
     return f"{name} = {shown}"
+
+
+#: The smallest amount a dose may prescribe per m², per kg or flat: 1 ng (0.001 µg) of drug or
+#: 1000 cells. No drug the format holds is dosed near it; below it a computed dose prints as 0 mg.
+MIN_DOSE_MCG = 0.001
+MIN_DOSE_CELLS = 1000
+#: The most of each agent one intrathecal injection may hold in an institutional profile, in mg.
+#: An INSTITUTIONAL SAFETY LIMIT of this project, not a clinical fact or a recommended dose: it
+#: catches a slip of the pen (1200 mg for 12 mg) before it reaches an order. Only these agents may
+#: be given intrathecally through a profile; another agent is refused (docs/institution.md).
+MAX_INTRATHECAL_MG = {"methotrexate": 15, "cytarabine": 100, "hydrocortisone": 50, "dexamethasone": 10}

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -34,6 +35,7 @@ from regimencalc.protocol.units import (
     parse_body_measure,
     parse_dose_amount,
     parse_quantity,
+    refuse_negligible_dose,
 )
 
 Route = Literal["IV", "CIV", "PO", "SC", "IM", "IT"]
@@ -67,6 +69,7 @@ def _dose_amount(value: object) -> DoseAmount:
     amount = parse_dose_amount(value)  # type: ignore[arg-type]
     if amount.value <= 0:
         raise ValueError(f"dose '{value}' is not more than 0; write the amount the source gives")
+    refuse_negligible_dose(amount)
     return amount
 
 
@@ -103,6 +106,16 @@ DaySet = Annotated[
         }
     ),
 ]
+
+
+def _not_a_bool(value: object) -> object:
+    if isinstance(value, bool):  # Literal[1] would take True (True == 1)
+        raise ValueError(f"{value!r} is not the number 1; write schema_version: 1")
+    return value
+
+
+#: The version of an input file's format: the number 1 (never `true`, which equals 1 in Python).
+SchemaVersion = Annotated[Literal[1], BeforeValidator(_not_a_bool)]
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 SourceKey = Annotated[str, Field(min_length=1)]
 
@@ -503,7 +516,7 @@ class Intrathecal(StrictModel):
 class Regimen(StrictModel):
     """A whole regimen file."""
 
-    schema_version: Literal[1]
+    schema_version: SchemaVersion
     id: Identifier
     name: str
     version: str

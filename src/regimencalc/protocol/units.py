@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from regimencalc.display import format_number, superscript, unit_symbol
 from regimencalc.errors import UnitInputError
-from regimencalc.protocol.limits import MAX_EXPONENT, MAX_NUMBER_DIGITS, limit_text
+from regimencalc.protocol.limits import MAX_EXPONENT, MAX_NUMBER_DIGITS, MIN_DOSE_CELLS, MIN_DOSE_MCG, limit_text
 
 if TYPE_CHECKING:
     import pint
@@ -207,7 +207,47 @@ def parse_dose_amount(text: str) -> DoseAmount:
             per_time = str(unit)
         else:
             raise UnitInputError(f"dose '{text}': unexpected '/{denominator}'; a dose is amount[/m2 or /kg][/day]")
-    return DoseAmount(value, str(amount), per_body, per_time, text, written)
+    dose = DoseAmount(value, str(amount), per_body, per_time, text, written)
+    refuse_units_outside_the_format(dose, amount_text, denominators)
+    return dose
+
+
+#: The units a dose may be written in (docs/regimen-format.md): the amount, per m² or per kg, per time.
+DOSE_AMOUNT_UNITS = ("milligram", "gram", "microgram", "cell")
+DOSE_BODY_UNITS = ("meter ** 2", "kilogram")
+DOSE_TIME_UNITS = ("day", "hour")
+
+
+def refuse_units_outside_the_format(dose: DoseAmount, amount_text: str, denominators: list[str]) -> None:
+    """Only mg, g, mcg or cells, per m² or per kg, per day or hour: pint alone would read '12 mg/cm2',
+    '12 mg/ft2' (printed 'mg/centimeter ** 2'), '12 lb/m2' or a cap of '30 kg' as doses."""
+    if dose.amount_unit not in DOSE_AMOUNT_UNITS:
+        raise UnitInputError(
+            f"dose '{dose.text}': '{amount_text}' is not a dose amount unit (mg, g, mcg/µg/ug or cells); "
+            "write the amount in one of them"
+        )
+    for written in denominators:
+        unit = str(parse_unit(written))
+        if unit not in DOSE_BODY_UNITS + DOSE_TIME_UNITS:
+            raise UnitInputError(
+                f"dose '{dose.text}': '/{written}' is not per m2, per kg, per day or per h; "
+                "write e.g. '3 mg/m2', '0.05 mg/kg' or '28 mcg/day'"
+            )
+
+
+def refuse_negligible_dose(dose: DoseAmount) -> None:
+    """A prescribed amount below MIN_DOSE_MCG or MIN_DOSE_CELLS ('1 x10^-15 mg/m2') computes to a dose
+    that prints as 0: refused as a slip of the number or the unit."""
+    if dose.amount_unit == "cell":
+        small, limit = dose.value < MIN_DOSE_CELLS, f"{limit_text('MIN_DOSE_CELLS')} cells"
+    else:
+        mcg = registry().Quantity(dose.value, dose.amount_unit).to("microgram").magnitude
+        small, limit = mcg < MIN_DOSE_MCG, f"{limit_text('MIN_DOSE_MCG')} mcg"
+    if small:
+        raise UnitInputError(
+            f"dose '{dose.text}' is below {limit} (per m², per kg or per dose): no dose is that small; "
+            "check the number and the unit"
+        )
 
 
 def parse_quantity(text: str) -> pint.Quantity:

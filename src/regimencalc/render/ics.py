@@ -15,7 +15,10 @@ observations or a response re-plan it; SEQUENCE is twice the revision on every e
 event that still reads as first planned (dates included). It rises with every re-plan made from later
 information, and from the first-planned reading to a changed one on the same date (a response given
 after a default was assumed), so a client that goes by SEQUENCE takes every change; two exports of the
-same course give the same bytes. Held, omitted and discontinued doses are CANCELLED, never dropped.
+same course give the same bytes. Held, omitted and discontinued doses are CANCELLED, never dropped,
+and so are supportive lines of the first plan that a re-plan no longer has. The revision comes from
+the observations alone: an export from observations ending earlier than an earlier export's has a
+lower SEQUENCE (docs/calendar.md says what to do then).
 """
 
 from __future__ import annotations
@@ -68,6 +71,8 @@ def render_ics(course: Course, options: CalendarOptions, planned: Course | None 
         sequence = 2 * revision - 1 if unchanged else 2 * revision
         calendar.add_component(_event(course, group, identity, stamp, sequence, options))
     for event in _supportive_events(course, identity, stamp, 2 * revision, options):
+        calendar.add_component(event)
+    for event in _dropped_supportive_events(course, planned, identity, stamp, 2 * revision, options):
         calendar.add_component(event)
     if options.at is not None and options.zone is not None:
         year = course.start_date.year
@@ -233,41 +238,64 @@ def _supportive_events(
     category SUPPORTIVE, its summary starting with its kind so it is never read as a chemotherapy dose.
     Timed like the doses when --time is given: a premedication in the hour before the dose time, an
     admission from its first day to the day after its last; reminders as for the doses."""
+    for s in course.supportive:
+        if s.date is not None:
+            yield _supportive_event(course, s, identity, stamp, sequence, options)
+
+
+def _dropped_supportive_events(
+    course: Course, planned: Course | None, identity: str, stamp: dt.datetime, sequence: int, options: CalendarOptions
+) -> Iterator:
+    """The dated supportive lines of the course as first planned that the re-plan no longer has (cycle 2
+    premedication after an unresolved CRS): their events, CANCELLED under their UID, so a client that
+    imported them removes them instead of keeping them."""
+    kept = {s.id for s in course.supportive if s.date is not None}
+    for s in planned.supportive if planned is not None else []:
+        if s.date is not None and s.id not in kept:
+            yield _supportive_event(planned, s, identity, stamp, sequence, options, cancelled=True)
+
+
+def _supportive_event(
+    course: Course,
+    s: SupportiveLine,
+    identity: str,
+    stamp: dt.datetime,
+    sequence: int,
+    options: CalendarOptions,
+    cancelled: bool = False,
+):  # noqa: ANN202 - icalendar.Event, imported lazily
     import icalendar
 
     flags = {f.id: f for f in course.flags}
     zone = ZoneInfo(options.zone) if options.zone else None
-    for s in course.supportive:
-        if s.date is None:
-            continue
-        event = icalendar.Event()
-        event.add("uid", f"{uuid.uuid5(NAMESPACE, f'{identity}|supportive|{s.id}')}@regimencalc")
-        event.add("dtstamp", stamp)
-        event.add("sequence", sequence)
-        event.add("status", "CONFIRMED")
-        event.add("categories", ["SUPPORTIVE"])
-        event.add("summary", _supportive_summary(s))
-        lines = [
-            f"{course.regimen.name} ({course.regimen.id} v{course.regimen.version})",
-            s.text,
-            f"Source: {s.source}",
-        ]
-        lines += [f"Local protocol: {s.local}"] if s.local else []
-        lines += [f"[{flags[f].kind}] {flags[f].text}" for f in s.flags]
-        event.add("description", "\n".join(lines))
-        last = (s.end_date or s.date) + dt.timedelta(days=1)
-        if options.at is None:
-            event.add("dtstart", s.date)
-            event.add("dtend", last)
-        else:
-            at = dt.datetime.combine(s.date, options.at, zone)
-            before = s.kind == "premedication"
-            event.add("dtstart", at - dt.timedelta(hours=1) if before else at)
-            end = dt.datetime.combine(last, options.at, zone) if s.end_date else at
-            event.add("dtend", end if s.end_date or before else at + dt.timedelta(hours=1))
-        if options.remind is not None:
-            _remind(event, options.remind)
-        yield event
+    event = icalendar.Event()
+    event.add("uid", f"{uuid.uuid5(NAMESPACE, f'{identity}|supportive|{s.id}')}@regimencalc")
+    event.add("dtstamp", stamp)
+    event.add("sequence", sequence)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("categories", ["SUPPORTIVE"])
+    event.add("summary", ("CANCELLED: " if cancelled else "") + _supportive_summary(s))
+    lines = [
+        f"{course.regimen.name} ({course.regimen.id} v{course.regimen.version})",
+        s.text,
+        f"Source: {s.source}",
+    ]
+    lines += [f"Local protocol: {s.local}"] if s.local else []
+    lines += [f"[{flags[f].kind}] {flags[f].text}" for f in s.flags]
+    event.add("description", "\n".join(lines))
+    last = (s.end_date or s.date) + dt.timedelta(days=1)
+    if options.at is None:
+        event.add("dtstart", s.date)
+        event.add("dtend", last)
+    else:
+        at = dt.datetime.combine(s.date, options.at, zone)
+        before = s.kind == "premedication"
+        event.add("dtstart", at - dt.timedelta(hours=1) if before else at)
+        end = dt.datetime.combine(last, options.at, zone) if s.end_date else at
+        event.add("dtend", end if s.end_date or before else at + dt.timedelta(hours=1))
+    if options.remind is not None and not cancelled:
+        _remind(event, options.remind)
+    return event
 
 
 def _supportive_summary(s: SupportiveLine) -> str:

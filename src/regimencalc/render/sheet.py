@@ -36,6 +36,7 @@ FLAG_WORDS = {
     "branch": "Branch chosen from a recorded response",
     "branch-default": "Branch chosen by default",
     "not-yet-assessed": "Not yet assessed",
+    "unread-response": "Response read by no rule or branch",
     "eligibility": "Eligibility",
     "rule": "Dose changed by a rule",
     "spacing": "Moved to keep doses apart",
@@ -167,7 +168,7 @@ def _header(course: Course, info: SheetInfo) -> str:
 </table>
 <table>
 <tr><th>Diagnosis</th><td>{escape(r.indication)}</td></tr>
-<tr><th>Regimen</th><td>{escape(r.name)} (<code>{escape(r.id)}</code>, version {escape(r.version)})</td></tr>
+<tr><th>Regimen</th><td>{escape(r.name)} (<code>{escape(r.id)}</code>, version {escape(r.version)}){_regimen_file(r.file)}</td></tr>
 <tr><th>Sources</th><td>{sources}</td></tr>
 <tr><th>Body size</th><td>Height {format_number(p.height_cm, 4)} cm · weight {format_number(p.weight_kg, 4)} kg · measured on {measured}<br>
 BSA <strong>{p.bsa_m2:.3f} m²</strong> by {escape(p.bsa_formula)}: {escape(p.bsa_equation)} (used unrounded in every dose)</td></tr>
@@ -534,3 +535,8 @@ def _signatures(info: SheetInfo) -> str:
         f"<tr><td>Independent double check by: {_BLANK}</td><td>Date: {_BLANK}</td></tr>\n"
         "</table>\n</section>"
     )
+
+
+def _regimen_file(path: str | None) -> str:
+    """A regimen planned from a file says so, so it is never taken for the bundled one of the same id."""
+    return f"<br>from the file <code>{escape(path)}</code>, not a bundled regimen" if path else ""

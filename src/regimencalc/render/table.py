@@ -16,6 +16,11 @@ def render_table(course: Course) -> str:
     out = [
         f"{course.regimen.name}",
         f"  regimen {course.regimen.id} v{course.regimen.version} · {course.regimen.indication}",
+        *(
+            [f"  regimen file {course.regimen.file} (read from this file, not a bundled regimen)"]
+            if course.regimen.file
+            else []
+        ),
         f"  patient height {format_number(p.height_cm, 4)} cm, weight {format_number(p.weight_kg, 4)} kg{age}{sex}",
         f"  BSA {p.bsa_m2:.3f} m² ({p.bsa_formula}: {p.bsa_equation}; unrounded in every dose)",
         f"  cycle 1 day 1 = {course.start_date.isoformat()} · {plural(len(course.cycles), 'cycle')} · response: {course.response or 'not given'}",

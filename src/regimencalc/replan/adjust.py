@@ -96,6 +96,7 @@ class _State:
     matched: set[tuple[str, str]] = field(default_factory=set)
     unassessed: set[str] = field(default_factory=set)
     day_1_spaced: dict[int, dt.date] = field(default_factory=dict)
+    held_from: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
 
 def apply_rules(
@@ -581,8 +582,9 @@ def _act(
         return _reduce(state.regimen, rule, dose, why, because, book)
     recovered = _recovery(rule, history, dose.date, version)
     if recovered is None:
+        start = state.held_from.setdefault((dose.drug, rule.id, why), on)  # one flag for a run of held days
         return _update(
-            dose, "held", because, _flag(book, rule, f"{dose.drug} held from {on} ({why}); no recovery observed yet")
+            dose, "held", because, _flag(book, rule, f"{dose.drug} held from {start} ({why}); no recovery observed yet")
         )
     resolved, day, recovery = recovered
     if day == dose.date:

@@ -16,7 +16,7 @@ from pydantic import Field, PlainValidator, WithJsonSchema, field_validator, mod
 
 from regimencalc.protocol.labs import CHEMISTRY, COUNTS, LabName, Measured, parse_lab_value
 from regimencalc.protocol.limits import EARLIEST_DATE, LATEST_DATE, MAX_CYCLE_LENGTH_DAYS, MAX_CYCLES, limit_text
-from regimencalc.protocol.regimen import Marrow, Response, StrictModel
+from regimencalc.protocol.regimen import Marrow, Response, SchemaVersion, StrictModel
 from regimencalc.protocol.units import parse_body_measure
 
 _TERM = re.compile(r"[a-z][a-z0-9 -]*[a-z0-9]")
@@ -142,7 +142,7 @@ class Observation(StrictModel):
 class Observations(StrictModel):
     """An observations file."""
 
-    schema_version: Literal[1]
+    schema_version: SchemaVersion
     ctcae_version: Literal["4.03", "5.0"] | None = None
     limits: Limits = Limits()
     entries: list[Observation] = Field(min_length=1)
@@ -153,6 +153,20 @@ class Observations(StrictModel):
         twice = [i for n, i in enumerate(ids) if i in ids[:n]]
         if twice:
             raise ValueError(f"entry id '{twice[0]}' is used twice; ids must be unique")
+        return self
+
+    @model_validator(mode="after")
+    def _limits_above_zero(self) -> Observations:
+        from regimencalc.protocol.checks import RegimenProblems
+
+        problems = [
+            (("limits", key, lab), f"'{value.text}' must be more than 0: lab values are divided by it")
+            for key in ("uln", "lln", "baseline")
+            for lab, value in getattr(self.limits, key).items()
+            if value.value <= 0
+        ]
+        if problems:
+            raise RegimenProblems(problems)
         return self
 
     def entry_id(self, index: int) -> str:

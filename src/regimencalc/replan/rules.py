@@ -8,16 +8,19 @@ the course says the dose is not yet assessed where the observations stop.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from regimencalc.display import plural
-from regimencalc.errors import ObservationError
+from regimencalc.errors import ObservationError, UnitInputError
 from regimencalc.protocol.labs import LAB_NAMES, Measured, parse_lab_value, ratio
 from regimencalc.protocol.regimen import Check, Condition, Rule
 from regimencalc.replan.ctcae import grade_lab
 from regimencalc.replan.history import History
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -78,12 +81,16 @@ def _check(check: Check, history: History, on: dt.date, version: str | None) -> 
             raise ObservationError(
                 f"grading {LAB_NAMES[lab]} needs a CTCAE version: set ctcae_version in the observations or the regimen"
             )
-        graded = grade_lab(
-            lab, value, version, lln=limits.lln.get(lab), uln=limits.uln.get(lab), baseline=limits.baseline.get(lab)
+        graded = _located(
+            lab,
+            where,
+            lambda: grade_lab(
+                lab, value, version, lln=limits.lln.get(lab), uln=limits.uln.get(lab), baseline=limits.baseline.get(lab)
+            ),
         )
         return Verdict(_compare_grade(check, graded.grade), (f"{graded.explanation} {where}",), (entry.id,))
     if check.below_baseline or check.at_least_baseline:
-        return _against_baseline(check, value, limits.baseline.get(lab), where, entry.id)
+        return _located(lab, where, lambda: _against_baseline(check, value, limits.baseline.get(lab), where, entry.id))
     if check.below is not None or check.at_least is not None:
         threshold = parse_lab_value(lab, check.below if check.below is not None else check.at_least)
         holds = value.value < threshold.value if check.below is not None else value.value >= threshold.value
@@ -94,7 +101,7 @@ def _check(check: Check, history: History, on: dt.date, version: str | None) -> 
         raise ObservationError(
             f"{LAB_NAMES[lab]} is compared to its ULN: give 'limits: uln: {lab}: ...' in the observations"
         )
-    times = ratio(value, uln)
+    times = _located(lab, where, lambda: ratio(value, uln))
     if check.above_uln is not None:
         holds = times > Decimal(repr(check.above_uln))
         sign, bound = (">" if holds else "≤"), check.above_uln
@@ -102,8 +109,30 @@ def _check(check: Check, history: History, on: dt.date, version: str | None) -> 
         assert check.at_most_uln is not None
         holds = times <= Decimal(repr(check.at_most_uln))
         sign, bound = ("≤" if holds else ">"), check.at_most_uln
-    shown = f"{times.quantize(Decimal('0.01')).normalize():f}"
+    shown = _shown_against(times, Decimal(repr(bound)))
     return Verdict(holds, (f"{LAB_NAMES[lab]} {value} = {shown} × ULN {sign} {bound} × ULN {where}",), (entry.id,))
+
+
+def _shown_against(times: Decimal, bound: Decimal) -> str:
+    """× ULN to 0.01, or to more places where '1.5 × ULN > 1.5 × ULN' would read false (1.504)."""
+    places = Decimal("0.01")
+    shown = times.quantize(places)
+    while shown == bound and times != bound and places > Decimal("1e-12"):
+        places /= 10
+        shown = times.quantize(places)
+    return f"{shown.normalize():f}"
+
+
+def _located(lab: str, where: str, compute: Callable[[], T]) -> T:
+    """`compute()`, a lab compared with its limits; a unit problem names the entry and the limits key
+    ('34 umol/L' and '1.2 mg/dL' alone do not say which entry or which limit)."""
+    try:
+        return compute()
+    except UnitInputError as exc:
+        raise UnitInputError(
+            f"{LAB_NAMES[lab]} of the observation {where} against the observations' limits "
+            f"(limits: uln, lln or baseline: {lab}): {exc}"
+        ) from None
 
 
 def _response(excluded: Sequence[str], history: History, on: dt.date) -> Verdict:

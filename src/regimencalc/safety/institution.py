@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from regimencalc.display import format_number
-from regimencalc.protocol.regimen import Age, Amount, DoseSpec, Route, StrictModel, Weight
+from regimencalc.protocol.regimen import Age, Amount, DoseSpec, Route, SchemaVersion, StrictModel, Weight
 from regimencalc.protocol.units import parse_quantity
 from regimencalc.safety.plausibility import USUAL, Limits
 from regimencalc.safety.rounding import RoundingProfile
@@ -162,7 +162,7 @@ class AuditTolerance(StrictModel):
 class Institution(StrictModel):
     """An institutional profile: every section optional, every value with its local source."""
 
-    schema_version: Literal[1]
+    schema_version: SchemaVersion
     name: str = Field(min_length=1)
     source: LocalSource
     rounding: RoundingProfile | None = Field(None, description="The content of a --rounding file, unchanged")
@@ -189,6 +189,17 @@ class Institution(StrictModel):
                     f"'{key}' is not 'regimen-id/intrathecal-line-id'; write e.g. rdc-blinatumomab/cns-prophylaxis"
                 )
         return value
+
+    @model_validator(mode="after")
+    def _safe_and_known(self) -> Institution:
+        from regimencalc.protocol.checks import RegimenProblems
+        from regimencalc.safety.intrathecal import intrathecal_problems
+        from regimencalc.safety.profile_keys import unknown_premedication_keys
+
+        problems = [*intrathecal_problems(self), *unknown_premedication_keys(self)]
+        if problems:
+            raise RegimenProblems(problems)
+        return self
 
     def usual_limits(self) -> Limits:
         """The usual plausibility limits: the defaults, with the profile's in their place."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from regimencalc.display import format_age, format_fixed_against
 from regimencalc.errors import PatientInputError
 
 #: Absolute limits: outside them a value is a typing error (no override).
@@ -73,7 +74,9 @@ def unusual_patient(
 
 def unusual_bsa(bsa_m2: float, formula: str, usual: Limits = USUAL) -> Unusual | None:
     """The BSA, if it falls outside the usual limits."""
-    return _outside("bsa", bsa_m2, f"BSA {bsa_m2:.3f} m² ({formula})", usual)
+    low, high, _ = usual["bsa"]
+    shown = format_fixed_against(bsa_m2, lambda v: low <= v <= high, 3)
+    return _outside("bsa", bsa_m2, f"BSA {shown} m² ({formula})", usual)
 
 
 def confirm(unusual: list[Unusual], accepted: frozenset[str]) -> tuple[str, ...]:
@@ -108,25 +111,27 @@ def _bmi(height_cm: float, weight_kg: float, age_years: float | None, usual: Lim
     low = small_low if small else low
     if low <= bmi <= high:
         return None
-    return Unusual("bmi", f"BMI {bmi:.1f} kg/m² is outside the usual range {low:g}-{high:g} {unit}")
+    shown = format_fixed_against(bmi, lambda v: low <= v <= high, 1)
+    return Unusual("bmi", f"BMI {shown} kg/m² is outside the usual range {low:g}-{high:g} {unit}")
 
 
 def _for_age(height_cm: float, weight_kg: float, age: float) -> list[Unusual]:
     found = []
     for younger_than, max_height, max_weight in CHILD_LIMITS:
         if age < younger_than:
+            young = format_age(age, lambda a, edge=younger_than: a < edge)
             if height_cm > max_height:
                 found.append(
                     Unusual(
                         "height-for-age",
-                        f"height {height_cm:g} cm at age {age:g} is above {max_height:g} cm, the most expected before {younger_than:g} years",
+                        f"height {height_cm:g} cm at age {young} is above {max_height:g} cm, the most expected before {format_age(younger_than)}",
                     )
                 )
             if weight_kg > max_weight:
                 found.append(
                     Unusual(
                         "weight-for-age",
-                        f"weight {weight_kg:g} kg at age {age:g} is above {max_weight:g} kg, the most expected before {younger_than:g} years",
+                        f"weight {weight_kg:g} kg at age {young} is above {max_weight:g} kg, the most expected before {format_age(younger_than)}",
                     )
                 )
             return found
@@ -135,14 +140,14 @@ def _for_age(height_cm: float, weight_kg: float, age: float) -> list[Unusual]:
         found.append(
             Unusual(
                 "height-for-age",
-                f"height {height_cm:g} cm at age {age:g} is below {min_height:g} cm, the least expected for an adult",
+                f"height {height_cm:g} cm at age {format_age(age, lambda a: a >= adult)} is below {min_height:g} cm, the least expected for an adult",
             )
         )
     if age >= adult and weight_kg < min_weight:
         found.append(
             Unusual(
                 "weight-for-age",
-                f"weight {weight_kg:g} kg at age {age:g} is below {min_weight:g} kg, the least expected for an adult",
+                f"weight {weight_kg:g} kg at age {format_age(age, lambda a: a >= adult)} is below {min_weight:g} kg, the least expected for an adult",
             )
         )
     return found

@@ -13,11 +13,10 @@ refused, so a misspelt anthracycline cannot silently count as nothing.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from regimencalc.protocol.regimen import StrictModel
+from regimencalc.protocol.regimen import SchemaVersion, StrictModel
 from regimencalc.protocol.units import parse_dose_amount
 from regimencalc.safety.cumulative import EQUIVALENCE, LIMITS
 
@@ -54,8 +53,28 @@ class PriorDose(StrictModel):
 class Prior(StrictModel):
     """A prior-exposure file."""
 
-    schema_version: Literal[1]
+    schema_version: SchemaVersion
     prior: list[PriorDose] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _no_identical_lines(self) -> Prior:
+        from regimencalc.protocol.checks import RegimenProblems
+
+        seen = set()
+        for number, line in enumerate(self.prior, 1):
+            key = (line.drug, parse_dose_amount(line.dose).value, line.note)
+            if key in seen:
+                raise RegimenProblems(
+                    [
+                        (
+                            ("prior", number - 1),
+                            f"{line.drug} {line.dose} repeats an earlier line, and lines of one drug are added up: "
+                            "remove the copy, or tell the two courses apart with a 'note' if both were given",
+                        )
+                    ]
+                )
+            seen.add(key)
+        return self
 
     def totals(self) -> dict[str, Decimal]:
         """mg/m² per drug, several lines of one drug added up."""

@@ -31,8 +31,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from regimencalc.display import format_number
-from regimencalc.protocol.limits import MAX_VIAL_SIZES, MAX_VIALS
-from regimencalc.protocol.regimen import StrictModel
+from regimencalc.protocol.limits import MAX_VIAL_SIZES, MAX_VIALS, limit_text
+from regimencalc.protocol.regimen import SchemaVersion, StrictModel
 from regimencalc.protocol.units import parse_quantity
 
 
@@ -72,7 +72,13 @@ class DrugRounding(StrictModel):
     @field_validator("vials")
     @classmethod
     def _vials(cls, value: list[str] | None) -> list[str] | None:
-        return None if value is None else [_amount(v) for v in value]
+        if value is None:
+            return None
+        amounts = [parse_quantity(_amount(v)) for v in value]
+        twice = next((v for i, v in enumerate(value) if any(amounts[i] == a for a in amounts[:i])), None)
+        if twice is not None:
+            raise ValueError(f"the vial size '{twice}' is listed twice (as the same amount); list each size once")
+        return value
 
     @model_validator(mode="after")
     def _one(self) -> DrugRounding:
@@ -102,7 +108,7 @@ class DrugRounding(StrictModel):
 class RoundingProfile(StrictModel):
     """An institutional rounding profile."""
 
-    schema_version: Literal[1]
+    schema_version: SchemaVersion
     name: str
     source: str
     kind: Literal["institutional"] = "institutional"
@@ -114,6 +120,19 @@ class RoundingProfile(StrictModel):
     @classmethod
     def _absolute(cls, value: str | None) -> str | None:
         return None if value is None else _amount(value)
+
+
+def refuse_drugs_not_given(profile: RoundingProfile, given: set[str], regimen_id: str) -> None:
+    """Refuse a `--rounding` profile naming a drug the regimen does not give: a misspelt drug
+    ('cytarabin') would otherwise be ignored while the course says the profile rounded its doses."""
+    from regimencalc.errors import RegimencalcError
+
+    unknown = sorted(set(profile.drugs) - given)
+    if unknown:
+        raise RegimencalcError(
+            f"--rounding: the profile '{profile.name}' rounds {', '.join(unknown)}, which {regimen_id} does not give "
+            f"(it gives {', '.join(sorted(given))}); check the spelling or remove the drug"
+        )
 
 
 def profile_round(profile: RoundingProfile, drug: str, raw: float, unit: str, cap: float) -> tuple[float | None, str]:
@@ -132,19 +151,31 @@ def profile_round(profile: RoundingProfile, drug: str, raw: float, unit: str, ca
     if deviation > Decimal(repr(profile.max_percent)) or (
         profile.max_absolute is not None and abs(best - exact) > _in(profile.max_absolute, unit)
     ):
+        short = f" (at most {limit_text('MAX_VIALS')} vials per dose)" if rule.vials and max(options) < exact else ""
         return None, (
-            f"not rounded to {rule.describe()} ({profile.name}): {shown} would move the dose "
-            f"{deviation.quantize(Decimal('0.01'), ROUND_HALF_UP)} % ({limit})"
+            f"not rounded to {rule.describe()} ({profile.name}): {shown}{short} would move the dose "
+            f"{_percent(deviation, Decimal(repr(profile.max_percent)))} % ({limit})"
         )
     return float(best), (
         f"rounded to {rule.describe()} ({profile.name}): {format_number(raw, 6)} {unit} → {shown} "
-        f"(deviation {deviation.quantize(Decimal('0.01'), ROUND_HALF_UP)} %, {limit})"
+        f"(deviation {_percent(deviation, Decimal(repr(profile.max_percent)))} %, {limit})"
     )
 
 
+def _percent(deviation: Decimal, limit: Decimal) -> str:
+    """The deviation to 0.01 %, or to as many more places as it takes not to read as the limit itself
+    ('10.004 % (limit 10 %)' is refused; '10.00 %' would look like a tie)."""
+    places = Decimal("0.01")
+    shown = deviation.quantize(places, ROUND_HALF_UP)
+    while shown == limit and deviation != limit and places > Decimal("1e-12"):
+        places /= 10
+        shown = deviation.quantize(places, ROUND_HALF_UP)
+    return f"{shown}"
+
+
 def _bands_apart(bands: list[DoseBand]) -> None:
-    """Each band runs upwards and no two overlap: a dose must never fall in two bands (file order
-    would then pick its rounding)."""
+    """Each band runs upwards, no two overlap and none leaves a gap: a dose must fall in one band
+    (file order would pick the rounding of two; a gap would leave a dose unbanded, against the docs)."""
     unit = str(parse_quantity(bands[0].low).units)
     edges = []
     for number, band in enumerate(bands, 1):
@@ -160,6 +191,11 @@ def _bands_apart(bands: list[DoseBand]) -> None:
             raise ValueError(
                 f"bands {min(first, second)} and {max(first, second)} overlap ({a.low}-{a.high} and {b.low}-{b.high}); "
                 "make each band start where the one below ends"
+            )
+        if low > high:
+            raise ValueError(
+                f"bands {first} and {second} leave a gap ({a.low}-{a.high} and {b.low}-{b.high}): a dose from {a.high} "
+                f"up to {b.low} falls in no band; make each band start where the one below ends"
             )
 
 

@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -53,13 +55,38 @@ class Validated(BaseModel):
     name: str
 
 
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    repeated = next((key for key in keys if keys.count(key) > 1), None)
+    if repeated is not None:
+        raise HTTPException(422, f"the key '{repeated}' appears twice in one JSON object; give each key once")
+    texts = [*keys] + [t for _, v in pairs for t in (v if isinstance(v, list) else [v]) if isinstance(t, str)]
+    if any(re.search("[\ud800-\udfff]", text) for text in texts):
+        raise HTTPException(
+            422, "the body holds a lone surrogate (an escape such as \\ud800 that is no character); remove it"
+        )
+    return dict(pairs)
+
+
+async def strict_json(request: Request) -> None:
+    """A JSON body sent as JSON (415 otherwise) in which no object repeats a key (the parser would keep
+    the last value silently: {"weight": "70kg", "weight": "50kg"} would plan at 50 kg)."""
+    media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media != "application/json":
+        raise HTTPException(415, f"the body must be sent with Content-Type: application/json, not '{media}'")
+    try:
+        json.loads(await request.body(), object_pairs_hook=_refuse_duplicate_keys)
+    except ValueError:
+        return  # not JSON: the body's own validation says where
+
+
 @router.post(
     "/courses",
     response_model=Course,
-    responses={422: _PROBLEM, 413: _PROBLEM},
+    responses={422: _PROBLEM, 413: _PROBLEM, 415: _PROBLEM},
     summary="Plan a course: the JSON `regimencalc schedule --format json` prints",
 )
-def post_course(request: CourseRequest) -> Response:
+def post_course(request: CourseRequest, _: None = Depends(strict_json)) -> Response:
     return Response(render_json(plan_request(request)), media_type="application/json")
 
 
@@ -82,8 +109,10 @@ def get_regimen(regimen_id: str) -> dict[str, Any]:
 
 
 @router.post(
-    "/validate", responses={422: _PROBLEM, 413: _PROBLEM}, summary="Check a regimen file as `regimencalc validate` does"
+    "/validate",
+    responses={422: _PROBLEM, 413: _PROBLEM, 415: _PROBLEM},
+    summary="Check a regimen file as `regimencalc validate` does",
 )
-def post_validate(request: ValidateRequest) -> Validated:
+def post_validate(request: ValidateRequest, _: None = Depends(strict_json)) -> Validated:
     regimen = parse_regimen(request.regimen_yaml, request.filename)
     return Validated(id=regimen.id, version=regimen.version, name=regimen.name)

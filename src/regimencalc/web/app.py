@@ -73,6 +73,8 @@ async def _invalid_request(_: Request, error: Exception) -> Response:
     lines, fields = [], []
     for e in error.errors():
         field = ".".join(str(part) for part in e["loc"] if part != "body")
+        if e["type"] == "json_invalid":
+            field = ""  # its place is a character offset, not a field
         fields.append(field)
         if e["type"] == "extra_forbidden" and field in ("observations", "prior", "rounding"):
             lines.append(f"send the {field} file's text as {field}_yaml; the server reads no paths")
@@ -83,10 +85,12 @@ async def _invalid_request(_: Request, error: Exception) -> Response:
         elif not field and e["type"] in ("model_attributes_type", "dict_type"):
             lines.append("the body must be a JSON object, sent with Content-Type: application/json")
         elif e["type"] == "json_invalid":
-            lines.append(f"the body is not valid JSON ({e.get('ctx', {}).get('error', e['msg'])})")
+            where = next((part for part in e["loc"] if isinstance(part, int)), None)
+            at = f" at character {where}" if where is not None else ""
+            lines.append(f"the body is not valid JSON{at} ({e.get('ctx', {}).get('error', e['msg'])})")
         else:
             lines.append(f"{field}: {e['msg']} (got {e.get('input')!r})" if field else e["msg"])
-    return problem(422, "; ".join(lines), type_=INVALID_INPUT, field=fields[0] if fields else None)
+    return problem(422, "; ".join(lines), type_=INVALID_INPUT, field=fields[0] if fields and fields[0] else None)
 
 
 async def _http_error(request: Request, error: Exception) -> Response:

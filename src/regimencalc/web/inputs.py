@@ -139,7 +139,7 @@ def plan_request(request: CourseRequest, labels: dict[str, str] | None = None) -
         else parse_document(text, names[kind], doc.model)
         for kind, doc in DOCUMENTS.items()
     }
-    return plan_typed(
+    course = plan_typed(
         request_regimen(request.regimen, request.regimen_yaml, names["regimen"]),
         request.height,
         request.weight,
@@ -148,11 +148,14 @@ def plan_request(request: CourseRequest, labels: dict[str, str] | None = None) -
         sex=request.sex,
         bsa_cap=request.bsa_cap,
         accept_unusual=request.accept_unusual,
-        bsa_formula=request.bsa_formula,
+        bsa_formula=request.bsa_formula.lower(),  # DuBois, as the README writes it
         cycles=request.cycles,
         response=request.response,
         **documents,
     )
+    if request.regimen_yaml is None:
+        return course
+    return course.model_copy(update={"regimen": course.regimen.model_copy(update={"file": names["regimen"]})})
 
 
 def request_regimen(regimen_id: str | None, text: str | None, label: str) -> Regimen:

@@ -118,7 +118,9 @@ async def _read(form: FormData) -> FormState:
     values = {name: _text(form, name) for name in ("regimen", *TEXT_FIELDS, *SHEET_FIELDS, *CALENDAR_FIELDS)}
     accepted = tuple(k for k in form.getlist("accept_unusual") if isinstance(k, str))
     uploads: dict[str, Upload] = {}
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = {
+        name: f"{name} is sent twice; send it once" for name in values if len(form.getlist(name)) > 1
+    }  # a crafted form would otherwise keep one of the two silently
     for kind in ("regimen", *DOCUMENTS):
         sent = form.get(f"{kind}_file")
         if isinstance(sent, UploadFile) and sent.filename:
