@@ -268,3 +268,26 @@ def test_profile_bsa_limit_checks_the_computed_bsa():
         "or confirm it with --accept-unusual bsa"
     )
     assert course_for("vicp", "large").patient.bsa_m2 == pytest.approx(2.40947, abs=1e-5)
+
+
+def test_the_bag_line_says_the_profiles_duration_or_asks_for_one():
+    seven_day = "the 7-day bag contains a preservative and is not recommended for patients under 22 kg"
+    for institution, duration in (
+        (
+            None,
+            "bag duration per local protocol (set 'administration: blinatumomab: duration' in the institutional profile)",
+        ),
+        (load_institution(EXAMPLE), "bag duration 24 h (local protocol)"),  # the example profile's 24 h
+    ):
+        course = course_for("blinatumomab", "adult", age=40, cycles=1, institution=institution)
+        (bags,) = [s for s in course.supportive if s.id == "blinatumomab/bags"]
+        assert bags.text == f"blinatumomab: {duration}; {seven_day}"
+
+
+def test_the_dose_check_flag_writes_an_infants_age_in_months():
+    # 8 months = 0.6667 years: written as people say it, never as a float's digits
+    course = course_for(
+        "inotuzumab-infant-extended", "infant", age="8 months", cycles=1, institution=load_institution(EXAMPLE)
+    )
+    texts = [f.text for f in course.flags if f.kind == "local-dose-check"]
+    assert texts and all("a patient of 8 months and 12 kg" in t for t in texts), texts

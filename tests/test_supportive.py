@@ -392,3 +392,38 @@ def test_no_flags_still_points_at_the_supportive_lines():
     assert course.flags == () and course.supportive
     html = render_sheet_html(course, SheetInfo(written=dt.date(2026, 1, 1)))
     assert "<p>No flags; check the supportive and non-dosed lines below too.</p>" in html
+
+
+def test_a_supportive_line_keeps_its_id_and_uid_when_a_new_cycle_is_inserted():
+    # CRS grade 3 on cycle 1 day 10 (14 Jan), grade 0 on day 19 (23 Jan): 9 days without infusion, so a new
+    # cycle from 23 Jan is inserted (issue 9) and the planned cycles 2 and 3 move from 16 Feb / 30 Mar to
+    # 6 Mar / 17 Apr. Their premedication, admission and supervision keep their ids (and calendar UIDs);
+    # the inserted cycle's lines get ids of their own ('c1-new'), never one that belonged to another cycle.
+    entries = "schema_version: 1\nentries:\n  - {cycle: 1, day: 10, toxicities: {crs: 3}}\n  - {cycle: 1, day: 19, toxicities: {crs: 0}}\n"
+
+    def dated(observations: Observations | None) -> dict[str, str]:
+        course = plan(
+            load_regimen("blinatumomab"),
+            make_patient("175cm", "80kg", 40),
+            dt.date(2026, 1, 5),
+            cycles=3,
+            observations=observations,
+        )
+        return {s.id: s.date.isoformat() for s in course.supportive if s.date is not None}
+
+    planned = dated(None)
+    replanned = dated(parse_document(entries, "obs.yaml", Observations))
+    assert {key: replanned[key] for key in planned} == {
+        "blinatumomab/c1/d1/dexamethasone-adult": "2026-01-05",
+        "blinatumomab/c1/d1/admission-cycle-1": "2026-01-05",
+        "blinatumomab/c1/d8/dexamethasone-adult": "2026-01-12",
+        "blinatumomab/c2/d1/dexamethasone-adult": "2026-03-06",
+        "blinatumomab/c2/d1/admission-cycle-2": "2026-03-06",
+        "blinatumomab/c3/d1/dexamethasone-adult": "2026-04-17",
+        "blinatumomab/c3/d1/supervision-later-cycles": "2026-04-17",
+    }
+    assert {key: replanned[key] for key in set(replanned) - set(planned)} == {
+        "blinatumomab/c1-new/d1/dexamethasone-adult": "2026-01-23",
+        "blinatumomab/c1-new/d1/supervision-restart": "2026-01-23",
+        "blinatumomab/c1-new/d8/dexamethasone-adult": "2026-01-30",
+    }

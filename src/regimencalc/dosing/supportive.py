@@ -18,7 +18,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from regimencalc.course import Administration, Amount, Cycle, InstitutionSummary, LocalValue, SupportiveLine
-from regimencalc.display import format_number, unit_symbol
+from regimencalc.display import format_age, format_number, unit_symbol
 from regimencalc.dosing.dose import BodySize, compute_dose
 from regimencalc.flags import FlagBook
 from regimencalc.protocol.drugs import DrugFile
@@ -54,6 +54,16 @@ def label_cycles(cycles: Sequence[Cycle]) -> dict[int, int]:
     for c in cycles:
         counted[c.number] = counted[c.new_after] if c.new_after is not None else c.planned_number or c.number
     return counted
+
+
+def cycle_keys(cycles: Sequence[Cycle]) -> dict[int, str]:
+    """Each course cycle's name as no re-plan changes it, for the ids of its supportive lines (calendar
+    UIDs are made from them): a planned cycle by its planned number ('c2'), a cycle inserted after a
+    long interruption by the cycle it follows ('c1-new'), so renumbering moves no id to another cycle."""
+    keys: dict[int, str] = {}
+    for c in cycles:
+        keys[c.number] = f"{keys[c.new_after]}-new" if c.new_after is not None else f"c{c.planned_number or c.number}"
+    return keys
 
 
 def dose_events(administrations: list[Administration], cycles: Sequence[Cycle] = ()) -> list[DoseEvent]:
@@ -96,6 +106,7 @@ class _Plan:
     body: BodySize
     institution: Institution | None
     counted: dict[int, int] = field(default_factory=dict)
+    keys: dict[int, str] = field(default_factory=dict)
     lines: list[SupportiveLine] = field(default_factory=list)
     dose_flags: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     route_labels: dict[str, str] = field(default_factory=dict)
@@ -117,7 +128,7 @@ def plan_supportive(
 ) -> tuple[list[Administration], tuple[SupportiveLine, ...], InstitutionSummary | None]:
     """The administrations (with route labels added to their flags), the supportive lines in date
     order (course-wide, undated lines last) and what the institutional profile supplied."""
-    state = _Plan(book, body, institution, label_cycles(cycles))
+    state = _Plan(book, body, institution, label_cycles(cycles), cycle_keys(cycles))
     events = dose_events(administrations, cycles)
     drugs = list(dict.fromkeys(a.drug for a in administrations))
     for drug in drugs:
@@ -211,7 +222,7 @@ def _event_line(state: _Plan, drug_file: DrugFile, line: EventLine, events: list
         kinds = [EVENT_WORDS[k] for k in line.before if any(k in e.kinds for e in found)]
         state.lines.append(
             SupportiveLine(
-                id=f"{drug_file.drug.replace(' ', '-')}/c{first.cycle}/d{first.day}/{line.id}",
+                id=f"{drug_file.drug.replace(' ', '-')}/{state.keys.get(first.cycle, f'c{first.cycle}')}/d{first.day}/{line.id}",
                 kind=line.kind,
                 for_drug=drug_file.drug,
                 cycle=first.cycle,
@@ -242,7 +253,7 @@ def _child_sized(body: BodySize) -> bool:
 
 
 def _check_flat(name: str, agent: str, dose_text: str, body: BodySize) -> str:
-    age = "age not given" if body.age_years is None else f"{format_number(body.age_years)} years"
+    age = "age not given" if body.age_years is None else format_age(body.age_years)
     return (
         f"{name}: the institutional profile's flat {agent} {dose_text} is given to a patient of {age} and "
         f"{format_number(body.weight_kg, 4)} kg, under {format_number(CHILD_AGE_YEARS)} years or "
@@ -262,7 +273,7 @@ def _admission(state: _Plan, drug_file: DrugFile, admission: Admission, doses: l
     first = next(a for a in delivered if counted[a.id] == cycles[admission.cycle - 1])
     state.lines.append(
         SupportiveLine(
-            id=f"{drug_file.drug.replace(' ', '-')}/c{first.cycle}/d{first.day}/{admission.id}",
+            id=f"{drug_file.drug.replace(' ', '-')}/{state.keys.get(first.cycle, f'c{first.cycle}')}/d{first.day}/{admission.id}",
             kind="admission",
             for_drug=drug_file.drug,
             cycle=first.cycle,
@@ -326,7 +337,15 @@ def _note(state: _Plan, drug_file: DrugFile, note: AdministrationNote, local_dur
         if note.kind == "route-label":
             state.route_labels[drug_file.drug] = note.text
         flags.append(flag)
-    state.lines.append(_course_line(drug_file.drug, note.id, note.text, source, flags=tuple(flags)))
+    text = note.text
+    if note.kind == "bag":  # the bag's duration is the hospital's: the profile's, or asked for
+        duration = (
+            f"bag duration {local_duration} (local protocol)"
+            if local_duration
+            else f"bag duration {LOCAL} (set 'administration: {drug_file.drug}: duration' in the institutional profile)"
+        )
+        text = f"{duration}; {note.text}"
+    state.lines.append(_course_line(drug_file.drug, note.id, text, source, flags=tuple(flags)))
 
 
 def _course_line(
