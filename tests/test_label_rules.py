@@ -190,6 +190,16 @@ def test_blinatumomab_without_a_response_flags_the_gate():
     assert any(f.kind == "not-yet-assessed" and "before cycle 3 (2026-05-25)" in f.text for f in c.flags)
 
 
+def test_a_recorded_response_that_outvotes_the_option_is_said():
+    # --response NR but CRi recorded on cycle 2 day 29 (before the cycle-3 gate):
+    # the recorded CRi decides the gate, so cycles 3-4 stay planned, and a flag says the two differ
+    c = course("blinatumomab", "  - {id: marrow, cycle: 2, day: 29, response: CRi}\n", response="NR", cycles=4)
+    assert {a.status for a in doses(c, "blinatumomab") if a.cycle in (3, 4)} == {"planned"}
+    (flag,) = [f for f in c.flags if f.kind == "response-recorded"]
+    assert flag.text.startswith("--response NR differs from the recorded response CRi (marrow, cycle 2 day 29)")
+    assert not any(f.kind == "response-recorded" for f in course("blinatumomab", None, response="NR").flags)
+
+
 def test_inotuzumab_response_option_stops_after_3_cycles():
     # inotuzumab from 2 March: cycle 1 of 21 days, then 28-day cycles: cycle 4 starts 2 March + 21 + 56 = 18 May
     c = course("inotuzumab-ozogamicin", None, response="NR")

@@ -257,6 +257,7 @@ def _unread_responses(
     """Flag a response (--response or recorded) on a regimen no branch or rule of which reads one: it
     changes nothing, and saying so keeps a user from believing it did."""
     if any(p.branches for p in phases) or any(reads_response(rule) for rule in ruleset.rules):
+        _outvoted_response(response, observations, book)
         return
     given = [f"--response {response}"] if response is not None else []
     if observations is not None:
@@ -268,6 +269,25 @@ def _unread_responses(
     for what in given:
         book.add(
             "unread-response", f"{what}: no rule or branch of this regimen reads a response; it changed nothing", None
+        )
+
+
+def _outvoted_response(response: str | None, observations: Observations | None, book: FlagBook) -> None:
+    """Say when recorded responses differ from --response: where a branch or gate reads a recorded
+    one, it decides, not the command line (docs/observations.md), and the output must say which."""
+    if response is None or observations is None:
+        return
+    recorded = [
+        f"{e.response} ({observations.entry_id(i)}, {e.date.isoformat() if e.date else f'cycle {e.cycle} day {e.day}'})"
+        for i, e in enumerate(observations.entries)
+        if e.response is not None and e.response != response
+    ]
+    if recorded:
+        book.add(
+            "response-recorded",
+            f"--response {response} differs from the recorded response {', '.join(recorded)}: wherever a branch or "
+            "rule reads a recorded response, the recorded one decides, not --response; check which is current",
+            None,
         )
 
 

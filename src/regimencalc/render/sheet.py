@@ -37,6 +37,7 @@ FLAG_WORDS = {
     "branch-default": "Branch chosen by default",
     "not-yet-assessed": "Not yet assessed",
     "unread-response": "Response read by no rule or branch",
+    "response-recorded": "Recorded response differs from --response",
     "eligibility": "Eligibility",
     "rule": "Dose changed by a rule",
     "spacing": "Moved to keep doses apart",
