@@ -128,7 +128,8 @@ def test_bundled_regimens_and_schema_are_installed_with_the_package():
 
 
 def test_every_cited_provenance_note_exists_in_the_checkout():
-    from regimencalc.protocol.loader import bundled_ids, load_regimen
+    from regimencalc.protocol.bundled import bundled_ids
+    from regimencalc.protocol.loader import load_regimen
 
     root = Path(__file__).resolve().parents[1]
     notes = {s.note for r in bundled_ids() for s in load_regimen(r).sources.values() if s.note}

@@ -183,7 +183,7 @@ def test_list_and_show(run_cli):
 
 
 def test_schema_command_matches_the_committed_schema(run_cli):
-    from regimencalc.protocol.loader import bundled_dir
+    from regimencalc.protocol.bundled import bundled_dir
 
     code, out, _ = run_cli("schema")
     assert code == 0
@@ -194,7 +194,8 @@ def test_schema_command_matches_the_committed_schema(run_cli):
 def test_committed_schema_accepts_every_bundled_regimen_and_rejects_a_broken_one():
     import jsonschema
 
-    from regimencalc.protocol.loader import bundled_dir, bundled_ids, read_yaml
+    from regimencalc.protocol.bundled import bundled_dir, bundled_ids
+    from regimencalc.protocol.loader import read_yaml
 
     schema = json.loads((bundled_dir() / "regimen.schema.json").read_text(encoding="utf-8"))
     for regimen_id in bundled_ids():

@@ -15,7 +15,8 @@ from conftest import doses
 from regimencalc.dosing.patient import make_patient
 from regimencalc.errors import PlanningError
 from regimencalc.planner import plan
-from regimencalc.protocol.loader import bundled_dir, load_regimen, parse_document, parse_regimen
+from regimencalc.protocol.bundled import bundled_dir
+from regimencalc.protocol.loader import load_regimen, parse_document, parse_regimen
 from regimencalc.replan.observations import Observations
 from regimencalc.replan.ruleset import rules_in_force
 
@@ -473,8 +474,8 @@ def test_show_lists_every_rule_in_force_and_where_it_came_from():
 )
 def test_a_drug_file_rule_is_checked_like_a_regimen_rule(change, fragment):
     from regimencalc.errors import InputFileError
+    from regimencalc.protocol.bundled import bundled_drug_dir
     from regimencalc.protocol.drugs import DrugFile
-    from regimencalc.protocol.loader import bundled_drug_dir
 
     text = (bundled_drug_dir() / "blinatumomab.yaml").read_text()
     broken = (

@@ -115,8 +115,9 @@ def test_yaml_warnings_never_reach_stderr():
     # before its error, breaking the one-line promise
     import warnings
 
+    from regimencalc.protocol.bundled import bundled_drug_dir
     from regimencalc.protocol.drugs import DrugFile
-    from regimencalc.protocol.loader import bundled_drug_dir, parse_document
+    from regimencalc.protocol.loader import parse_document
 
     text = (bundled_drug_dir() / "inotuzumab-ozogamicin.yaml").read_text()
     line = "    flags: &counts-28-days\n"
@@ -150,3 +151,14 @@ def test_explicit_yaml_tags_are_refused_at_their_place(tag):
         parse_regimen(text, "tagged.yaml")
     (problem,) = caught.value.problems
     assert (problem.line, problem.column) == (3, 7) and "is not allowed; remove it" in problem.message
+
+
+def test_a_bundled_id_is_a_plain_name_never_a_path_into_the_package(tmp_path, monkeypatch):
+    from regimencalc.errors import UnknownRegimenError
+    from regimencalc.protocol.bundled import bundled_dir, regimen_file
+
+    monkeypatch.chdir(tmp_path)  # no such file here: only the package folder could answer
+    assert regimen_file("vicp") == bundled_dir() / "vicp.yaml"
+    assert regimen_file("../drugs/blinatumomab") is None  # a drug file is not a regimen
+    with pytest.raises(UnknownRegimenError, match="no regimen '../drugs/blinatumomab': not a bundled id"):
+        load_regimen("../drugs/blinatumomab")

@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from regimencalc.errors import InputFileError
-from regimencalc.protocol.loader import bundled_dir, bundled_ids, parse_regimen
+from regimencalc.protocol.bundled import bundled_dir, bundled_ids
+from regimencalc.protocol.loader import parse_regimen
 
 TEXTS = {r: (bundled_dir() / f"{r}.yaml").read_text(encoding="utf-8") for r in bundled_ids()}
 TOKENS = [

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from regimencalc.dosing.dose import BodySize, compute_dose
 from regimencalc.dosing.patient import make_patient
 from regimencalc.planner import plan
-from regimencalc.protocol.loader import bundled_ids, load_regimen
+from regimencalc.protocol.bundled import bundled_ids
+from regimencalc.protocol.loader import load_regimen
 from regimencalc.protocol.regimen import DoseSpec
 from regimencalc.safety.plausibility import unusual_bsa, unusual_patient
 

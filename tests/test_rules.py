@@ -15,8 +15,9 @@ from conftest import doses
 from regimencalc.dosing.patient import make_patient
 from regimencalc.errors import InputFileError, ObservationError
 from regimencalc.planner import plan
+from regimencalc.protocol.bundled import bundled_drug_dir
 from regimencalc.protocol.drugs import DrugFile
-from regimencalc.protocol.loader import bundled_drug_dir, load_regimen, parse_document, parse_regimen
+from regimencalc.protocol.loader import load_regimen, parse_document, parse_regimen
 from regimencalc.replan.observations import Observations
 
 FIXTURE = Path(__file__).parent / "fixtures" / "rules.yaml"

@@ -258,7 +258,7 @@ BUNDLED = sorted(p.stem for p in GOLDEN.glob("*.html"))
 
 
 def test_every_bundled_regimen_has_a_golden_sheet():
-    from regimencalc.protocol.loader import bundled_ids
+    from regimencalc.protocol.bundled import bundled_ids
 
     assert BUNDLED == bundled_ids()
 
@@ -272,7 +272,7 @@ def test_golden_sheets(regimen_id):
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--regenerate"]:
-    from regimencalc.protocol.loader import bundled_ids
+    from regimencalc.protocol.bundled import bundled_ids
 
     for regimen_id in bundled_ids():
         (GOLDEN / f"{regimen_id}.html").write_text(render_golden(regimen_id), encoding="utf-8")

@@ -275,7 +275,7 @@ def test_an_invalid_observations_file_is_located_under_its_field_name(client):
 
 
 def test_regimens_are_listed_and_read_by_bundled_id_only(client):
-    from regimencalc.protocol.loader import bundled_ids
+    from regimencalc.protocol.bundled import bundled_ids
 
     listed = client.get("/v1/regimens").json()
     assert [r["id"] for r in listed] == bundled_ids()

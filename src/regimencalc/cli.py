@@ -110,7 +110,8 @@ def main() -> None:
 def list_regimens() -> None:
     """List the bundled regimens."""
     from regimencalc.display import terminal_safe
-    from regimencalc.protocol.loader import bundled_ids, load_regimen
+    from regimencalc.protocol.bundled import bundled_ids
+    from regimencalc.protocol.loader import load_regimen
 
     for regimen_id in bundled_ids():
         regimen = load_regimen(regimen_id)
@@ -330,7 +331,7 @@ def plan_course(
 def from_file(course: Course, reference: str) -> Course:
     """The course, its regimen marked with the file it was read from when `reference` is not a bundled id
     (a file with `id: vicp` must not pass for the bundled vicp)."""
-    from regimencalc.protocol.loader import bundled_ids
+    from regimencalc.protocol.bundled import bundled_ids
 
     if reference in bundled_ids():
         return course

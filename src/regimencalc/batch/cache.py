@@ -7,10 +7,8 @@ missing or extra field), is rebuilt from the file, validated exactly as `schedul
 
 from __future__ import annotations
 
-from importlib.resources import files
-from pathlib import Path
-
 from regimencalc.batch.compiled import FORMAT, CompiledRegimen
+from regimencalc.protocol.bundled import read_bounded, regimen_file
 from regimencalc.protocol.cache import cache_key, read_entry, write_entry
 
 FOLDER = "compiled"
@@ -18,11 +16,11 @@ FOLDER = "compiled"
 
 def load_compiled(reference: str) -> CompiledRegimen:
     """The compiled form of a bundled regimen id or a regimen file, from the cache when it holds it."""
-    path = _regimen_path(reference)
+    path = regimen_file(reference)
     if path is None:
         return _compile(reference)  # the loader names the problem (unknown id, missing file)
     try:
-        data = _read_bounded(path)
+        data = read_bounded(path)
     except OSError:
         return _compile(reference)
     key = cache_key(f"compiled regimen {FORMAT}", data)
@@ -35,22 +33,6 @@ def load_compiled(reference: str) -> CompiledRegimen:
     compiled = _compile(reference)
     write_entry(FOLDER, key, compiled.to_json())
     return compiled
-
-
-def _regimen_path(reference: str) -> Path | None:
-    """Where `protocol.loader.resolve` finds the regimen: a bundled id first, then a file."""
-    bundled = Path(str(files("regimencalc").joinpath("regimens", f"{reference}.yaml")))
-    if "/" not in reference and bundled.is_file():
-        return bundled
-    path = Path(reference)
-    return path if path.is_file() else None
-
-
-def _read_bounded(path: Path) -> bytes:
-    from regimencalc.protocol.limits import MAX_FILE_BYTES
-
-    with open(path, "rb") as stream:
-        return stream.read(MAX_FILE_BYTES + 1)
 
 
 def _compile(reference: str) -> CompiledRegimen:

@@ -5,7 +5,7 @@
   function each; `loader`: YAML 1.2 → positions → model, every problem as `file:line:col: path: message`
   (also for observation, prior-exposure and rounding files); `units` (+ `units.txt`): the package's one
   pint registry and how quantities are typed; `days`: day sets ('1-3, 15-17'); `labs`: lab values read exactly;
-  `drugs`: a drug's own file; `supportive`: its premedication, admission and administration lines.
+  `bundled`: where the bundled files are and which file a reference names; `drugs`: a drug's own file; `supportive`: its premedication, admission and administration lines.
   `limits`: every size, count and range an input is held to (docs/limits.md).
 
 A new unit, a new field of the regimen format, a new whole-regimen check or a new input limit belongs here.

@@ -15,12 +15,12 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache, partial
-from importlib.resources import files
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from regimencalc.errors import InputFileError, Problem, UnknownRegimenError
 from regimencalc.protocol.beside import problems_beside
+from regimencalc.protocol.bundled import bundled_drug_dir, bundled_ids, read_bounded, regimen_file
 from regimencalc.protocol.checks import RegimenProblems
 from regimencalc.protocol.drugs import DrugFile, file_stem
 from regimencalc.protocol.limits import (
@@ -75,21 +75,6 @@ FORMAT_DOCS = {
 }
 
 
-def bundled_dir() -> FilePath:
-    """The folder of regimen files shipped inside the package."""
-    return FilePath(str(files("regimencalc").joinpath("regimens")))
-
-
-def bundled_ids() -> list[str]:
-    """Ids of the bundled regimens (their file names), sorted."""
-    return sorted(p.stem for p in bundled_dir().glob("*.yaml"))
-
-
-def bundled_drug_dir() -> FilePath:
-    """The folder of drug files shipped inside the package (one per drug: its label rules and lines)."""
-    return FilePath(str(files("regimencalc").joinpath("drugs")))
-
-
 def load_drug_file(drug: str) -> DrugFile | None:
     """The bundled file of a drug, validated, or None when the project has none for it."""
     path = bundled_drug_dir() / f"{file_stem(drug)}.yaml"
@@ -103,11 +88,8 @@ def load_drug_file(drug: str) -> DrugFile | None:
 
 def resolve(reference: str) -> FilePath:
     """A bundled regimen id or a path to a regimen file → the file to read."""
-    bundled = bundled_dir() / f"{reference}.yaml"
-    if bundled.is_file():
-        return bundled
-    path = FilePath(reference)
-    if path.is_file():
+    path = regimen_file(reference)
+    if path is not None:
         return path
     known = ", ".join(bundled_ids())
     raise UnknownRegimenError(f"no regimen '{reference}': not a bundled id ({known}) and not a file")
@@ -149,8 +131,7 @@ def read_text(path: str | FilePath) -> str:
     """The text of an input file, read no further than MAX_FILE_BYTES (so /dev/zero or a huge file
     is refused at once); a folder, a missing file or bytes that are not UTF-8 are refused too."""
     try:
-        with open(path, "rb") as stream:
-            data = stream.read(MAX_FILE_BYTES + 1)
+        data = read_bounded(path)
     except OSError as exc:
         raise InputFileError([Problem(str(path), 1, 1, "", f"cannot read the file: {exc.strerror}")]) from None
     if len(data) > MAX_FILE_BYTES:

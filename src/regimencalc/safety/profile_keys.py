@@ -12,8 +12,9 @@ if TYPE_CHECKING:
 
 def premedication_ids() -> list[str]:
     """The ids of every premedication line of the bundled drug files (the keys `premedication` takes)."""
+    from regimencalc.protocol.bundled import bundled_drug_dir
     from regimencalc.protocol.drugs import DrugFile
-    from regimencalc.protocol.loader import bundled_drug_dir, load_document
+    from regimencalc.protocol.loader import load_document
 
     drugs = [load_document(path, DrugFile) for path in sorted(bundled_drug_dir().glob("*.yaml"))]
     return [e.id for d in drugs for e in d.events if e.kind == "premedication"]

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from regimencalc.errors import InputFileError, RegimencalcError, UnknownRegimenError
-from regimencalc.protocol.loader import bundled_ids, load_regimen, parse_document, parse_regimen
+from regimencalc.protocol.bundled import bundled_ids
+from regimencalc.protocol.loader import load_regimen, parse_document, parse_regimen
 from regimencalc.replan.observations import Observations
 from regimencalc.safety.institution import Institution
 from regimencalc.safety.prior import Prior
