@@ -260,17 +260,18 @@ def course_document(course: Course) -> dict[str, Any]:
 
 
 _NAMES: dict[type, tuple[str, ...]] = {}
+_LEAVES = frozenset((str, int, float, bool, type(None)))  # written as they are
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, _Frozen):
         kind = type(value)
-        names = _NAMES.get(kind) or _NAMES.setdefault(kind, tuple(f.name for f in fields(kind)))
-        return {name: _plain(getattr(value, name)) for name in names}
+        names = _NAMES.get(kind) or _NAMES.setdefault(kind, tuple(f.name for f in fields(value)))
+        return {name: v if type(v := getattr(value, name)) in _LEAVES else _plain(v) for name in names}
     if isinstance(value, tuple):
-        return [_plain(item) for item in value]
+        return [v if type(v) in _LEAVES else _plain(v) for v in value]
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+        return {key: v if type(v) in _LEAVES else _plain(v) for key, v in value.items()}
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
