@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import subprocess
 import sys
@@ -87,6 +88,11 @@ def test_the_document_is_what_pydantic_serializes_byte_for_byte(course):
     assert ours == theirs
 
 
+@functools.cache
+def _hints(kind: type) -> dict[str, object]:
+    return typing.get_type_hints(kind)
+
+
 def _exact(value: object, hint: object) -> bool:
     """`value` has exactly the annotated type: 4.0 for a float, never 4; a tuple, never a list."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
@@ -101,9 +107,7 @@ def _exact(value: object, hint: object) -> bool:
     if hint is type(None):
         return value is None
     if dataclasses.is_dataclass(hint):
-        return type(value) is hint and all(
-            _exact(getattr(value, f.name), typing.get_type_hints(hint)[f.name]) for f in dataclasses.fields(hint)
-        )
+        return type(value) is hint and all(_exact(getattr(value, n), h) for n, h in _hints(hint).items())
     return type(value) is hint
 
 
