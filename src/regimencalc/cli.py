@@ -331,11 +331,13 @@ def plan_course(
 def from_file(course: Course, reference: str) -> Course:
     """The course, its regimen marked with the file it was read from when `reference` is not a bundled id
     (a file with `id: vicp` must not pass for the bundled vicp)."""
+    from dataclasses import replace
+
     from regimencalc.protocol.bundled import bundled_ids
 
     if reference in bundled_ids():
         return course
-    return course.model_copy(update={"regimen": course.regimen.model_copy(update={"file": reference})})
+    return replace(course, regimen=replace(course.regimen, file=reference))
 
 
 @main.command()

@@ -1,23 +1,30 @@
 """The planned course: what every renderer reads. Frozen data, no logic beyond formatting.
 
-`Course.model_dump(mode="json")` is the documented JSON document (docs/output-json.md), so a
-field added or renamed here is a format change: bump `Course.format_version` when one breaks readers.
+Plain frozen dataclasses, so that planning and writing a course import no pydantic (a warm
+`schedule` starts in a few tens of milliseconds). `course_document(course)` is the documented JSON
+document (docs/output-json.md), so a field added or renamed here is a format change: bump
+`Course.format_version` when one breaks readers. pydantic reads these classes only where a JSON
+Schema is written (`json_schema`, the web API's OpenAPI document); `__pydantic_config__` and a
+field's metadata (`description`, `json_schema_extra`) are what it reads, plain dicts that import nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from regimencalc.display import format_number, format_range, group_thousands
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class _Frozen:
+    """The base of every class here: instances hold values only (slots), and a schema forbids other keys."""
+
+    __slots__ = ()
+    __pydantic_config__ = {"extra": "forbid"}
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Amount(_Frozen):
     """A computed amount; `max` is set for dose ranges (cells), `value` is then the minimum."""
 
@@ -35,6 +42,7 @@ class Amount(_Frozen):
 TraceKind = Literal["prescribed", "band", "basis", "rate", "cap", "rounding", "rule", "final"]
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class TraceStep(_Frozen):
     """One step of a dose calculation, in words a pharmacist can recompute by hand."""
 
@@ -43,6 +51,7 @@ class TraceStep(_Frozen):
     value: Amount | None = None
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class CourseFlag(_Frozen):
     """A warning shown on every output: seed vs label, institutional default, cap applied, …"""
 
@@ -55,6 +64,7 @@ class CourseFlag(_Frozen):
 Status = Literal["planned", "given", "held", "omitted", "moved", "discontinued"]
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Administration(_Frozen):
     """One drug given on one date, with its dose, the trace behind it and its flags.
 
@@ -90,6 +100,7 @@ class Administration(_Frozen):
         return self.dose.text() + ("/day" if per_day else "")
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Cycle(_Frozen):
     """One cycle of the course and the branch arms chosen in it.
 
@@ -103,11 +114,13 @@ class Cycle(_Frozen):
     start_date: dt.date
     original_start_date: dt.date | None = None
     length_days: int
-    branches: dict[str, str] = {}
+    # pydantic shows no default made by a factory: the metadata writes it into the schema
+    branches: dict[str, str] = field(default_factory=dict, metadata={"json_schema_extra": {"default": {}}})
     planned_number: int | None = None
     new_after: int | None = None
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class DrugTotal(_Frozen):
     """The planned course total of one drug (daily amounts added up for infusions)."""
 
@@ -116,6 +129,7 @@ class DrugTotal(_Frozen):
     administrations: int
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class CumulativeDose(_Frozen):
     """Lifetime exposure to a drug with a limit or a doxorubicin equivalence, in mg/m²."""
 
@@ -127,6 +141,7 @@ class CumulativeDose(_Frozen):
     doxorubicin_equivalent_mg_per_m2: float | None = None
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class PatientSummary(_Frozen):
     """The patient values the doses were computed from."""
 
@@ -139,6 +154,7 @@ class PatientSummary(_Frozen):
     bsa_equation: str
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Criterion(_Frozen):
     """A rule of the regimen in plain words: the criteria to treat a dose sheet prints."""
 
@@ -148,6 +164,7 @@ class Criterion(_Frozen):
     source: str
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class RegimenSummary(_Frozen):
     """Which regimen (and version) the course was planned from, and its sources."""
 
@@ -156,12 +173,15 @@ class RegimenSummary(_Frozen):
     version: str
     indication: str
     sources: dict[str, str]
-    file: str | None = Field(None, description="The regimen file's path, when planned from a file, not a bundled id")
+    file: str | None = field(
+        default=None, metadata={"description": "The regimen file's path, when planned from a file, not a bundled id"}
+    )
 
 
 SupportiveKind = Literal["premedication", "supervision", "requirement", "admission", "intrathecal", "administration"]
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class SupportiveLine(_Frozen):
     """A line of the order around the chemotherapy, never a chemotherapy dose: premedication,
     supervision, a requirement before a dose, an admission window, intrathecal therapy, or how a
@@ -194,6 +214,7 @@ class SupportiveLine(_Frozen):
         return " ".join(p for p in (self.agent or "", self.dose_text, route or self.route or "") if p)
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class LocalValue(_Frozen):
     """One value the institutional profile supplied to this course, with its local source."""
 
@@ -202,6 +223,7 @@ class LocalValue(_Frozen):
     source: str
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class InstitutionSummary(_Frozen):
     """The institutional profile the course used (`--institution`) and the values taken from it."""
 
@@ -210,6 +232,7 @@ class InstitutionSummary(_Frozen):
     values: tuple[LocalValue, ...] = ()
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Course(_Frozen):
     """A dated course for one patient: the single thing renderers turn into output."""
 
@@ -230,8 +253,35 @@ class Course(_Frozen):
     institution: InstitutionSummary | None = None
 
 
+def course_document(course: Course) -> dict[str, Any]:
+    """The JSON document of a course (docs/output-json.md): every field in declaration order, dates as
+    ISO text, tuples as lists, None kept; what `schedule --format json` and the web API write."""
+    return _plain(course)
+
+
+_NAMES: dict[type, tuple[str, ...]] = {}
+_LEAVES = frozenset((str, int, float, bool, type(None)))  # written as they are
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, _Frozen):
+        kind = type(value)
+        names = _NAMES.get(kind) or _NAMES.setdefault(kind, tuple(f.name for f in fields(value)))
+        return {name: v if type(v := getattr(value, name)) in _LEAVES else _plain(v) for name in names}
+    if isinstance(value, tuple):
+        return [v if type(v) in _LEAVES else _plain(v) for v in value]
+    if isinstance(value, dict):
+        return {key: v if type(v) in _LEAVES else _plain(v) for key, v in value.items()}
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
 def json_schema() -> dict[str, Any]:
-    """The JSON Schema of `schedule --format json` documents (docs/output-json.md)."""
-    schema = Course.model_json_schema(mode="serialization")
+    """The JSON Schema of `schedule --format json` documents (docs/output-json.md), built by pydantic
+    from the dataclasses; pydantic is imported here, never on the way to a course."""
+    from pydantic import TypeAdapter
+
+    schema = TypeAdapter(Course).json_schema(mode="serialization")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return schema

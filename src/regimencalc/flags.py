@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from regimencalc.course import CourseFlag
 
@@ -24,9 +24,7 @@ class FlagBook:
         """Replace the text of a raised flag, keeping its id and place: for a flag raised before the
         course is re-planned whose words name dates or cycles that re-planning moved."""
         self.entries = {
-            (kind, text if flag.id == flag_id else old): flag.model_copy(update={"text": text})
-            if flag.id == flag_id
-            else flag
+            (kind, text if flag.id == flag_id else old): replace(flag, text=text) if flag.id == flag_id else flag
             for (kind, old), flag in self.entries.items()
         }
 

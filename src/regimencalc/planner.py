@@ -162,10 +162,10 @@ def plan(
             sources={key: s.citation for key, s in regimen.sources.items()}
             | {k: v for k, v in ruleset.sources.items() if k not in regimen.sources},
         ),
-        patient=PatientSummary(
-            height_cm=patient.height_cm,
-            weight_kg=patient.weight_kg,
-            age_years=patient.age_years,
+        patient=PatientSummary(  # float(): a Patient built in Python may hold ints, which JSON would print as 170
+            height_cm=float(patient.height_cm),
+            weight_kg=float(patient.weight_kg),
+            age_years=None if patient.age_years is None else float(patient.age_years),
             sex=patient.sex,
             bsa_m2=body.bsa_m2,
             bsa_formula=BSA_FORMULAS[bsa_formula].name,

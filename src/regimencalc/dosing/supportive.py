@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -160,7 +160,7 @@ def _labelled(a: Administration, state: _Plan) -> Administration:
     if not flags:
         return a
     label = state.route_labels.get(a.drug)
-    return a.model_copy(update={"flags": tuple(dict.fromkeys((*a.flags, *flags))), "route_label": label})
+    return replace(a, flags=tuple(dict.fromkeys((*a.flags, *flags))), route_label=label)
 
 
 def _cite(drug_file: DrugFile, key: str) -> str:

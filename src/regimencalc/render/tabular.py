@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from regimencalc.course import Course, SupportiveLine
+from regimencalc.course import Course, SupportiveLine, course_document
 from regimencalc.display import format_plain
 
 CSV_COLUMNS = (
@@ -36,7 +36,7 @@ CSV_COLUMNS = (
 
 def render_json(course: Course) -> str:
     """The course as JSON (docs/output-json.md); stable key order, ends with a newline."""
-    return json.dumps(course.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(course_document(course), indent=2, ensure_ascii=False) + "\n"
 
 
 def render_csv(course: Course) -> str:

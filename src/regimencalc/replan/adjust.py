@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP
 
 from regimencalc.course import Administration, Amount, Cycle, Status, TraceStep
@@ -132,7 +132,7 @@ def apply_rules(
             # a recorded late start lengthens the cycle before it (inotuzumab's cycle 1 extended to 28 days)
             previous = out_cycles[-1]
             longer = previous.length_days + (started.date - cycle.start_date).days - before
-            out_cycles[-1] = previous.model_copy(update={"length_days": longer})
+            out_cycles[-1] = replace(previous, length_days=longer)
         out_cycles.append(moved)
         result += _visit_cycle(doses, number, history, book, state)
         out_cycles[-1] = moved = _follow_day_1(moved, number, state)
@@ -178,9 +178,7 @@ def _follow_day_1(cycle: Cycle, number: int, state: _State) -> Cycle:
     day_1 = state.day_1_spaced.get(number)
     if day_1 is None or day_1 <= cycle.start_date:
         return cycle
-    return cycle.model_copy(
-        update={"start_date": day_1, "original_start_date": cycle.original_start_date or cycle.start_date}
-    )
+    return replace(cycle, start_date=day_1, original_start_date=cycle.original_start_date or cycle.start_date)
 
 
 def _end(cycle: Cycle, number: int, state: _State) -> dt.date:
@@ -204,31 +202,29 @@ def _new_cycle(
     doses = []
     for index, dose in enumerate(own):
         day = dose.day - first_day + 1
-        moved = dose.model_copy(
-            update={
-                "id": f"{state.regimen.id}/{key}/d{day}/{dose.drug.replace(' ', '-')}/{dose.route}",
-                "cycle": number,
-                "day": day,
-                "date": request.restart + dt.timedelta(days=day - 1),
-                "restart": index == 0,
-                "status": "planned",
-                "flags": tuple(dict.fromkeys((*dose.flags, *request.flags))),
-                "because": request.because,
-            }
+        moved = replace(
+            dose,
+            id=f"{state.regimen.id}/{key}/d{day}/{dose.drug.replace(' ', '-')}/{dose.route}",
+            cycle=number,
+            day=day,
+            date=request.restart + dt.timedelta(days=day - 1),
+            restart=index == 0,
+            status="planned",
+            flags=tuple(dict.fromkeys((*dose.flags, *request.flags))),
+            because=request.because,
         )
         if step is not None and step_dose is not None and index < step.days:
             moved = _at_step(moved, step_dose, request.rule.id)
         doses.append(moved)
-    cycle = planned_cycle.model_copy(
-        update={
-            "number": number,
-            "phase_name": f"{planned_cycle.phase_name}: new cycle after the interruption of cycle {request.interrupted}",
-            "start_date": request.restart,
-            "original_start_date": None,
-            "length_days": planned_cycle.length_days - first_day + 1,
-            "planned_number": None,
-            "new_after": request.interrupted,
-        }
+    cycle = replace(
+        planned_cycle,
+        number=number,
+        phase_name=f"{planned_cycle.phase_name}: new cycle after the interruption of cycle {request.interrupted}",
+        start_date=request.restart,
+        original_start_date=None,
+        length_days=planned_cycle.length_days - first_day + 1,
+        planned_number=None,
+        new_after=request.interrupted,
     )
     return cycle, doses
 
@@ -315,10 +311,10 @@ def _start_cycle(
     doses = []
     for a in in_cycle:
         if number != cycle.number:
-            a = a.model_copy(update={"cycle": number})
+            a = replace(a, cycle=number)
         if delay:
             a = _update(
-                a.model_copy(update={"date": a.date + dt.timedelta(days=delay), "original_date": a.date}),
+                replace(a, date=a.date + dt.timedelta(days=delay), original_date=a.date),
                 "moved",
                 because,
                 flags,
@@ -328,7 +324,7 @@ def _start_cycle(
         if waiting:
             a = _update(a, "held", because, flags)
         doses.append(a)
-    return delay, cycle.model_copy(update=update), doses
+    return delay, replace(cycle, **update), doses
 
 
 def cycle_name(number: int, planned: int) -> str:
@@ -379,9 +375,7 @@ def _visit(planned: Administration, number: int, history: History, book: FlagBoo
     shift = state.shifts.get((planned.drug, number))
     current = planned
     if shift is not None:
-        moved = planned.model_copy(
-            update={"date": planned.date + dt.timedelta(days=shift.days), "original_date": planned.date}
-        )
+        moved = replace(planned, date=planned.date + dt.timedelta(days=shift.days), original_date=planned.date)
         current = _update(moved, "moved", shift.because, shift.flags)
     stop = state.stopped.get(current.drug)
     if stop is not None and current.date >= stop.since:
@@ -441,7 +435,7 @@ def _given_off_day(current: Administration, history: History, book: FlagBook, st
         f"{dated.date.isoformat()} ({dated.id}), {plural(abs(off), 'day')} {'late' if off > 0 else 'early'}: within the "
         f"{spacing.window_days}-day window, at least {spacing.min_days} days after the previous dose"
     )
-    moved = current.model_copy(update={"date": dated.date, "original_date": current.original_date or current.date})
+    moved = replace(current, date=dated.date, original_date=current.original_date or current.date)
     return _update(moved, "moved", (dated.id,), (book.add("given-off-day", text, spacing.source),))
 
 
@@ -529,12 +523,11 @@ def _stepped(dose: Administration, number: int, state: _State) -> Administration
 
 def _stopped(dose: Administration, stop: _Stop) -> Administration:
     """The dose discontinued: `because` names the stopping rule first, then what moved the dose before."""
-    return dose.model_copy(
-        update={
-            "status": "discontinued",
-            "because": tuple(dict.fromkeys((*stop.because, *dose.because))),
-            "flags": tuple(dict.fromkeys((*dose.flags, *stop.flags))),
-        }
+    return replace(
+        dose,
+        status="discontinued",
+        because=tuple(dict.fromkeys((*stop.because, *dose.because))),
+        flags=tuple(dict.fromkeys((*dose.flags, *stop.flags))),
     )
 
 
@@ -549,7 +542,7 @@ def _at_step(dose: Administration, step: Administration, rule_id: str) -> Admini
         TraceStep(kind="rule", text=text, value=lower),
         TraceStep(kind="final", text=f"dose {lower.text()}", value=lower),
     )
-    return dose.model_copy(update={"dose": lower, "rate": step.rate, "trace": trace})
+    return replace(dose, dose=lower, rate=step.rate, trace=trace)
 
 
 def _step_like(rule: Rule, state: _State) -> Administration | None:
@@ -646,7 +639,7 @@ def _interrupt(
         if like is not None:
             state.steps[(dose.drug, number)] = _Step(rule.restart_step.days, like, rule.id, flags)
     moved = _move(state, dose, number, restart, because, flags, interrupted=True)
-    return moved.model_copy(update={"restart": True})
+    return replace(moved, restart=True)
 
 
 def _reduce(
@@ -672,8 +665,8 @@ def _reduce(
     )
     final = TraceStep(kind="final", text=f"dose {reduced.text()}", value=reduced)
     flag = _flag(book, rule, f"{dose.drug} on {dose.date.isoformat()} reduced {how}: {why}")
-    rate = None if dose.rate is None else dose.rate.model_copy(update={"value": reduced.value})
-    updated = dose.model_copy(update={"dose": reduced, "rate": rate, "trace": (*dose.trace[:-1], step, final)})
+    rate = None if dose.rate is None else replace(dose.rate, value=reduced.value)
+    updated = replace(dose, dose=reduced, rate=rate, trace=(*dose.trace[:-1], step, final))
     return _update(updated, dose.status, because, flag)
 
 
@@ -703,7 +696,7 @@ def _move(
         flags,
         interrupted or (earlier is not None and earlier.interrupted),
     )
-    moved = dose.model_copy(update={"date": to, "original_date": dose.original_date or dose.date})
+    moved = replace(dose, date=to, original_date=dose.original_date or dose.date)
     return _update(moved, "moved", because, flags)
 
 
@@ -714,10 +707,9 @@ def _flag(book: FlagBook, rule: Rule, text: str) -> tuple[str, ...]:
 
 
 def _update(dose: Administration, status: Status, because: tuple[str, ...], flags: tuple[str, ...]) -> Administration:
-    return dose.model_copy(
-        update={
-            "status": status,
-            "because": tuple(dict.fromkeys((*dose.because, *because))),
-            "flags": tuple(dict.fromkeys((*dose.flags, *flags))),
-        }
+    return replace(
+        dose,
+        status=status,
+        because=tuple(dict.fromkeys((*dose.because, *because))),
+        flags=tuple(dict.fromkeys((*dose.flags, *flags))),
     )

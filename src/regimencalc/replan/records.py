@@ -8,6 +8,7 @@ recorded as not given is marked omitted; a dose given outside the plan (seed 000
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from regimencalc.course import Administration, Amount, Cycle, TraceStep
 from regimencalc.display import unit_symbol
@@ -37,9 +38,7 @@ def apply_records(
                 text = f"{planned.drug} on {dated.date.isoformat()}: {amount.text()} given, {planned.dose.text()} planned ({dated.id})"
                 flags += (book.add("given-differs", text, None),)
             because = tuple(dict.fromkeys((*planned.because, dated.id)))
-            result[index] = planned.model_copy(
-                update={"status": "given", "given": amount, "flags": flags, "because": because}
-            )
+            result[index] = replace(planned, status="given", given=amount, flags=flags, because=because)
         for drug in dated.entry.not_given:
             index = _find(result, drug, dated.date)
             if index is None:
@@ -48,7 +47,7 @@ def apply_records(
                 )
             planned = result[index]
             because = tuple(dict.fromkeys((*planned.because, dated.id)))
-            result[index] = planned.model_copy(update={"status": "omitted", "because": because})
+            result[index] = replace(planned, status="omitted", because=because)
     return result
 
 

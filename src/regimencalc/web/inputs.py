@@ -7,7 +7,7 @@ Patient values stay text, as typed, so `plan_typed` refuses them with the comman
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -156,7 +156,7 @@ def plan_request(request: CourseRequest, labels: dict[str, str] | None = None) -
     )
     if request.regimen_yaml is None:
         return course
-    return course.model_copy(update={"regimen": course.regimen.model_copy(update={"file": names["regimen"]})})
+    return replace(course, regimen=replace(course.regimen, file=names["regimen"]))
 
 
 def request_regimen(regimen_id: str | None, text: str | None, label: str) -> Regimen:
