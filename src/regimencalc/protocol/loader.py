@@ -101,8 +101,8 @@ def load_regimen(reference: str | FilePath) -> Regimen:
 
 
 def regimen_model(reference: str | FilePath) -> BaseModel:
-    """A regimen's pydantic model, validated from its file and never kept: for its JSON form
-    (`model_dump`), which the plain tree the planner reads does not offer."""
+    """A regimen's pydantic model, validated from its file and never kept: for `validate` (which
+    validates every time) and for its JSON form (`model_dump`), which the plain tree does not offer."""
     path = resolve(str(reference))
     return parse_document(read_text(path), str(path), _model(Regimen))
 
