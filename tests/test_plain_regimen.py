@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import cold_then_warm
@@ -20,7 +22,7 @@ from hypothesis import strategies as st
 from regimencalc.dosing.patient import make_patient
 from regimencalc.errors import RegimencalcError
 from regimencalc.planner import plan
-from regimencalc.protocol import drugs, plain, regimen, supportive
+from regimencalc.protocol import drugs, plain, regimen, supportive, tagged
 from regimencalc.protocol.bundled import bundled_drug_dir, bundled_ids, regimen_file
 from regimencalc.protocol.loader import (
     VALIDATED,
@@ -134,6 +136,22 @@ def test_a_kept_entry_that_is_corrupt_or_of_another_shape_is_validated_again_and
     assert entry.read_bytes() != written
     assert load_regimen("vicp") == first
     assert entry.read_bytes() == written
+
+
+def test_an_edit_of_the_code_that_validates_is_a_new_key_never_a_stale_hit(tmp_path, monkeypatch):
+    monkeypatch.setenv("REGIMENCALC_CACHE_DIR", str(tmp_path))
+    load_regimen("vicp")
+    stamp = tagged.code_stamp()
+    assert stamp is not None and "regimen.py:" in stamp and "plain.py:" in stamp and "display.py:" in stamp
+
+    def edited(path: str) -> SimpleNamespace:  # checks.py saved again, one nanosecond later
+        status = os.stat(path)
+        return SimpleNamespace(st_size=status.st_size, st_mtime_ns=status.st_mtime_ns + path.endswith("checks.py"))
+
+    monkeypatch.setattr(tagged, "os", SimpleNamespace(path=os.path, scandir=os.scandir, stat=edited))
+    assert tagged.code_stamp() != stamp
+    assert load_regimen("vicp") == plain.plain_tree(_validated("vicp"))
+    assert len([p for p in (tmp_path / VALIDATED).glob("*.json") if '"vicp"' in p.read_text("utf-8")]) == 2
 
 
 def test_a_warm_load_imports_none_of_pint_pydantic_ruamel(tmp_path):

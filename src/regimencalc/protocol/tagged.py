@@ -14,7 +14,7 @@ Nothing here imports pydantic, ruamel or pint.
 from __future__ import annotations
 
 import os
-from dataclasses import fields, is_dataclass
+from dataclasses import fields
 from typing import Any
 
 from regimencalc.protocol import plain
@@ -55,6 +55,10 @@ CLASSES: dict[str, type] = {
         DoseAmount,
     )
 }
+#: The fields each class is written and read with, in order.
+FIELDS: dict[type, tuple[str, ...]] = {
+    cls: cls.FIELDS if issubclass(cls, plain.Plain) else tuple(f.name for f in fields(cls)) for cls in CLASSES.values()
+}
 _SCALARS = (str, int, float, bool, type(None))
 
 
@@ -71,7 +75,7 @@ def to_tagged(value: Any) -> Any:
     name = type(value).__name__
     if CLASSES.get(name) is not type(value):
         raise TypeError(f"{name} is not kept in the cache")
-    return {"$": name, **{field: to_tagged(getattr(value, field)) for field in _fields(type(value))}}
+    return {"$": name, **{field: to_tagged(getattr(value, field)) for field in FIELDS[type(value)]}}
 
 
 def from_tagged(data: Any) -> Any:
@@ -92,7 +96,7 @@ def from_tagged(data: Any) -> Any:
     cls = CLASSES.get(tag) if isinstance(tag, str) else None
     if cls is None:
         raise ValueError(f"unknown tag {tag!r}")
-    names = _fields(cls)
+    names = FIELDS[cls]
     if len(data) != len(names) + 1 or any(name not in data for name in names):
         raise ValueError(f"{tag} needs exactly the fields {', '.join(names)}")
     values = {name: from_tagged(data[name]) for name in names}
@@ -105,21 +109,17 @@ def _pair(item: Any) -> tuple[Any, Any]:
     return item[0], item[1]
 
 
-def _fields(cls: type) -> tuple[str, ...]:
-    if issubclass(cls, plain.Plain):
-        return cls.FIELDS
-    assert is_dataclass(cls)
-    return tuple(f.name for f in fields(cls))
-
-
 def code_stamp() -> str | None:
     """The size and modification time of every file of this folder (the models, their checks, the
-    plain form, units): a developer's edit of any of them is a new cache key, never a stale hit.
-    None when the folder cannot be read (then nothing is kept or read)."""
+    plain form, units) and of `display` (how units and numbers are written into them): a developer's
+    edit of any of them is a new cache key, never a stale hit. None when one cannot be read (then
+    nothing is kept or read)."""
     folder = os.path.dirname(__file__)
     try:
         with os.scandir(folder) as entries:
-            found = sorted((e.name, e.stat()) for e in entries if e.name.endswith((".py", ".txt")))
+            found = sorted(e.path for e in entries if e.name.endswith((".py", ".txt")))
+        found.append(os.path.join(os.path.dirname(folder), "display.py"))
+        stats = [(os.path.basename(path), os.stat(path)) for path in found]
     except OSError:
         return None
-    return " ".join(f"{name}:{status.st_size}:{status.st_mtime_ns}" for name, status in found)
+    return " ".join(f"{name}:{status.st_size}:{status.st_mtime_ns}" for name, status in stats)
