@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from regimencalc.dosing.patient import make_patient
 from regimencalc.errors import RegimencalcError
 from regimencalc.planner import plan
-from regimencalc.protocol import drugs, plain, regimen, supportive, tagged
+from regimencalc.protocol import drugs, loader, plain, regimen, supportive, tagged
 from regimencalc.protocol.bundled import bundled_drug_dir, bundled_ids, regimen_file
 from regimencalc.protocol.loader import (
     VALIDATED,
@@ -167,6 +167,17 @@ def test_a_warm_load_imports_none_of_pint_pydantic_ruamel(tmp_path):
     files = "Regimen ['DrugFile blinatumomab', 'DrugFile vindesine']"
     assert cold.stdout.splitlines() == [files, "['pint', 'pydantic', 'ruamel.yaml']"]
     assert warm.stdout.splitlines() == [files, "[]"]
+
+
+@pytest.mark.parametrize("regimen_id", bundled_ids())
+def test_every_bundled_regimen_and_drug_file_is_read_back_from_the_cache_without_validating(regimen_id, monkeypatch):
+    cold = load_regimen(regimen_id), [load_drug_file(drug) for drug in DRUGS]
+
+    def not_validated(kind: type) -> None:
+        raise AssertionError(f"{kind.__name__} validated again: it was not kept")
+
+    monkeypatch.setattr(loader, "_model", not_validated)
+    assert (load_regimen(regimen_id), [load_drug_file(drug) for drug in DRUGS]) == cold
 
 
 @pytest.mark.parametrize("drug", DRUGS)
