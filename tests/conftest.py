@@ -11,6 +11,9 @@ BSA values are Mosteller, √(H × W / 3600), computed by hand (calculator), not
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +37,16 @@ def course_for(regimen_id: str, who: str, **options: object) -> Course:
     height, weight = PATIENTS[who]
     age = options.pop("age", None)
     return plan(load_regimen(regimen_id), make_patient(height, weight, age), START, **options)  # type: ignore[arg-type]
+
+
+def cold_then_warm(code: str, cache: Path) -> tuple[subprocess.CompletedProcess[str], ...]:
+    """Run Python `code` in two fresh interpreters one after the other, sharing the empty cache
+    folder `cache`: the first starts cold, the second finds what the first kept."""
+    env = {"REGIMENCALC_CACHE_DIR": str(cache), "PATH": ""}
+    return tuple(
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+        for _ in range(2)
+    )
 
 
 def doses(course: Course, drug: str) -> list[Administration]:

@@ -6,8 +6,9 @@ import pytest
 
 from regimencalc.errors import InputFileError
 from regimencalc.protocol.bundled import bundled_drug_dir
-from regimencalc.protocol.drugs import DrugFile, file_stem
+from regimencalc.protocol.drugs import DrugFile
 from regimencalc.protocol.loader import load_drug_file, parse_document
+from regimencalc.protocol.plain import file_stem
 
 
 def test_every_bundled_drug_file_loads_under_its_own_name():

@@ -19,7 +19,7 @@ from regimencalc.dosing.patient import make_patient
 from regimencalc.dosing.supportive import dose_events
 from regimencalc.dosing.timing import CalendarOptions
 from regimencalc.planner import plan
-from regimencalc.protocol.loader import load_regimen, parse_document
+from regimencalc.protocol.loader import load_regimen, parse_document, parse_regimen
 from regimencalc.render.ics import render_ics
 from regimencalc.render.sheet import SheetInfo, render_sheet_html
 from regimencalc.render.table import render_table
@@ -243,7 +243,7 @@ intrathecal:
 
 
 def test_dated_intrathecal_days_in_every_cycle_of_the_phase():
-    regimen = parse_document(DATED, "dated.yaml", type(load_regimen("vicp")))
+    regimen = parse_regimen(DATED, "dated.yaml")
     course = plan(regimen, make_patient("170cm", "70kg", 40), dt.date(2026, 1, 5))
     # cycle 2 starts 5 Jan + 21 = 26 Jan; day 15 = start + 14
     assert [(s.cycle, s.day, s.date.isoformat()) for s in lines(course, "intrathecal")] == [
@@ -310,13 +310,13 @@ def test_intrathecal_and_drug_file_problems_are_located():
 
     broken = DATED.replace("phase: block, days", "phase: blok, days")
     with pytest.raises(InputFileError) as caught:
-        parse_document(broken, "dated.yaml", type(load_regimen("vicp")))
+        parse_regimen(broken, "dated.yaml")
     (problem,) = caught.value.problems
     assert (problem.line, problem.path) == (17, "intrathecal[0].phase")
     assert problem.message == "phase 'blok' is not a phase of this regimen (phases: block)"
     late = DATED.replace('days: "1,15"', 'days: "1,25"')
     with pytest.raises(InputFileError) as caught:
-        parse_document(late, "dated.yaml", type(load_regimen("vicp")))
+        parse_regimen(late, "dated.yaml")
     assert "day 25 is outside the 21-day cycle" in caught.value.problems[0].message
     drug = (
         "schema_version: 1\ndrug: vindesine\nsources:\n  label: {kind: label, citation: x}\n"

@@ -12,7 +12,7 @@ Data flows one way, and imports point down this list (tests/test_architecture.py
     flags, course      the output model (Course, Administration, flags) every layer writes into
     display, errors    how numbers are written; the errors raised on purpose
 
-The public entry points are `load_regimen` (a regimen file to a validated model) and `plan`
+The public entry points are `load_regimen` (a regimen file, validated, as plain frozen objects) and `plan`
 (a regimen, a patient and a start date to a dated `Course`). They are imported lazily so that
 `import regimencalc` (and `regimencalc --help`) stays cheap.
 """

@@ -135,13 +135,13 @@ def validate(paths: tuple[Path, ...]) -> None:
     """Check regimen files (or folders of them); print file:line:col: path: message per problem."""
     from regimencalc.display import plural, terminal_safe
     from regimencalc.errors import InputFileError, RegimencalcError
-    from regimencalc.protocol.loader import load_regimen
+    from regimencalc.protocol.loader import regimen_model
 
     files = [f for p in paths for f in (sorted(p.glob("*.yaml")) if p.is_dir() else [p])]
     failed = 0
     for file in files:
         try:
-            load_regimen(file)
+            regimen_model(file)  # validated by the model every time, never read from the cache
         except RegimencalcError as exc:
             failed += 1
             for line in exc.problems if isinstance(exc, InputFileError) else [exc]:

@@ -33,18 +33,18 @@ from regimencalc.dosing.patient import Patient, is_small_child, outside_age_rang
 from regimencalc.dosing.supportive import plan_supportive
 from regimencalc.errors import ObservationError, PlanningError
 from regimencalc.flags import FlagBook
-from regimencalc.protocol.regimen import RESPONSES, Branch, DrugLine, Phase, Regimen
+from regimencalc.protocol.plain import RESPONSES, Branch, DrugLine, Phase, Regimen
 from regimencalc.protocol.units import DoseAmount
 from regimencalc.replan.adjust import apply_rules, cycle_name, reads_response
 from regimencalc.replan.history import DatedEntry, History, place, unread_terms
-from regimencalc.replan.observations import Observation, Observations
 from regimencalc.replan.records import apply_records
 from regimencalc.replan.rules import describe_rule
 from regimencalc.replan.ruleset import RuleSet, rules_in_force
 from regimencalc.safety.cumulative import course_mg_per_m2, cumulate
 from regimencalc.safety.plausibility import USUAL, confirm, unusual_bsa
 
-if TYPE_CHECKING:  # the profiles' models load only when their options are given
+if TYPE_CHECKING:  # the profiles' and observations' models load only when their options are given
+    from regimencalc.replan.observations import Observations
     from regimencalc.safety.institution import Institution
     from regimencalc.safety.prior import Prior
     from regimencalc.safety.rounding import RoundingProfile
@@ -313,6 +313,8 @@ def _stated_response(
         return None, None
     first = min(readers, key=lambda r: (r.date, r.day is None, r.cycle, r.name))
     reader = replace(first, flag=book.add("response-option", first.text(), None))
+    from regimencalc.replan.observations import Observation
+
     entry = Observation.model_validate({"id": "response-option", "date": reader.date, "response": response})
     return DatedEntry("response-option", reader.date, entry), reader
 

@@ -36,7 +36,7 @@ from regimencalc.safety.plausibility import USUAL, confirm, unusual_bsa
 
 if TYPE_CHECKING:
     from regimencalc.course import Course
-    from regimencalc.protocol.regimen import Regimen
+    from regimencalc.protocol.plain import Regimen
 
 _TEXT = pa.dictionary(pa.int32(), pa.string())
 #: The administration columns written, one row per administration.

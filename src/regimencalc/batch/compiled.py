@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from regimencalc.course import Course
-    from regimencalc.protocol.regimen import DrugLine, Regimen
+    from regimencalc.protocol.plain import DrugLine, Regimen
 
 #: Bumped whenever the compiled form changes, so an older cache entry is rebuilt, never read.
 FORMAT = 2

@@ -27,7 +27,7 @@ from regimencalc.display import (
 )
 from regimencalc.dosing.bsa import BSA_FORMULAS
 from regimencalc.errors import PlanningError
-from regimencalc.protocol.regimen import Band, Basis, DoseSpec
+from regimencalc.protocol.plain import Band, Basis, DoseSpec
 from regimencalc.protocol.units import DoseAmount, registry
 
 if TYPE_CHECKING:

@@ -21,10 +21,17 @@ from regimencalc.course import Administration, Amount, Cycle, InstitutionSummary
 from regimencalc.display import format_age, format_number, unit_symbol
 from regimencalc.dosing.dose import BodySize, compute_dose
 from regimencalc.flags import FlagBook
-from regimencalc.protocol.drugs import DrugFile
 from regimencalc.protocol.loader import load_drug_file
-from regimencalc.protocol.regimen import Intrathecal, Regimen, Threshold
-from regimencalc.protocol.supportive import EVENT_WORDS, AdministrationNote, Admission, EventLine
+from regimencalc.protocol.plain import (
+    EVENT_WORDS,
+    AdministrationNote,
+    Admission,
+    DrugFile,
+    EventLine,
+    Intrathecal,
+    Regimen,
+    Threshold,
+)
 
 if TYPE_CHECKING:
     from regimencalc.safety.institution import Institution  # loaded only when --institution is given

@@ -1,7 +1,9 @@
 """What a regimen file says: the strict schema, the loader, units, day expressions, lab values.
 
 - `regimen`: the validated model (drug lines, doses, bands, tapers, branches, rules), read as the
-  format documentation reads (docs/regimen-format.md); `checks`: the whole-regimen checks, one small
+  format documentation reads (docs/regimen-format.md); `plain`: the validated regimen and drug files as
+  the planner reads them, pydantic-free classes the models inherit, and `tagged`: that tree as tagged
+  JSON for `cache` (validated files kept by content hash, with a checksum); `checks`: the whole-regimen checks, one small
   function each; `loader`: YAML 1.2 → positions → model, every problem as `file:line:col: path: message`
   (also for observation, prior-exposure and rounding files); `units` (+ `units.txt`): the package's one
   pint registry and how quantities are typed; `days`: day sets ('1-3, 15-17'); `labs`: lab values read exactly;

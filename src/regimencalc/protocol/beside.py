@@ -13,7 +13,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from regimencalc.protocol.checks import RegimenProblems
-from regimencalc.protocol.regimen import Path
+from regimencalc.protocol.plain import Path
 
 if TYPE_CHECKING:
     from pydantic import BaseModel

@@ -2,9 +2,10 @@
 
 An entry is named by the SHA-256 of the package version, what the entry holds and the file's
 bytes: an edited file, a new release or a new entry format is a new name, never a stale hit. An
-entry that cannot be read, does not parse, or names another key is ignored (the caller rebuilds
-it from the file, validated exactly as the first time); an entry that is read is validated again
-by its model before use. Entries are written to a temporary file beside the target and renamed
+entry is one line of JSON naming its key and the SHA-256 of its content, then the content as JSON.
+An entry that cannot be read, does not parse, names another key or does not match its checksum is
+ignored (the caller rebuilds it from the file, validated exactly as the first time); what is read
+is then checked by its reader for exactly the form it writes. Entries are written to a temporary file beside the target and renamed
 into place, so a reader never sees half an entry; a cache that cannot be written (a read-only
 home) costs time, never a result. Only regimen and drug files are kept: never observations, prior
 exposure or a profile (a patient's data stays out of the cache).
@@ -47,21 +48,31 @@ def cache_key(kind: str, data: bytes) -> str:
 
 
 def read_entry(folder: str, key: str) -> Any | None:
-    """The document kept under `key`, or None when it is missing, corrupt or for another key."""
+    """The content kept under `key`, or None when it is missing, corrupt (its checksum differs) or
+    for another key."""
+    import hashlib
     import json
 
     try:
-        document = json.loads((cache_dir() / folder / f"{key}.json").read_text(encoding="utf-8"))
-        return document["content"] if document["key"] == key else None
-    except (OSError, ValueError, KeyError, TypeError):
+        with open(os.path.join(cache_folder(), folder, f"{key}.json"), "rb") as stream:
+            header, _, content = stream.read().partition(b"\n")
+        kept = json.loads(header)
+        if kept != {"key": key, "sha256": hashlib.sha256(content).hexdigest()}:
+            return None
+        return json.loads(content)
+    except (OSError, ValueError, RecursionError):
         return None
 
 
 def write_entry(folder: str, key: str, content: Any) -> None:
-    """Keep `content` under `key`, atomically (temporary file, then rename); skipped when it cannot be written."""
+    """Keep `content` under `key` with its checksum, atomically (temporary file, then rename);
+    skipped when it cannot be written."""
+    import hashlib
     import json
 
-    write_text(folder, f"{key}.json", json.dumps({"key": key, "content": content}, ensure_ascii=False))
+    text = json.dumps(content, ensure_ascii=False)
+    header = json.dumps({"key": key, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()})
+    write_text(folder, f"{key}.json", f"{header}\n{text}")
 
 
 def write_text(folder: str, name: str, text: str) -> None:

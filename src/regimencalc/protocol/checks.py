@@ -16,10 +16,10 @@ from regimencalc.display import format_number
 from regimencalc.protocol.intrathecal import intrathecal_agent_problem, intrathecal_dose_problem, vinca_in
 from regimencalc.protocol.labs import CHEMISTRY, parse_lab_value
 from regimencalc.protocol.limits import MAX_ADMINISTRATIONS, MAX_COURSE_DAYS, MAX_CYCLES, limit_text
+from regimencalc.protocol.plain import RESPONSES, Path
 from regimencalc.protocol.regimen import (
     BASIS_DIMENSION,
     BASIS_UNITS,
-    RESPONSES,
     WAITING_ACTIONS,
     Band,
     Branch,
@@ -27,7 +27,6 @@ from regimencalc.protocol.regimen import (
     Condition,
     DoseSpec,
     DrugLine,
-    Path,
     Phase,
     Regimen,
     Rule,

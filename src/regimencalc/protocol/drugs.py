@@ -13,13 +13,14 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
+from regimencalc.protocol import plain
 from regimencalc.protocol.regimen import Rule, SchemaVersion, Source, Spacing, StrictModel
 from regimencalc.protocol.supportive import AdministrationNote, Admission, EventLine
 
 DrugName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9 -]*[a-z0-9]$", description="Generic name, lower case")]
 
 
-class DrugFile(StrictModel):
+class DrugFile(StrictModel, plain.DrugFile):
     """Everything the project knows about one drug that holds in every regimen giving it."""
 
     schema_version: SchemaVersion
@@ -52,8 +53,3 @@ class DrugFile(StrictModel):
         if problems:
             raise RegimenProblems(problems)
         return self
-
-
-def file_stem(drug: str) -> str:
-    """The file name (without '.yaml') a drug's file has: 'inotuzumab ozogamicin' → 'inotuzumab-ozogamicin'."""
-    return drug.replace(" ", "-")

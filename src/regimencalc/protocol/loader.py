@@ -1,6 +1,8 @@
 """Reading input files: YAML 1.2 (ruamel.yaml) → plain data with positions → a strict model.
 
-Regimen files and observation files go through the same path.
+Regimen files and observation files go through the same path. Regimen and drug files reach the
+planner as the plain tree of protocol/plain.py, validated by their pydantic model first and kept in
+the user's cache (`load_validated`); nothing here imports pydantic or ruamel until a file is read.
 
 ruamel.yaml is used, never PyYAML: YAML 1.2 keeps `NO` a string and `1:30` text, and duplicate
 keys are an error instead of a silent last-one-wins. Every problem is reported as
@@ -19,10 +21,7 @@ from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from regimencalc.errors import InputFileError, Problem, UnknownRegimenError
-from regimencalc.protocol.beside import problems_beside
 from regimencalc.protocol.bundled import bundled_drug_dir, bundled_ids, read_bounded, regimen_file
-from regimencalc.protocol.checks import RegimenProblems
-from regimencalc.protocol.drugs import DrugFile, file_stem
 from regimencalc.protocol.limits import (
     MAX_FILE_BYTES,
     MAX_NUMBER,
@@ -31,12 +30,13 @@ from regimencalc.protocol.limits import (
     MAX_YAML_NODES,
     limit_text,
 )
-from regimencalc.protocol.regimen import Path, Regimen
+from regimencalc.protocol.plain import DrugFile, Path, Regimen, file_stem, plain_tree
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
 M = TypeVar("M", bound="BaseModel")
+T = TypeVar("T", Regimen, DrugFile)
 Positions = dict[Path, tuple[int, int]]
 #: Fields that hold an amount: a bare number there lacks its unit, it is not a quoting problem.
 AMOUNT_FIELDS = ("dose", "amount", "amount_max", "cap", "below", "at_least")
@@ -100,26 +100,57 @@ def load_regimen(reference: str | FilePath) -> Regimen:
     return load_validated(resolve(str(reference)), Regimen)
 
 
-def load_validated(path: FilePath, model: type[M]) -> M:
-    """`load_document` for regimen and drug files, with the validated document kept in the user's
-    cache (protocol/cache.py) under the file's content hash: a second run validates the kept JSON
-    with the same model instead of reading the YAML (no ruamel), and keeps nothing the model does
-    not read back to an equal document."""
+def regimen_model(reference: str | FilePath) -> BaseModel:
+    """A regimen's pydantic model, validated from its file and never kept: for `validate` (which
+    validates every time) and for its JSON form (`model_dump`), which the plain tree does not offer."""
+    path = resolve(str(reference))
+    return parse_document(read_text(path), str(path), _model(Regimen))
+
+
+def load_validated(path: FilePath, kind: type[T]) -> T:
+    """A regimen or drug file (`kind`: its plain class) validated by its model, as the plain tree.
+
+    The tree is kept in the user's cache (protocol/cache.py) as tagged JSON (protocol/tagged.py),
+    keyed by the file's bytes and the stamp of the code that validates it: a second run reads it
+    back with `json` alone (no ruamel, pydantic or pint). An entry that does not read back to
+    exactly a tree of `kind` is ignored and rewritten, and nothing is kept that would not read
+    back equal to what was validated."""
+    import json
+
     from regimencalc.protocol.cache import cache_key, read_entry, write_entry
+    from regimencalc.protocol.tagged import FORMAT, code_stamp, from_tagged, to_tagged
 
     text = read_text(path)
-    key = cache_key(f"validated {model.__name__}", text.encode("utf-8"))
-    kept = read_entry(VALIDATED, key)
+    stamp = code_stamp()
+    key = cache_key(f"plain {kind.__name__} {FORMAT} {stamp}", text.encode("utf-8"))
+    kept = read_entry(VALIDATED, key) if stamp is not None else None
     if kept is not None:
         try:
-            return model.model_validate(kept)
-        except (ValueError, TypeError, RegimenProblems, InputFileError):  # pydantic's ValidationError is a ValueError
-            pass
-    loaded = parse_document(text, str(path), model)
-    content = loaded.model_dump(mode="json")
-    if model.model_validate(content) == loaded:
+            found = from_tagged(kept)
+        except (ValueError, TypeError, RecursionError):
+            found = None
+        if type(found) is kind:
+            return found  # type: ignore[no-any-return]
+    loaded: T = plain_tree(parse_document(text, str(path), _model(kind)))
+    try:
+        content = to_tagged(loaded)
+        same = from_tagged(json.loads(json.dumps(content))) == loaded
+    except (ValueError, TypeError):
+        same = False
+    if same and stamp is not None:
         write_entry(VALIDATED, key, content)
     return loaded
+
+
+def _model(kind: type) -> type[BaseModel]:
+    """The pydantic model a plain class is the validated form of (imported here: only a miss needs it)."""
+    if kind is Regimen:
+        from regimencalc.protocol.regimen import Regimen as RegimenModel
+
+        return RegimenModel
+    from regimencalc.protocol.drugs import DrugFile as DrugFileModel
+
+    return DrugFileModel
 
 
 def load_document(path: str | FilePath, model: type[M]) -> M:
@@ -149,13 +180,16 @@ def read_text(path: str | FilePath) -> str:
 
 
 def parse_regimen(text: str, filename: str) -> Regimen:
-    """Validate regimen YAML text; `filename` is only used in messages."""
-    return parse_document(text, filename, Regimen)
+    """Validate regimen YAML text, as the plain tree; `filename` is only used in messages."""
+    return plain_tree(parse_document(text, filename, _model(Regimen)))  # type: ignore[no-any-return]
 
 
 def parse_document(text: str, filename: str, model: type[M]) -> M:
     """Validate YAML text against a strict model; InputFileError lists every located problem."""
     from pydantic import ValidationError
+
+    from regimencalc.protocol.beside import problems_beside
+    from regimencalc.protocol.checks import RegimenProblems
 
     data, values, keys = read_yaml(text, filename)
     try:

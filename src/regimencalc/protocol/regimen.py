@@ -10,8 +10,7 @@ that every problem is reported at once, each with its place in the file. No I/O 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -24,10 +23,11 @@ from pydantic import (
     model_validator,
 )
 
-from regimencalc.display import format_number
+from regimencalc.protocol import plain
 from regimencalc.protocol.days import format_days, parse_days
 from regimencalc.protocol.labs import LabName
 from regimencalc.protocol.limits import MAX_CYCLE_LENGTH_DAYS, MAX_CYCLES, limit_text
+from regimencalc.protocol.plain import Basis, Marrow, Response, Route, Threshold
 from regimencalc.protocol.units import (
     AREA,
     MASS,
@@ -38,11 +38,6 @@ from regimencalc.protocol.units import (
     refuse_negligible_dose,
 )
 
-Route = Literal["IV", "CIV", "PO", "SC", "IM", "IT"]
-Basis = Literal["bsa", "weight", "flat"]
-Response = Literal["CR", "CRi", "PR", "NR"]
-Marrow = Literal["stable", "improved", "progressed"]
-RESPONSES: tuple[str, ...] = get_args(Response)
 FlagKind = Literal[
     "seed-vs-label",
     "institutional-default",
@@ -59,8 +54,6 @@ BASIS_UNITS: dict[str, str] = {
     "flat": "flat (e.g. 'mg')",
 }
 BASIS_DIMENSION: dict[str, str | None] = {"bsa": AREA, "weight": MASS, "flat": None}
-
-Path = tuple[str | int, ...]
 
 
 def _dose_amount(value: object) -> DoseAmount:
@@ -120,29 +113,6 @@ Identifier = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 SourceKey = Annotated[str, Field(min_length=1)]
 
 
-@dataclass(frozen=True)
-class Threshold:
-    """A band edge as a label writes it: '< 45 kg', '>= 45 kg', '<= 50 kg', '< 1 year', '< 12 months'."""
-
-    operator: str
-    value: float
-    unit: str
-    text: str
-
-    def holds(self, measured: float) -> bool:
-        """Whether a value falls in the band; edges exactly as written (45 kg is '>= 45 kg')."""
-        return {
-            "<": measured < self.value,
-            "<=": measured <= self.value,
-            ">": measured > self.value,
-            ">=": measured >= self.value,
-        }[self.operator]
-
-    def __str__(self) -> str:
-        symbol = {"<=": "≤", ">=": "≥"}.get(self.operator, self.operator)
-        return f"{symbol} {format_number(self.value)} {self.unit}"
-
-
 _CONDITION = re.compile(r"^\s*(<=|>=|<|>|≤|≥)\s*(.+)$")
 
 
@@ -188,7 +158,7 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-class Source(StrictModel):
+class Source(StrictModel, plain.Source):
     """A document numbers are taken from; regimen lines cite it by its key."""
 
     kind: SourceKind
@@ -198,7 +168,7 @@ class Source(StrictModel):
     note: str | None = Field(None, description="Provenance note in the project's seeds/ folder")
 
 
-class Flag(StrictModel):
+class Flag(StrictModel, plain.Flag):
     """Something a pharmacist must see on every output: seed vs label, an institutional choice…"""
 
     kind: FlagKind
@@ -206,13 +176,13 @@ class Flag(StrictModel):
     source: SourceKey | None = None
 
 
-class WeightFlag(Flag):
+class WeightFlag(Flag, plain.WeightFlag):
     """A flag raised only for patients whose weight meets the condition."""
 
     weight: Weight
 
 
-class DoseSpec(StrictModel):
+class DoseSpec(StrictModel, plain.DoseSpec):
     """A prescribed dose: amount per basis, optional range maximum, optional per-dose cap."""
 
     basis: Basis
@@ -224,7 +194,7 @@ class DoseSpec(StrictModel):
     cap_source: SourceKey | None = None
 
 
-class Band(StrictModel):
+class Band(StrictModel, plain.Band):
     """One band of a banded dose, by weight, age or both (blinatumomab ≥ 45 kg fixed, < 45 kg per m²)."""
 
     weight: Weight | None = None
@@ -232,14 +202,8 @@ class Band(StrictModel):
     label: str
     dose: DoseSpec
 
-    def holds(self, weight_kg: float, age_years: float | None) -> bool:
-        """Whether a patient falls in the band; an age band needs the age (the caller refuses without it)."""
-        weight_ok = self.weight is None or self.weight.holds(weight_kg)
-        age_ok = self.age is None or (age_years is not None and self.age.holds(age_years))
-        return weight_ok and age_ok
 
-
-class Taper(StrictModel):
+class Taper(StrictModel, plain.Taper):
     """Steps after the line's own days: `amounts[i]` is given for `step_days` days from `start_day`."""
 
     start_day: int = Field(ge=0, le=MAX_CYCLE_LENGTH_DAYS)
@@ -253,15 +217,8 @@ class Taper(StrictModel):
             raise ValueError(f"the taper runs to day {last}, past {limit_text('MAX_CYCLE_LENGTH_DAYS')}")
         return self
 
-    def steps(self) -> list[tuple[tuple[int, ...], DoseAmount]]:
-        """(days, amount) for each taper step."""
-        return [
-            (tuple(range(self.start_day + i * self.step_days, self.start_day + (i + 1) * self.step_days)), amount)
-            for i, amount in enumerate(self.amounts)
-        ]
 
-
-class DrugLine(StrictModel):
+class DrugLine(StrictModel, plain.DrugLine):
     """One drug of a cycle: what, how, which days, how much, and where the numbers came from."""
 
     drug: Annotated[str, Field(pattern=r"^[a-z][a-z0-9 -]*[a-z0-9]$", description="Generic name, lower case")]
@@ -276,7 +233,7 @@ class DrugLine(StrictModel):
     weight_flags: list[WeightFlag] = []
 
 
-class BranchOption(StrictModel):
+class BranchOption(StrictModel, plain.BranchOption):
     """One arm of a response branch and the lines it adds."""
 
     id: Identifier
@@ -286,7 +243,7 @@ class BranchOption(StrictModel):
     note: str | None = None
 
 
-class Branch(StrictModel):
+class Branch(StrictModel, plain.Branch):
     """A choice made on a response assessment (seed 003: no CR/CRi at day 22 → 2 more weeks)."""
 
     id: Identifier
@@ -297,7 +254,7 @@ class Branch(StrictModel):
     source: SourceKey
 
 
-class Phase(StrictModel):
+class Phase(StrictModel, plain.Phase):
     """A run of identical cycles: length, count (fixed or maximum), lines and branches."""
 
     id: Identifier
@@ -310,24 +267,15 @@ class Phase(StrictModel):
     source: SourceKey
     note: str | None = None
 
-    def all_lines(self) -> list[DrugLine]:
-        """Every line of the phase, the lines of every branch arm included."""
-        return [*self.lines, *(line for b in self.branches for o in b.options for line in o.lines)]
 
-    @property
-    def cycle_count(self) -> int:
-        """How many cycles the phase plans (its fixed count or its maximum)."""
-        return self.cycles if self.cycles is not None else self.max_cycles  # type: ignore[return-value]
-
-
-class AgeRange(StrictModel):
+class AgeRange(StrictModel, plain.AgeRange):
     """Eligible ages in years, inclusive."""
 
     min: float | None = Field(None, ge=0)
     max: float | None = Field(None, ge=0)
 
 
-class Eligibility(StrictModel):
+class Eligibility(StrictModel, plain.Eligibility):
     """Who the regimen was written for."""
 
     age_years: AgeRange | None = None
@@ -335,7 +283,7 @@ class Eligibility(StrictModel):
     source: SourceKey
 
 
-class Check(StrictModel):
+class Check(StrictModel, plain.Check):
     """One thing a rule looks at: a lab (grade, value or multiple of ULN) or a toxicity grade.
 
     The latest observation on or before the day checked is used.
@@ -365,38 +313,19 @@ class Check(StrictModel):
     )
     all_of: list[Check] | None = Field(None, min_length=2, description="A group of checks that must all hold")
 
-    def comparisons(self) -> list[str]:
-        """The comparison fields that are set."""
-        fields = (
-            "grade_at_least",
-            "grade_at_most",
-            "below",
-            "at_least",
-            "above_uln",
-            "at_most_uln",
-            "events_at_least",
-            "below_baseline",
-            "at_least_baseline",
-        )
-        return [f for f in fields if getattr(self, f) is not None]
 
-
-class Condition(StrictModel):
+class Condition(StrictModel, plain.Condition):
     """Checks combined: `any` (at least one holds) or `all` (every one holds)."""
 
     any: list[Check] | None = Field(None, min_length=1)
     all: list[Check] | None = Field(None, min_length=1)
-
-    def checks(self) -> list[Check]:
-        """The checks, whichever way they are combined."""
-        return self.any or self.all or []
 
 
 RuleAction = Literal["hold", "interrupt", "delay", "omit", "reduce", "discontinue", "flag"]
 WAITING_ACTIONS = ("hold", "interrupt", "delay")
 
 
-class RestartStep(StrictModel):
+class RestartStep(StrictModel, plain.RestartStep):
     """After an interruption, give a lower dose for `days` days: the dose planned on cycle `like_cycle` day
     `like_day`, or without them the drug's step dose (its first planned dose of the course)."""
 
@@ -405,7 +334,7 @@ class RestartStep(StrictModel):
     days: int = Field(ge=1, le=MAX_CYCLE_LENGTH_DAYS)
 
 
-class Rule(StrictModel):
+class Rule(StrictModel, plain.Rule):
     """A toxicity- or lab-triggered change, checked before each dose of its drugs or at each cycle start."""
 
     id: Identifier
@@ -456,7 +385,7 @@ class Rule(StrictModel):
     flags: list[Flag] = []
 
 
-class DoseLevel(StrictModel):
+class DoseLevel(StrictModel, plain.DoseLevel):
     """A named dose level of a drug as a percentage of the planned dose ('-1': 75 %)."""
 
     drug: str
@@ -465,7 +394,7 @@ class DoseLevel(StrictModel):
     source: SourceKey
 
 
-class Spacing(StrictModel):
+class Spacing(StrictModel, plain.Spacing):
     """A minimum number of days between two doses of a drug (inotuzumab: at least 6), and how far a dose
     may be given from its planned day and still be that dose (inotuzumab: 2 days)."""
 
@@ -477,7 +406,7 @@ class Spacing(StrictModel):
     source: SourceKey
 
 
-class RuleException(StrictModel):
+class RuleException(StrictModel, plain.RuleException):
     """A drug file's rule that does not apply in this regimen, and why (with a source)."""
 
     rule: Identifier
@@ -485,7 +414,7 @@ class RuleException(StrictModel):
     source: SourceKey
 
 
-class Intrathecal(StrictModel):
+class Intrathecal(StrictModel, plain.Intrathecal):
     """Intrathecal therapy the regimen's source gives with it (CNS prophylaxis or treatment).
 
     Doses by age are never bundled (reference: not verified); they come from the institutional
@@ -513,7 +442,7 @@ class Intrathecal(StrictModel):
         return self
 
 
-class Regimen(StrictModel):
+class Regimen(StrictModel, plain.Regimen):
     """A whole regimen file."""
 
     schema_version: SchemaVersion
@@ -544,15 +473,6 @@ class Regimen(StrictModel):
         if problems:
             raise RegimenProblems(problems)
         return self
-
-    def all_lines(self) -> list[DrugLine]:
-        """Every line of every phase, branch arms included, in file order."""
-        return [line for phase in self.phases for line in phase.all_lines()]
-
-    @property
-    def total_cycles(self) -> int:
-        """Cycles planned when the user does not limit them."""
-        return sum(p.cycle_count for p in self.phases)
 
 
 def json_schema() -> dict[str, Any]:

@@ -24,20 +24,14 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from regimencalc.protocol import plain
+from regimencalc.protocol.plain import DoseEvent
 from regimencalc.protocol.regimen import Age, DoseSpec, Identifier, Route, SourceKey, StrictModel, Weight
 
-DoseEvent = Literal["first-dose-of-course", "first-dose-of-cycle", "step-dose", "restart", "each-dose"]
-EVENT_WORDS: dict[str, str] = {
-    "first-dose-of-course": "the first dose of the course",
-    "first-dose-of-cycle": "the first dose of the cycle",
-    "step-dose": "the step dose",
-    "restart": "the restart after an interruption",
-    "each-dose": "each dose",
-}
 AgentName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9 -]*[a-z0-9]$", description="Generic name, lower case")]
 
 
-class EventLine(StrictModel):
+class EventLine(StrictModel, plain.EventLine):
     """Something given or done before dose events: a premedication, supervision, a requirement.
 
     `dose` absent means the label leaves the agent or the dose to the hospital: the line is planned
@@ -58,7 +52,7 @@ class EventLine(StrictModel):
     source: SourceKey
 
 
-class Admission(StrictModel):
+class Admission(StrictModel, plain.Admission):
     """A hospital admission (or supervision) for the first `days` days of the drug's `cycle`-th cycle,
     counted from the drug's first delivered dose in that cycle."""
 
@@ -70,7 +64,7 @@ class Admission(StrictModel):
     source: SourceKey
 
 
-class AdministrationNote(StrictModel):
+class AdministrationNote(StrictModel, plain.AdministrationNote):
     """How the drug is given or labelled: a route label, infusion duration, bag, daily dosing, a warning.
 
     With `weight` or `age` the note is shown only to patients who meet it (the 7-day bag under 22 kg).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from regimencalc.display import plural
 from regimencalc.protocol.days import format_days
-from regimencalc.protocol.regimen import DoseSpec, DrugLine, Flag, Regimen, WeightFlag
+from regimencalc.protocol.plain import DoseSpec, DrugLine, Flag, Regimen, WeightFlag
 from regimencalc.replan.rules import describe_rule
 from regimencalc.replan.ruleset import rules_in_force
 

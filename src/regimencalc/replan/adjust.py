@@ -27,7 +27,7 @@ from regimencalc.course import Administration, Amount, Cycle, Status, TraceStep
 from regimencalc.display import format_number, plural, round_significant
 from regimencalc.errors import ObservationError
 from regimencalc.flags import FlagBook
-from regimencalc.protocol.regimen import Regimen, Rule, Spacing
+from regimencalc.protocol.plain import Regimen, Rule, Spacing
 from regimencalc.replan.history import History
 from regimencalc.replan.rules import Verdict, evaluate
 from regimencalc.replan.ruleset import RuleSet

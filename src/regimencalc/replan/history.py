@@ -8,13 +8,16 @@ never plans anything itself.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from regimencalc.display import plural
 from regimencalc.dosing.dates import day_date
 from regimencalc.errors import ObservationError
-from regimencalc.protocol.labs import Measured
-from regimencalc.replan.observations import Limits, Observation, Observations
+
+if TYPE_CHECKING:  # the observation models (pydantic) load only when observations or a response are given
+    from regimencalc.protocol.labs import Measured
+    from regimencalc.replan.observations import Limits, Observation, Observations
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,15 @@ ALSO_READ_AS: dict[str, dict[str, int]] = {"neurological toxicity": {"icans": 0,
 
 
 @dataclass(frozen=True)
+class NoLimits:
+    """The limits of a plan without observations: none, as `Limits()` holds, without its model."""
+
+    uln: dict[str, Measured] = field(default_factory=dict)
+    lln: dict[str, Measured] = field(default_factory=dict)
+    baseline: dict[str, Measured] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class History:
     """All observations in date order (stable for equal dates), with the CTCAE version to grade by.
 
@@ -41,7 +53,7 @@ class History:
 
     entries: tuple[DatedEntry, ...]
     ctcae_version: str | None
-    limits: Limits
+    limits: Limits | NoLimits
     stated: DatedEntry | None = None
 
     @property
@@ -98,6 +110,8 @@ class History:
 
     def baseline(self, on: dt.date) -> History:
         """The limits' baseline values as a one-entry history dated `on`, for baseline conditions."""
+        from regimencalc.replan.observations import Observation
+
         entry = Observation(
             id="baseline", date=on, cycle=None, day=None, labs=self.limits.baseline, started_cycle=None, weight=None
         )
@@ -120,7 +134,7 @@ def place(
     say different things (two values of one lab, a dose both given and not given). `stated` is the
     response given on the command line, dated where the plan first reads one."""
     if observations is None:
-        return History((), None, Limits(), stated)
+        return History((), None, NoLimits(), stated)
     dated = []
     for index, entry in enumerate(observations.entries):
         entry_id = observations.entry_id(index)

@@ -14,7 +14,7 @@ from regimencalc.course import Administration, Amount, Cycle, TraceStep
 from regimencalc.display import unit_symbol
 from regimencalc.errors import ObservationError, UnitInputError
 from regimencalc.flags import FlagBook
-from regimencalc.protocol.regimen import Regimen
+from regimencalc.protocol.plain import Regimen
 from regimencalc.protocol.units import import_pint, parse_quantity
 from regimencalc.replan.history import DatedEntry, History
 

@@ -16,7 +16,7 @@ from typing import TypeVar
 from regimencalc.display import plural
 from regimencalc.errors import ObservationError, UnitInputError
 from regimencalc.protocol.labs import LAB_NAMES, Measured, parse_lab_value, ratio
-from regimencalc.protocol.regimen import Check, Condition, Rule
+from regimencalc.protocol.plain import Check, Condition, Rule, make
 from regimencalc.replan.ctcae import grade_lab
 from regimencalc.replan.history import History
 
@@ -53,7 +53,7 @@ def _check(check: Check, history: History, on: dt.date, version: str | None) -> 
     if check.response_not_in is not None:
         return _response(check.response_not_in, history, on)
     if check.all_of is not None:
-        return evaluate(Condition(all=check.all_of), history, on, version)
+        return evaluate(make(Condition, {"any": None, "all": check.all_of}), history, on, version)
     if check.marrow_in is not None:
         return _marrow(check.marrow_in, history, on)
     if check.toxicity is not None and check.events_at_least is not None:

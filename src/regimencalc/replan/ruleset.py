@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from regimencalc.errors import PlanningError
-from regimencalc.protocol.drugs import DrugFile
 from regimencalc.protocol.loader import load_drug_file
-from regimencalc.protocol.regimen import Check, Regimen, Rule, RuleException, Source, Spacing
+from regimencalc.protocol.plain import Check, DrugFile, Regimen, Rule, RuleException, Source, Spacing
 from regimencalc.replan.history import ALSO_READ_AS
 
 

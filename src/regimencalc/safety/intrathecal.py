@@ -17,7 +17,7 @@ from regimencalc.protocol.intrathecal import (
 )
 
 if TYPE_CHECKING:
-    from regimencalc.protocol.regimen import Path
+    from regimencalc.protocol.plain import Path
     from regimencalc.safety.institution import Institution
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from regimencalc.protocol.regimen import Path
+    from regimencalc.protocol.plain import Path
     from regimencalc.safety.institution import Institution
 
 

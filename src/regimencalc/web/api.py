@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from regimencalc.course import Course
 from regimencalc.errors import UnknownRegimenError
-from regimencalc.protocol.loader import parse_regimen
+from regimencalc.protocol.loader import parse_regimen, regimen_model
 from regimencalc.render.tabular import render_json
 from regimencalc.web.inputs import CourseRequest, RegimenEntry, bundled_regimen, catalogue, plan_request
 from regimencalc.web.problems import MEDIA_TYPE
@@ -102,10 +102,10 @@ def get_regimens() -> list[RegimenEntry]:
 )
 def get_regimen(regimen_id: str) -> dict[str, Any]:
     try:
-        regimen = bundled_regimen(regimen_id)
+        bundled_regimen(regimen_id)
     except UnknownRegimenError as exc:
         raise HTTPException(404, str(exc)) from None
-    return regimen.model_dump(mode="json")
+    return regimen_model(regimen_id).model_dump(mode="json")
 
 
 @router.post(

@@ -23,7 +23,7 @@ from regimencalc.safety.rounding import RoundingProfile
 
 if TYPE_CHECKING:
     from regimencalc.course import Course
-    from regimencalc.protocol.regimen import Regimen
+    from regimencalc.protocol.plain import Regimen
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from regimencalc.course import Administration, Course, Cycle
 from regimencalc.display import ROUTE_NAMES
 from regimencalc.dosing.bsa import BSA_FORMULAS
 from regimencalc.errors import RegimencalcError
-from regimencalc.protocol.regimen import RESPONSES
+from regimencalc.protocol.plain import RESPONSES
 from regimencalc.render.sheet import FLAG_WORDS
 from regimencalc.safety.plausibility import KEYS as UNUSUAL_KEYS
 from regimencalc.web.guard import CSRF_FIELD, csrf_ok, new_csrf_token
