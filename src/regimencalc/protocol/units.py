@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from regimencalc.display import format_number, superscript, unit_symbol
 from regimencalc.errors import UnitInputError
+from regimencalc.protocol.factors import reading
 from regimencalc.protocol.limits import MAX_EXPONENT, MAX_NUMBER_DIGITS, MIN_DOSE_CELLS, MIN_DOSE_MCG, limit_text
 
 if TYPE_CHECKING:
@@ -283,30 +284,29 @@ def parse_body_measure(text: str, what: str) -> float:
     pairs = _PAIR.findall(text)
     if not pairs or "".join(f"{n}{u}" for n, u in pairs) != re.sub(r"\s+", "", text):
         raise UnitInputError(f"{what} '{text}' is not a number with a unit; write e.g. {examples}")
-    target = parse_unit(unit)
     parts = []
     for number, unit_text in pairs:
         symbol = body_unit_name({"'": "ft", '"': "in"}.get(unit_text, unit_text))
         try:
-            parsed = parse_unit(symbol)
+            parsed = reading(symbol, unit)
         except UnitInputError:
             raise UnitInputError(f"{what} '{text}': unknown unit '{unit_text}'; write e.g. {examples}") from None
-        if parsed.dimensionality != target.dimensionality:
+        if parsed.factor is None:
             raise UnitInputError(f"{what} '{text}': '{unit_text}' is not a unit of {what}; write e.g. {examples}")
-        parts.append(registry().Quantity(_number(number, text), parsed))
+        parts.append((_number(number, text), parsed.name, parsed.factor))
     if len(parts) > 1:
         _check_compound(parts, text, what)
-    return sum(part.to(target).magnitude for part in parts)
+    return sum(value * factor for value, _, factor in parts)  # pint's `.to(unit)`: its factor, kept
 
 
-def _check_compound(parts: list[pint.Quantity], text: str, what: str) -> None:
+def _check_compound(parts: list[tuple[float, str, float]], text: str, what: str) -> None:
     """Two parts are feet then inches (inches under 12) or stones then pounds (pounds under 14)."""
     larger, smaller, most, symbol, shown = _COMPOUNDS[what]
-    if len(parts) != 2 or (str(parts[0].units), str(parts[1].units)) != (larger, smaller):
+    if len(parts) != 2 or (parts[0][1], parts[1][1]) != (larger, smaller):
         raise UnitInputError(
             f"{what} '{text}': write one number with its unit (two numbers only as {shown}); nothing is added up"
         )
-    if parts[1].magnitude >= most:
+    if parts[1][0] >= most:
         raise UnitInputError(f"{what} '{text}': the second part must be under {most} {symbol}; write e.g. {shown}")
 
 
