@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given
@@ -158,3 +160,50 @@ def test_no_more_than_the_most_kept(monkeypatch):
     assert factor("day", "minute") == 1440.0
     content = json.loads(_kept_file().read_text(encoding="utf-8"))["content"]
     assert content == [["day", "hour", "day", 24.0]]
+
+
+#: Plans every bundled regimen, then makes pint unimportable and plans again: the second plans must
+#: need no pint (the regimens and drug files stay loaded; only the units are asked again).
+PLAN_WITHOUT_PINT = """
+import sys
+from regimencalc.planner import plan_typed
+from regimencalc.protocol import factors, units
+from regimencalc.protocol.bundled import bundled_ids
+from regimencalc.protocol.loader import load_regimen
+from regimencalc.render.tabular import render_json
+
+regimens = {name: load_regimen(name) for name in sorted(bundled_ids())}
+patients = [("170cm", "70kg", "40"), ("5 ft 7 in", "154 lb", None), ("70cm", "8kg", "9 months"), ("1.6 m", "11 st 4 lb", "15")]
+
+def plan_all():
+    return [
+        render_json(plan_typed(regimen, height, weight, "2026-01-05", age=age, response="CR", accept_unusual=["bsa"]))
+        for regimen in regimens.values() for height, weight, age in patients
+    ]
+
+before = plan_all()
+
+class Wanted(BaseException):
+    pass
+
+class Refuse:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] == "pint":
+            raise Wanted(name)
+
+for name in [m for m in sys.modules if m.partition(".")[0] == "pint"]:
+    del sys.modules[name]
+units.registry.cache_clear()
+units.parse_unit.cache_clear()
+factors._kept.cache_clear()
+sys.meta_path.insert(0, Refuse())
+print(plan_all() == before, len(before))
+"""
+
+
+def test_a_warm_plan_of_every_bundled_regimen_needs_no_pint(tmp_path):
+    env = {"REGIMENCALC_CACHE_DIR": str(tmp_path), "PATH": ""}
+    for _ in range(2):  # the answers asked of pint, then read from the kept file
+        run = subprocess.run([sys.executable, "-c", PLAN_WITHOUT_PINT], capture_output=True, text=True, env=env)
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert run.stdout.split() == ["True", "32"]  # 8 regimens × 4 patients, the same JSON bytes
