@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from importlib.machinery import PathFinder
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from regimencalc.errors import UnitInputError
-from regimencalc.protocol import factors
+from regimencalc.protocol import factors, units
 from regimencalc.protocol.cache import cache_dir
 from regimencalc.protocol.factors import Reading, factor, reading
 from regimencalc.protocol.units import parse_body_measure, parse_unit, registry
@@ -40,6 +43,7 @@ def _fresh_answers(tmp_path, monkeypatch):
     factors._kept.cache_clear()
     yield
     factors._kept.cache_clear()
+    factors._key.cache_clear()
 
 
 def _kept_file():
@@ -144,6 +148,22 @@ def test_a_corrupt_file_is_ignored_and_rewritten(content):
     _kept_file().write_text(content.replace("KEY", factors._key()), encoding="utf-8")
     assert parse_body_measure("154 lb", "weight") == 154 * 0.45359237  # 69.85322498 kg, by pint's factor
     assert json.loads(_kept_file().read_text(encoding="utf-8"))["content"] == [["lb", "kg", "pound", 0.45359237]]
+
+
+def test_other_definitions_or_another_pint_are_another_file(tmp_path, monkeypatch):
+    """An answer is pint's for these definitions and this pint: either changed, the answers are asked again."""
+    keys = {factors._key()}
+    definitions = tmp_path / "units.txt"
+    definitions.write_text(Path(units.DEFINITIONS).read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    monkeypatch.setattr(units, "DEFINITIONS", str(definitions))
+    factors._key.cache_clear()
+    keys.add(factors._key())
+    other_pint = tmp_path / "__init__.py"
+    other_pint.write_text("", encoding="utf-8")
+    monkeypatch.setattr(PathFinder, "find_spec", lambda name: SimpleNamespace(origin=str(other_pint)))
+    factors._key.cache_clear()
+    keys.add(factors._key())
+    assert len(keys) == 3
 
 
 def test_an_unwritable_cache_costs_time_never_a_result(tmp_path, monkeypatch):

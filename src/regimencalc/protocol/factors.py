@@ -11,7 +11,7 @@ the factor, or None where pint says the two are of different dimensions. An unkn
 an answer: `parse_unit` refuses it, with its words, every time.
 
 Kept in the user's cache as one small JSON file (`units/<key>.json`, the key naming the package
-version and `units.txt`'s bytes), read once per process; a miss adds its answer and rewrites the
+version, `units.txt`'s bytes and the pint installed), read once per process; a miss adds its answer and rewrites the
 file atomically (two processes racing may lose an answer, which costs only a later recomputation).
 A file that cannot be read, or holds anything but text readings with finite positive factors, is
 ignored and rewritten, never trusted.
@@ -20,6 +20,7 @@ ignored and rewritten, never trusted.
 from __future__ import annotations
 
 import math
+import os
 import threading
 from dataclasses import dataclass
 from functools import cache
@@ -101,9 +102,18 @@ def _write(answers: dict[tuple[str, str], Reading]) -> None:
 
 @cache
 def _key() -> str:
-    """The file's name: the package version and the unit definitions pint reads (`units.txt`)."""
-    from importlib.resources import files
+    """The file's name: the package version (as every cache entry), the unit definitions pint reads
+    (`units.txt`) and the pint installed (its `__init__.py`'s path, size and time, as Python checks
+    its own bytecode, without importing it): new definitions or another pint are a new file."""
+    from importlib.machinery import PathFinder
 
     from regimencalc.protocol.cache import cache_key
+    from regimencalc.protocol.units import DEFINITIONS
 
-    return cache_key("unit-readings-v1", files("regimencalc.protocol").joinpath("units.txt").read_bytes())
+    pint = PathFinder.find_spec("pint")
+    stamp = ""
+    if pint is not None and pint.origin is not None:
+        status = os.stat(pint.origin)
+        stamp = f"{pint.origin}:{status.st_size}:{status.st_mtime_ns}"
+    with open(DEFINITIONS, "rb") as handle:
+        return cache_key("unit-readings-v1", stamp.encode() + b"\0" + handle.read())

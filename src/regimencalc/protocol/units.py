@@ -9,12 +9,12 @@ basis is read from the written denominators, never from the combined dimension.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import threading
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -36,6 +36,9 @@ _SCALED = re.compile(
 )
 _POWER = re.compile(r"(?<=[A-Za-z])\s*(?:\^?([23])|([²³]))(?![\d.])")
 _PAIR = re.compile(rf"\s*({_NUMBER})\s*([A-Za-z'\"]+)\s*")
+
+#: The unit definitions pint reads, shipped beside this module; pint's kept answers are keyed by its bytes (factors.py).
+DEFINITIONS = os.path.join(os.path.dirname(__file__), "units.txt")
 
 MASS = "[mass]"
 LENGTH = "[length]"
@@ -92,8 +95,7 @@ def registry() -> pint.UnitRegistry:
     """The package's single unit registry, built on first use from `units.txt`."""
     pint = import_pint()
 
-    path = files("regimencalc.protocol").joinpath("units.txt")
-    with path.open(encoding="utf-8") as handle:
+    with open(DEFINITIONS, encoding="utf-8") as handle:
         definitions = handle.read().splitlines()
     ureg: pint.UnitRegistry = pint.UnitRegistry(None, preprocessors=[_normalise_unit_text])
     ureg.load_definitions(definitions)
