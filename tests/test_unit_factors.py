@@ -17,7 +17,7 @@ from regimencalc.errors import UnitInputError
 from regimencalc.protocol import factors, units
 from regimencalc.protocol.cache import cache_dir
 from regimencalc.protocol.factors import Reading, factor, reading
-from regimencalc.protocol.units import parse_body_measure, parse_unit, registry
+from regimencalc.protocol.units import import_pint, parse_body_measure, parse_unit, registry
 
 #: Every pair the warm path converts: typed heights and weights to cm and kg, doses per m² or kg,
 #: per hour to per day, caps to the dose's unit, course doses to mg (planner, dose.py, cumulative.py).
@@ -100,6 +100,15 @@ def test_a_hit_is_read_from_the_file_without_asking_pint(monkeypatch):
     assert factor("day", "hour") == 24.0
     with pytest.raises(AssertionError, match="pint asked for ft → cm"):
         reading("ft", "cm")
+
+
+def test_a_conversion_pint_refuses_is_refused_in_its_words_also_when_kept():
+    refused = import_pint().errors.DimensionalityError
+    for _ in range(2):  # asked of pint, then read from the file
+        factors._kept.cache_clear()
+        with pytest.raises(refused, match="Cannot convert from 'milligram' .* to 'day'"):
+            factor("mg", "day")
+    assert reading("mg", "day") == Reading("milligram", None)
 
 
 def test_an_unknown_unit_is_refused_in_pints_words_and_not_kept():
