@@ -20,7 +20,8 @@ from regimencalc.protocol.factors import Reading, factor, reading
 from regimencalc.protocol.units import import_pint, parse_body_measure, parse_unit, registry
 
 #: Every pair the warm path converts: typed heights and weights to cm and kg, doses per m² or kg,
-#: per hour to per day, caps to the dose's unit, course doses to mg (planner, dose.py, cumulative.py).
+#: per hour to per day, caps to the dose's unit, course doses to mg (planner, dose.py, cumulative.py),
+#: and lab values (labs.py, for the drug files' rules and observations).
 PAIRS = [
     *((unit, "cm") for unit in ("cm", "m", "mm", "in", "ft", "inch", "inches", "foot", "feet", "metre")),
     *((unit, "kg") for unit in ("kg", "g", "lb", "lbs", "st", "pound", "stone", "kilogram")),
@@ -32,6 +33,11 @@ PAIRS = [
     ("milligram / day", "milligram / day"),
     ("microgram / day", "milligram / day"),
     ("microgram / hour", "microgram / day"),
+    *((count, "1/L") for count in ("1/mm3", "1/uL", "1/µL", "1/mL", "1/L")),  # labs.py: counts, haemoglobin, ratios
+    *((unit, "g/dL") for unit in ("g/L", "g/dL")),
+    *((unit, "mg/dL") for unit in ("mg/dL", "mg/L", "g/L")),
+    *((unit, "U/L") for unit in ("U/L", "IU/L", "U/mL")),
+    ("umol/L", "mmol/L"),
 ]
 NUMBERS = st.floats(min_value=1e-12, max_value=1e12, allow_nan=False) | st.integers(1, 10**6).map(float)
 
