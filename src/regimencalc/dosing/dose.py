@@ -27,8 +27,9 @@ from regimencalc.display import (
 )
 from regimencalc.dosing.bsa import BSA_FORMULAS
 from regimencalc.errors import PlanningError
+from regimencalc.protocol.factors import factor
 from regimencalc.protocol.plain import Band, Basis, DoseSpec
-from regimencalc.protocol.units import DoseAmount, registry
+from regimencalc.protocol.units import DoseAmount
 
 if TYPE_CHECKING:
     from regimencalc.safety.rounding import RoundingProfile  # loaded only when a rounding profile is given
@@ -150,28 +151,28 @@ def per_day_factor(amount: DoseAmount) -> float | None:
     not per time or already per day."""
     if amount.per_time in (None, "day"):
         return None
-    return float(registry().Quantity(1, "day").to(amount.per_time).magnitude)
+    return factor("day", amount.per_time)
 
 
 def cap_value(spec: DoseSpec, amount: DoseAmount) -> float:
     """The spec's cap in the unit the dose is computed in (amount, or amount per day)."""
     assert spec.cap is not None
     target = amount.amount_unit if amount.per_time is None else f"{amount.amount_unit} / day"
-    return float(registry().Quantity(spec.cap.value, spec.cap.delivered_unit).to(target).magnitude)
+    return spec.cap.value * factor(spec.cap.delivered_unit, target)
 
 
 def body_factor(amount: DoseAmount, basis: str) -> float:
     """What one m² (BSA basis) or one kg (weight basis) is in the dose's own body unit: 1 for mg/m² and mg/kg."""
     if basis == "flat" or amount.per_body is None:
         return 1.0
-    return float(registry().Quantity(1.0, "m**2" if basis == "bsa" else "kg").to(amount.per_body).magnitude)
+    return factor("m**2" if basis == "bsa" else "kg", amount.per_body)
 
 
 def _times_basis(amount: DoseAmount, basis: str, body: BodySize) -> float:
     if basis == "flat" or amount.per_body is None:
         return amount.value
-    measure = registry().Quantity(body.bsa_m2, "m**2") if basis == "bsa" else registry().Quantity(body.weight_kg, "kg")
-    return amount.value * measure.to(amount.per_body).magnitude
+    measure = body.bsa_m2 if basis == "bsa" else body.weight_kg
+    return amount.value * (measure * body_factor(amount, basis))  # pint's `measure.to(per_body)`: its factor, kept
 
 
 def _basis_text(ends: list[DoseAmount], basis: str, body: BodySize, raw: list[float], unit: str) -> str:

@@ -14,7 +14,8 @@ from decimal import Decimal
 from typing import Literal
 
 from regimencalc.errors import UnitInputError
-from regimencalc.protocol.units import check_written_number, import_pint, parse_unit, registry
+from regimencalc.protocol.factors import reading
+from regimencalc.protocol.units import check_written_number, parse_unit
 
 LabName = Literal["wbc", "anc", "platelets", "hemoglobin", "bilirubin", "ast", "alt", "creatinine"]
 COUNTS: tuple[str, ...] = ("wbc", "anc", "platelets")
@@ -66,12 +67,9 @@ def _split(text: str) -> tuple[Decimal, str]:
 
 def exact_factor(source: str, target: str) -> Decimal:
     """The exact decimal factor converting `source` to `target` units; UnitInputError if they differ in kind."""
-    pint = import_pint()
-
-    try:
-        factor = registry().Quantity(1, parse_unit(source)).to(parse_unit(target)).magnitude
-    except pint.errors.DimensionalityError:
-        raise UnitInputError(f"'{source}' cannot be converted to '{target}'") from None
+    factor = reading(source, target).factor  # pint's, kept (factors.py)
+    if factor is None:
+        raise UnitInputError(f"'{source}' cannot be converted to '{target}'")
     return Decimal(f"{factor:.12g}")
 
 

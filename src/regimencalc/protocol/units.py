@@ -9,17 +9,18 @@ basis is read from the written denominators, never from the combined dimension.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import threading
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 from regimencalc.display import format_number, superscript, unit_symbol
 from regimencalc.errors import UnitInputError
+from regimencalc.protocol.factors import reading
 from regimencalc.protocol.limits import MAX_EXPONENT, MAX_NUMBER_DIGITS, MIN_DOSE_CELLS, MIN_DOSE_MCG, limit_text
 
 if TYPE_CHECKING:
@@ -35,6 +36,9 @@ _SCALED = re.compile(
 )
 _POWER = re.compile(r"(?<=[A-Za-z])\s*(?:\^?([23])|([²³]))(?![\d.])")
 _PAIR = re.compile(rf"\s*({_NUMBER})\s*([A-Za-z'\"]+)\s*")
+
+#: The unit definitions pint reads, shipped beside this module; pint's kept answers are keyed by its bytes (factors.py).
+DEFINITIONS = os.path.join(os.path.dirname(__file__), "units.txt")
 
 MASS = "[mass]"
 LENGTH = "[length]"
@@ -91,8 +95,7 @@ def registry() -> pint.UnitRegistry:
     """The package's single unit registry, built on first use from `units.txt`."""
     pint = import_pint()
 
-    path = files("regimencalc.protocol").joinpath("units.txt")
-    with path.open(encoding="utf-8") as handle:
+    with open(DEFINITIONS, encoding="utf-8") as handle:
         definitions = handle.read().splitlines()
     ureg: pint.UnitRegistry = pint.UnitRegistry(None, preprocessors=[_normalise_unit_text])
     ureg.load_definitions(definitions)
@@ -283,30 +286,29 @@ def parse_body_measure(text: str, what: str) -> float:
     pairs = _PAIR.findall(text)
     if not pairs or "".join(f"{n}{u}" for n, u in pairs) != re.sub(r"\s+", "", text):
         raise UnitInputError(f"{what} '{text}' is not a number with a unit; write e.g. {examples}")
-    target = parse_unit(unit)
     parts = []
     for number, unit_text in pairs:
         symbol = body_unit_name({"'": "ft", '"': "in"}.get(unit_text, unit_text))
         try:
-            parsed = parse_unit(symbol)
+            parsed = reading(symbol, unit)
         except UnitInputError:
             raise UnitInputError(f"{what} '{text}': unknown unit '{unit_text}'; write e.g. {examples}") from None
-        if parsed.dimensionality != target.dimensionality:
+        if parsed.factor is None:
             raise UnitInputError(f"{what} '{text}': '{unit_text}' is not a unit of {what}; write e.g. {examples}")
-        parts.append(registry().Quantity(_number(number, text), parsed))
+        parts.append((_number(number, text), parsed.name, parsed.factor))
     if len(parts) > 1:
         _check_compound(parts, text, what)
-    return sum(part.to(target).magnitude for part in parts)
+    return sum(value * factor for value, _, factor in parts)  # pint's `.to(unit)`: its factor, kept
 
 
-def _check_compound(parts: list[pint.Quantity], text: str, what: str) -> None:
+def _check_compound(parts: list[tuple[float, str, float]], text: str, what: str) -> None:
     """Two parts are feet then inches (inches under 12) or stones then pounds (pounds under 14)."""
     larger, smaller, most, symbol, shown = _COMPOUNDS[what]
-    if len(parts) != 2 or (str(parts[0].units), str(parts[1].units)) != (larger, smaller):
+    if len(parts) != 2 or (parts[0][1], parts[1][1]) != (larger, smaller):
         raise UnitInputError(
             f"{what} '{text}': write one number with its unit (two numbers only as {shown}); nothing is added up"
         )
-    if parts[1].magnitude >= most:
+    if parts[1][0] >= most:
         raise UnitInputError(f"{what} '{text}': the second part must be under {most} {symbol}; write e.g. {shown}")
 
 

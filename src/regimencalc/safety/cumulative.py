@@ -17,13 +17,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
-from typing import Any
 
 from regimencalc.course import Administration, CumulativeDose
 from regimencalc.display import format_number
 from regimencalc.errors import PatientInputError
-from regimencalc.protocol.units import registry
+from regimencalc.protocol.factors import reading
 
 
 @dataclass(frozen=True)
@@ -79,19 +77,13 @@ def course_mg_per_m2(administrations: tuple[Administration, ...], bsa_m2: float)
         if a.status not in ("planned", "given", "moved"):
             continue
         amount = a.given or a.dose
-        unit = _parsed_unit(amount.unit)
-        if unit.dimensionality != _parsed_unit("mg").dimensionality:
+        per_mg = reading(amount.unit, "mg").factor  # None for an amount that is not a mass (cells)
+        if per_mg is None:
             continue
-        mg = Decimal(repr(float(registry().Quantity(amount.value, unit).to(_parsed_unit("mg")).magnitude)))
+        mg = Decimal(repr(amount.value * per_mg))
         totals[a.drug] = totals.get(a.drug, Decimal(0)) + mg
     bsa = Decimal(repr(bsa_m2))
     return {drug: mg / bsa for drug, mg in totals.items()}
-
-
-@lru_cache(maxsize=64)
-def _parsed_unit(unit: str) -> Any:
-    """A unit read once per course (reading a unit is most of the cost of summing a long course)."""
-    return registry().parse_units(unit)
 
 
 def cumulate(
