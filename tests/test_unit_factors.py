@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from regimencalc.errors import UnitInputError
 from regimencalc.protocol import factors, units
-from regimencalc.protocol.cache import cache_dir
+from regimencalc.protocol.cache import cache_dir, read_entry
 from regimencalc.protocol.factors import Reading, factor, reading
 from regimencalc.protocol.units import import_pint, parse_body_measure, parse_unit, registry
 
@@ -56,6 +57,18 @@ def _kept_file():
     return cache_dir() / "units" / f"{factors._key()}.json"
 
 
+def _kept_content():
+    """The answers kept, read as the cache reads an entry (its header line checked)."""
+    return read_entry("units", factors._key())
+
+
+def _plant(content: str, key: str | None = None) -> None:
+    """An entry whose header is right for `content` (so only the content itself can be wrong)."""
+    header = json.dumps({"key": key or factors._key(), "sha256": hashlib.sha256(content.encode()).hexdigest()})
+    _kept_file().parent.mkdir(parents=True, exist_ok=True)
+    _kept_file().write_text(f"{header}\n{content}", encoding="utf-8")
+
+
 @given(st.sampled_from(PAIRS), NUMBERS)
 def test_pint_converts_by_the_kept_factor_bit_for_bit(pair, value):
     source, target = pair
@@ -88,11 +101,7 @@ def test_typed_measures_are_pints_reading(feet, inches, stones, pounds, value):
 def test_a_miss_asks_pint_and_keeps_the_answer():
     assert reading("lb", "kg") == Reading("pound", 0.45359237)  # the definition in units.txt
     assert reading("cm", "kg") == Reading("centimeter", None)  # another dimension: no factor
-    document = json.loads(_kept_file().read_text(encoding="utf-8"))
-    assert document == {
-        "key": factors._key(),
-        "content": [["lb", "kg", "pound", 0.45359237], ["cm", "kg", "centimeter", None]],
-    }
+    assert _kept_content() == [["lb", "kg", "pound", 0.45359237], ["cm", "kg", "centimeter", None]]
 
 
 def test_a_hit_is_read_from_the_file_without_asking_pint(monkeypatch):
@@ -142,27 +151,33 @@ def test_refusals_keep_their_words_when_the_answers_are_kept(what, text, message
 
 
 @pytest.mark.parametrize(
-    "content",
+    ("content", "key"),
     [
-        "not json",
-        '{"key": "another", "content": [["lb", "kg", "pound", 1.0]]}',
-        '{"key": "KEY", "content": [["lb", "kg", "pound", -0.45359237]]}',
-        '{"key": "KEY", "content": [["lb", "kg", "pound", NaN]]}',
-        '{"key": "KEY", "content": [["lb", "kg", "pound", Infinity]]}',
-        '{"key": "KEY", "content": [["lb", "kg", "pound", "0.45359237"]]}',
-        '{"key": "KEY", "content": [["lb", "kg", "pound", 1]]}',
-        '{"key": "KEY", "content": [["lb", "kg", "pound", true]]}',
-        '{"key": "KEY", "content": [["lb", "kg", 7, 0.45359237]]}',
-        '{"key": "KEY", "content": [["lb", "kg", "pound"]]}',
-        '{"key": "KEY", "content": {"lb": 1.0}}',
+        ("not json", None),
+        ('[["lb", "kg", "pound", 1.0]]', "another"),
+        ('[["lb", "kg", "pound", -0.45359237]]', None),
+        ('[["lb", "kg", "pound", NaN]]', None),
+        ('[["lb", "kg", "pound", Infinity]]', None),
+        ('[["lb", "kg", "pound", "0.45359237"]]', None),
+        ('[["lb", "kg", "pound", 1]]', None),
+        ('[["lb", "kg", "pound", true]]', None),
+        ('[["lb", "kg", 7, 0.45359237]]', None),
+        ('[["lb", "kg", "pound"]]', None),
+        ('{"lb": 1.0}', None),
     ],
 )
-def test_a_corrupt_file_is_ignored_and_rewritten(content):
+def test_a_corrupt_file_is_ignored_and_rewritten(content, key):
     """A factor of 1 for pounds would dose a 154 lb patient as 154 kg: anything not exactly as written is ignored."""
-    _kept_file().parent.mkdir(parents=True, exist_ok=True)
-    _kept_file().write_text(content.replace("KEY", factors._key()), encoding="utf-8")
+    _plant(content, key)
     assert parse_body_measure("154 lb", "weight") == 154 * 0.45359237  # 69.85322498 kg, by pint's factor
-    assert json.loads(_kept_file().read_text(encoding="utf-8"))["content"] == [["lb", "kg", "pound", 0.45359237]]
+    assert _kept_content() == [["lb", "kg", "pound", 0.45359237]]
+
+
+def test_a_file_whose_checksum_differs_is_ignored():
+    _plant('[["lb", "kg", "pound", 0.45359237]]')
+    _kept_file().write_text(_kept_file().read_text(encoding="utf-8").replace("0.45359237", "1.0"), encoding="utf-8")
+    assert parse_body_measure("154 lb", "weight") == 154 * 0.45359237
+    assert _kept_content() == [["lb", "kg", "pound", 0.45359237]]
 
 
 def test_other_definitions_or_another_pint_are_another_file(tmp_path, monkeypatch):
@@ -193,8 +208,7 @@ def test_no_more_than_the_most_kept(monkeypatch):
     monkeypatch.setattr(factors, "MOST_KEPT", 1)
     assert factor("day", "hour") == 24.0
     assert factor("day", "minute") == 1440.0
-    content = json.loads(_kept_file().read_text(encoding="utf-8"))["content"]
-    assert content == [["day", "hour", "day", 24.0]]
+    assert _kept_content() == [["day", "hour", "day", 24.0]]
 
 
 #: Plans every bundled regimen, then makes pint unimportable and plans again: the second plans must
