@@ -2,7 +2,7 @@
 
 `regimencalc --help` (or `-h`) prints the text click rendered the last time, kept in the user's
 cache with what it depends on: the command's name, the terminal width ($COLUMNS and the terminal's
-columns) and the files of `cli.py` and click (size and modification time, as Python checks its own
+columns) and the files of `cli/commands.py` and click (size and modification time, as Python checks its own
 bytecode). Any difference, or a missing or unreadable entry, renders it again with click and keeps
 it; importing click is most of the start-up of `--help` (docs/architecture.md, start-up).
 """
@@ -60,7 +60,7 @@ def _help_stamp() -> str | None:
     if click is None or click.origin is None:
         return None
     parts = [f"COLUMNS={os.environ.get('COLUMNS', '')!r}", f"terminal={columns}"]
-    for path in (os.path.join(os.path.dirname(__file__), "cli.py"), click.origin):
+    for path in (os.path.join(os.path.dirname(__file__), "cli", "commands.py"), click.origin):
         try:
             status = os.stat(path)
         except OSError:
