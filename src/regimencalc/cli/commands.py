@@ -264,9 +264,9 @@ def course_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option(
     "--format", "fmt", type=click.Choice(FORMATS), help="table, csv or json (default: from the -o suffix, else table)."
 )
-def schedule(fmt: str | None, output: Path | None, force: bool, **inputs: Any) -> None:
+def schedule(**params: Any) -> None:
     """Every dose of REGIMEN (a bundled id or a file) for a patient, dated from --start."""
-    run_schedule(fmt, output, force, inputs, _echo)
+    run_schedule(params, _echo)
 
 
 @main.command()

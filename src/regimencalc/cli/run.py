@@ -97,9 +97,12 @@ def from_file(course: Course, reference: str) -> Course:
     return course.model_copy(update={"regimen": course.regimen.model_copy(update={"file": reference})})
 
 
-def schedule(fmt: str | None, output: Path | None, force: bool, inputs: dict[str, Any], echo: Echo) -> None:
-    """The `schedule` command: every dose of the regimen for the patient, as a table, CSV or JSON."""
-    fmt = schedule_format(fmt, output)
+def schedule(params: dict[str, Any], echo: Echo) -> None:
+    """The `schedule` command, from its parameters as click parses them: every dose of the regimen for
+    the patient, as a table, CSV or JSON."""
+    inputs = dict(params)
+    output, force = inputs.pop("output"), inputs.pop("force")
+    fmt = schedule_format(inputs.pop("fmt"), output)
     course = plan_course(**inputs)
     if fmt == "json":
         from regimencalc.render.tabular import render_json as render
