@@ -1,4 +1,4 @@
-"""A plain `regimencalc schedule …` line, read without importing click (≈ 20 ms of start-up).
+"""A plain `regimencalc schedule …` line, read without importing click (9-33 ms of start-up; docs/batch.md).
 
 The reader knows the command only from its description: click's own `schedule` command object
 (`commands.main.commands["schedule"]`) turned into data — each parameter's name, flags, kind
@@ -19,9 +19,10 @@ or to give exactly click's parameters (`make_context(...).params`).
 
 What runs is the command's body (`run.schedule`), as the click command runs it. Output is written as
 click.echo writes to a plain stream (the text, then a flush); text with an escape character (which
-click strips off a terminal) goes to click instead. An input error is reported by `run.exit_code`
-(one line, exit 1), as the click group reports it; any other error, before anything is written,
-runs the line through click, so a bug's message and REGIMENCALC_DEBUG's traceback are click's.
+click strips when not writing to a terminal) goes to click instead. An input error is reported by
+`run.exit_code` (one line, exit 1), as the click group reports it; any other error, before anything
+is written, runs the line through click, so a bug's message and REGIMENCALC_DEBUG's traceback are
+click's. Ctrl+C prints what click's main prints ("Aborted!", exit 1).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ READ = ("text", "integer", "choice", "flag")
 
 
 class _ClickWrites(Exception):
-    """Text click.echo would change (it strips escape sequences off a terminal): click runs the line."""
+    """Text click.echo would change (it strips escape sequences when not writing to a terminal)."""
 
 
 def schedule(args: list[str]) -> bool:
