@@ -289,6 +289,10 @@ def test_a_stale_or_broken_description_is_made_again_with_click(tmp_path: Path):
     entry.write_text(f"{stamp} stale\n{kept}", encoding="utf-8")  # the commands, click or the reader changed
     assert "click" in _modules(args, tmp_path)
     assert _modules(args, tmp_path) == []
+    for broken in ('{"params": 5}', '{"params": [{"kind": "flag"}]}', "[1, 2"):  # stamped, but not a description
+        entry.write_text(f"{stamp}\n{broken}", encoding="utf-8")
+        assert "click" in _modules(args, tmp_path)
+        assert entry.read_text(encoding="utf-8") == f"{stamp}\n{kept}"
     entry.write_bytes(b"\xff\xfe garbage")
     assert "click" in _modules(args, tmp_path)
     assert entry.read_text(encoding="utf-8").partition("\n")[2] == kept

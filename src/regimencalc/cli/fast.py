@@ -54,15 +54,15 @@ def schedule(args: list[str]) -> bool:
 
     stamp = _stamp()
     text = read(FOLDER, NAME, stamp)
-    if text is None:
+    description = None if text is None else _decode(text)
+    if description is None:  # missing, stale or not a description: made again, and click reads this line
         from regimencalc.cli.commands import main
 
         description = describe(main)
         if description is not None:
             keep(FOLDER, NAME, stamp, _encode(description))
         return False
-    description = _decode(text)
-    params = read_line(description, args, os.environ) if description else None
+    params = read_line(description, args, os.environ)
     if params is None or not _plain_streams():
         return False
     from regimencalc.cli.run import exit_code
@@ -118,7 +118,7 @@ def describe(group: click.Group, name: str = "schedule") -> dict[str, Any] | Non
     description = {"command": name, "params": params}
     try:
         return description if _decode(_encode(description)) == description else None
-    except (TypeError, ValueError):  # a value JSON cannot hold
+    except (TypeError, ValueError):  # a value JSON cannot hold (or holds as another value)
         return None
 
 
@@ -249,18 +249,43 @@ def _stamp() -> str | None:
     return stamp([], [COMMANDS, __file__])
 
 
-def _encode(description: dict[str, Any] | None) -> str:
+def _encode(description: dict[str, Any]) -> str:
     import json
 
     return json.dumps(description, ensure_ascii=False)
 
 
-def _decode(text: str) -> Any:
-    """A description read back: a `multiple` option's absent value is a tuple, as click gives it."""
+#: Each parameter's fields in a description, and the types `read_line` relies on.
+FIELDS = {
+    "name": str,
+    "argument": bool,
+    "flags": list,
+    "kind": str,
+    "multiple": bool,
+    "required": bool,
+    "envvars": list,
+    "choices": (list, type(None)),
+    "case_sensitive": (bool, type(None)),
+    "absent": object,
+}
+
+
+def _decode(text: str) -> dict[str, Any] | None:
+    """A description read back (a `multiple` option's absent value a tuple, as click gives it); None
+    when the text is not one (a description is made again rather than trusted)."""
     import json
 
-    description = json.loads(text)
-    for p in (description or {}).get("params", ()):
-        if p["multiple"] and isinstance(p.get("absent"), list):
-            p["absent"] = tuple(p["absent"])
-    return description
+    try:
+        description = json.loads(text)
+        params = description["params"]
+        for p in params:
+            fields = {**FIELDS, "given": object} if p["kind"] == "flag" else FIELDS
+            if p.keys() != fields.keys() or not all(isinstance(p[k], t) for k, t in fields.items()):
+                return None
+            if not all(isinstance(word, str) for word in [*p["flags"], *p["envvars"], *(p["choices"] or ())]):
+                return None
+            if p["multiple"] and isinstance(p["absent"], list):
+                p["absent"] = tuple(p["absent"])
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return description if isinstance(params, list) else None
