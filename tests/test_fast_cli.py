@@ -25,7 +25,10 @@ from regimencalc.cli import main
 from regimencalc.cli.fast import describe, read_line
 
 ADULT = ["--height", "170cm", "--weight", "70kg", "--start", "2026-01-05"]
-DESCRIPTION = describe(main)
+#: The environment of the runs below: no institutional profile from the caller's environment.
+ENVIRONMENT = {k: v for k, v in os.environ.items() if k != "REGIMENCALC_INSTITUTION"}
+with mock.patch.dict(os.environ, ENVIRONMENT, clear=True):
+    DESCRIPTION = describe(main)
 COMMAND = main.commands["schedule"]
 BY_NAME = {p["name"]: p for p in DESCRIPTION["params"]}
 
@@ -34,7 +37,8 @@ def by_click(args: list[str]) -> dict[str, object] | None:
     """The parameters click gives `schedule` for `args`; None when click refuses the line (or prints help)."""
     parent = click.Context(main, info_name="regimencalc", **main.context_settings)
     try:
-        return COMMAND.make_context("schedule", list(args), parent=parent).params
+        with mock.patch.dict(os.environ, ENVIRONMENT, clear=True):
+            return COMMAND.make_context("schedule", list(args), parent=parent).params
     except (click.ClickException, click.exceptions.Exit):
         return None
 
@@ -178,16 +182,14 @@ def command_lines(draw: st.DrawFn) -> list[str]:
 @settings(max_examples=600, deadline=None)
 @given(command_lines())
 def test_the_reader_declines_or_gives_exactly_clicks_parameters(args):
-    with mock.patch.dict(os.environ, clear=False) as environment:
-        environment.pop("REGIMENCALC_INSTITUTION", None)
-        mine = read_line(DESCRIPTION, args, environment)
-        if mine is not None:
-            assert mine == by_click(args)
+    mine = read_line(DESCRIPTION, args, ENVIRONMENT)
+    if mine is not None:
+        assert mine == by_click(args)
 
 
 def _run(args: list[str], cache: Path, **environment: str) -> tuple[int, str, str]:
     """`python -m regimencalc schedule ARGS` with its own cache folder: (exit code, stdout, stderr)."""
-    env = {**os.environ, "REGIMENCALC_CACHE_DIR": str(cache), **environment}
+    env = {**ENVIRONMENT, "REGIMENCALC_CACHE_DIR": str(cache), **environment}
     command = [sys.executable, "-m", "regimencalc", "schedule", *args]
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
     return done.returncode, done.stdout, done.stderr
@@ -265,7 +267,7 @@ def _modules(args: list[str], cache: Path) -> list[str]:
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print(sorted(m for m in sys.modules if m == 'click' or m.startswith('click.')), file=sys.stderr)"
     )
-    env = {**os.environ, "REGIMENCALC_CACHE_DIR": str(cache)}
+    env = {**ENVIRONMENT, "REGIMENCALC_CACHE_DIR": str(cache)}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     return json.loads(done.stderr.strip().splitlines()[-1].replace("'", '"'))
 
@@ -303,7 +305,7 @@ def test_a_full_standard_output_on_the_fast_path_is_one_line_and_exit_1(caches):
     warm, _ = caches
     args = [sys.executable, "-m", "regimencalc", "schedule", "vicp", *ADULT]
     with open("/dev/full", "w") as full:
-        env = {**os.environ, "REGIMENCALC_CACHE_DIR": str(warm)}
+        env = {**ENVIRONMENT, "REGIMENCALC_CACHE_DIR": str(warm)}
         done = subprocess.run(args, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60, env=env)
     assert (done.returncode, done.stderr) == (
         1,
