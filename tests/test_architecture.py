@@ -38,6 +38,8 @@ def imports_of(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
+            if node.module == "regimencalc" and [alias.name for alias in node.names] == ["__version__"]:
+                continue  # the package's version: a literal, set before any module of the package loads
             names.add(node.module)
     return names
 
@@ -135,3 +137,14 @@ def test_every_cited_provenance_note_exists_in_the_checkout():
     notes = {s.note for r in bundled_ids() for s in load_regimen(r).sources.values() if s.note}
     assert notes == {f"seeds/{p.name}" for p in (root / "seeds").glob("*.md")}
     assert all((root / note).is_file() for note in notes)
+
+
+def test_the_version_is_written_once_in_the_package_and_read_by_the_build():
+    import importlib.metadata
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "version" not in project["project"] and "version" in project["project"]["dynamic"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "regimencalc.__version__"}
+    assert importlib.metadata.version("regimencalc") == regimencalc.__version__  # as installed

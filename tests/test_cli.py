@@ -280,8 +280,8 @@ def test_help_is_kept_and_printed_without_click_exactly_as_click_prints_it(tmp_p
     assert _help_run(tmp_path) == (by_click, "False")  # read back: click not imported
     entry = tmp_path / "help" / "regimencalc.txt"
     stamp, _, kept = entry.read_text(encoding="utf-8").partition("\n")
-    assert kept == by_click and "cli.py" in stamp and "COLUMNS='80'" in stamp
-    entry.write_text(f"{stamp} stale\nUsage: an older help\n", encoding="utf-8")  # cli.py or click changed
+    assert kept == by_click and "commands.py" in stamp and "COLUMNS='80'" in stamp
+    entry.write_text(f"{stamp} stale\nUsage: an older help\n", encoding="utf-8")  # the commands or click changed
     assert _help_run(tmp_path) == (by_click, "True")
     entry.write_bytes(b"\xff\xfe garbage")
     assert _help_run(tmp_path) == (by_click, "True")

@@ -16,7 +16,8 @@ Where: $REGIMENCALC_CACHE_DIR, else $XDG_CACHE_HOME/regimencalc, else ~/.cache/r
 from __future__ import annotations
 
 import os
-from functools import cache
+
+from regimencalc import __version__
 
 TYPE_CHECKING = False  # typing, pathlib, json and hashlib load when used: `regimencalc --help` reads this module
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def cache_key(kind: str, data: bytes) -> str:
     """The name of the entry of `kind` (what it holds, with its format) for a file's bytes."""
     import hashlib
 
-    return hashlib.sha256(f"{_version()}\0{kind}\0".encode() + data).hexdigest()
+    return hashlib.sha256(f"{__version__}\0{kind}\0".encode() + data).hexdigest()
 
 
 def read_entry(folder: str, key: str) -> Any | None:
@@ -92,15 +93,3 @@ def write_text(folder: str, name: str, text: str) -> None:
         os.replace(temporary, entry)
     except OSError:
         Path(temporary).unlink(missing_ok=True)
-
-
-@cache
-def _version() -> str:
-    """The installed package's version (every release rebuilds the cache); looked up once per process,
-    as each lookup scans the installed distributions (≈ 5 ms)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("regimencalc")
-    except PackageNotFoundError:
-        return "unknown"

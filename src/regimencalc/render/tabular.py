@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 from regimencalc.course import Course, SupportiveLine, course_document
@@ -41,6 +39,9 @@ def render_json(course: Course) -> str:
 
 def render_csv(course: Course) -> str:
     """One row per administration; flags are written out in full so each row stands alone."""
+    import csv  # here, not at the top: a JSON schedule does not load it
+    import io
+
     flag_text = {f.id: f"{f.id} [{f.kind}] {f.text}" for f in course.flags}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

@@ -1,7 +1,7 @@
-"""The `regimencalc` command. Only click is imported at start-up; each command imports what it
-needs, so `regimencalc --help` stays fast. Errors are mapped to one line and an exit code here
-and nowhere else: 1 for a problem with the input, 3 for a bug (reported without a traceback
-unless REGIMENCALC_DEBUG is set)."""
+"""The `regimencalc` command's click commands: they parse the command line and call a body. Only
+click is imported at start-up; each command imports what it needs, so `regimencalc --help` stays
+fast. The bodies shared with the fast `schedule` path (planning a course, writing it) and the
+mapping of errors to one line and an exit code live in `run`, without click."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from regimencalc.cli.run import emit, exit_code, plan_course, sheet_format
+from regimencalc.cli.run import schedule as run_schedule
 
 if TYPE_CHECKING:
     from regimencalc.course import Course
@@ -74,7 +77,6 @@ class _Main(click.Group):
     command_class = _OnceEach
 
     def invoke(self, ctx: click.Context) -> Any:
-        hide_traceback = "REGIMENCALC_DEBUG" not in os.environ
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:
@@ -83,21 +85,11 @@ class _Main(click.Group):
             ctx.exit(2)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
-        except Exception as exc:  # the one place errors become exit codes
-            from regimencalc.display import terminal_safe
-            from regimencalc.errors import InputFileError, RegimencalcError
-
-            if isinstance(exc, InputFileError):
-                for problem in exc.problems:
-                    click.echo(terminal_safe(f"regimencalc: {problem}"), err=True)
-                ctx.exit(1)
-            if isinstance(exc, RegimencalcError):
-                click.echo(terminal_safe(f"regimencalc: error: {exc}"), err=True)
-                ctx.exit(1)
-            if not hide_traceback:
+        except Exception as exc:  # errors become exit codes in one place: run.exit_code
+            code = exit_code(exc, _echo)
+            if code is None:
                 raise
-            click.echo(f"regimencalc: internal error ({type(exc).__name__}: {exc}); please report it", err=True)
-            ctx.exit(3)
+            ctx.exit(code)
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
@@ -267,95 +259,14 @@ def course_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
-def plan_course(
-    regimen: str,
-    height: str,
-    weight: str,
-    start: str,
-    age: str | None,
-    sex: str | None,
-    bsa_formula: str,
-    cycles: int | None,
-    response: str | None,
-    observations: str | None,
-    prior: str | None,
-    rounding: str | None,
-    bsa_cap: str | None,
-    accept_unusual: tuple[str, ...],
-    institution: str | None = None,
-) -> Course:
-    """The course the common options describe (files named on the command line are read here)."""
-    from regimencalc.planner import plan_typed
-    from regimencalc.protocol.loader import load_regimen
-
-    local = None
-    if institution is not None:
-        from regimencalc.safety.institution import load_institution
-
-        local = load_institution(institution)
-    observed = None
-    if observations is not None:
-        from regimencalc.replan.observations import load_observations
-
-        observed = load_observations(observations)
-    exposure = None
-    if prior is not None:
-        from regimencalc.safety.prior import load_prior
-
-        exposure = load_prior(prior)
-    profile = None
-    if rounding is not None:
-        from regimencalc.safety.rounding import load_rounding
-
-        profile = load_rounding(rounding)
-    course = plan_typed(
-        load_regimen(regimen),
-        height,
-        weight,
-        start,
-        age=age,
-        sex=sex,
-        bsa_cap=bsa_cap,
-        accept_unusual=accept_unusual,
-        bsa_formula=bsa_formula,
-        cycles=cycles,
-        response=response,
-        observations=observed,
-        prior=exposure,
-        rounding=profile,
-        institution=local,
-    )
-    return from_file(course, regimen)
-
-
-def from_file(course: Course, reference: str) -> Course:
-    """The course, its regimen marked with the file it was read from when `reference` is not a bundled id
-    (a file with `id: vicp` must not pass for the bundled vicp)."""
-    from dataclasses import replace
-
-    from regimencalc.protocol.bundled import bundled_ids
-
-    if reference in bundled_ids():
-        return course
-    return replace(course, regimen=replace(course.regimen, file=reference))
-
-
 @main.command()
 @course_options
 @click.option(
     "--format", "fmt", type=click.Choice(FORMATS), help="table, csv or json (default: from the -o suffix, else table)."
 )
-def schedule(fmt: str | None, output: Path | None, force: bool, **inputs: Any) -> None:
+def schedule(**params: Any) -> None:
     """Every dose of REGIMEN (a bundled id or a file) for a patient, dated from --start."""
-    fmt = schedule_format(fmt, output)
-    course = plan_course(**inputs)
-    if fmt == "json":
-        from regimencalc.render.tabular import render_json as render
-    elif fmt == "csv":
-        from regimencalc.render.tabular import render_csv as render
-    else:
-        from regimencalc.render.table import render_table as render
-    _emit(render(course), output, force)
+    run_schedule(params, _echo)
 
 
 @main.command()
@@ -437,43 +348,6 @@ def sheet(
     )
     html = render_sheet_html(plan_course(**inputs), info)
     _emit(render_sheet_pdf(html) if fmt == "pdf" else html, output, force)
-
-
-def sheet_format(fmt: str | None, output: Path | None) -> str:
-    """The sheet's format: --format, else the output file's suffix (html, htm, pdf)."""
-    return output_format(fmt, output, {"html": "html", "htm": "html", "pdf": "pdf"}, "html", "a dose sheet", "sheet")
-
-
-def schedule_format(fmt: str | None, output: Path | None) -> str:
-    """The schedule's format: --format, else the output file's suffix (txt, csv, json)."""
-    return output_format(fmt, output, {"txt": "table", "csv": "csv", "json": "json"}, "table", "a schedule", "course")
-
-
-def output_format(
-    fmt: str | None, output: Path | None, suffixes: dict[str, str], default: str, what: str, stem: str
-) -> str:
-    """--format, else the output file's suffix, else `default`; a suffix that cannot be written, or one
-    that contradicts --format, is refused before anything is planned or written (-o - is stdout)."""
-    from regimencalc.errors import RegimencalcError
-
-    if output is None or str(output) == "-" or not output.name:
-        return fmt or default  # stdout; or no file name, which writing refuses
-    suffix = output.suffix.lower().lstrip(".")
-    by_suffix = suffixes.get(suffix)
-    names: dict[str, str] = {}
-    for written, meant in suffixes.items():
-        names.setdefault(meant, written)
-    if by_suffix is None:
-        *most, last = names.values()
-        allowed = f"{', '.join(f'.{s}' for s in most)} or .{last}"
-        files = f"{', '.join(f'{stem}.{s}' for s in most)} or {stem}.{last}"
-        raise RegimencalcError(
-            f"-o {output}: {what} is written as {allowed}, not {'.' + suffix if suffix else 'a file without a suffix'}; "
-            f"name the file {files}"
-        )
-    if fmt is not None and fmt != by_suffix:
-        raise RegimencalcError(f"--format {fmt} does not match -o {output}; name the file {stem}.{names[fmt]}")
-    return by_suffix
 
 
 def cohort_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -669,24 +543,10 @@ def serve(host: str, port: int, allowed_host: tuple[str, ...]) -> None:
     run(host, port, allowed_host)
 
 
+def _echo(text: str | bytes, err: bool = False) -> None:
+    """click.echo, as the bodies in `run` write (the text as it is, no newline added)."""
+    click.echo(text, nl=False, err=err)
+
+
 def _emit(text: str | bytes, output: Path | None, force: bool) -> None:
-    if output is None or str(output) == "-":
-        _to_stdout(text)
-        return
-    from regimencalc.display import terminal_safe
-    from regimencalc.render.output import write_output
-
-    write_output(text, output, force=force)
-    click.echo(terminal_safe(f"wrote {output}"), err=True)
-
-
-def _to_stdout(text: str | bytes) -> None:
-    """Write to standard output; a full disk or a closed pipe is one line, exit 1, not a traceback."""
-    from regimencalc.errors import RegimencalcError
-
-    try:
-        click.echo(text, nl=False)
-    except OSError as exc:
-        with contextlib.suppress(OSError, ValueError):  # what is still buffered must not fail again at exit
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise RegimencalcError(f"cannot write standard output: {exc.strerror or exc}") from None
+    emit(text, output, force, _echo)
