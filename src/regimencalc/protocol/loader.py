@@ -12,16 +12,16 @@ or the enclosing mapping, for missing ones).
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache, partial
-from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from regimencalc.errors import InputFileError, Problem, UnknownRegimenError
-from regimencalc.protocol.bundled import bundled_drug_dir, bundled_ids, read_bounded, regimen_file
+from regimencalc.protocol.bundled import DRUGS, bundled_ids, read_bounded, regimen_file
 from regimencalc.protocol.limits import (
     MAX_FILE_BYTES,
     MAX_NUMBER,
@@ -33,6 +33,8 @@ from regimencalc.protocol.limits import (
 from regimencalc.protocol.plain import DrugFile, Path, Regimen, file_stem, plain_tree
 
 if TYPE_CHECKING:
+    from pathlib import Path as FilePath
+
     from pydantic import BaseModel
 
 M = TypeVar("M", bound="BaseModel")
@@ -77,16 +79,16 @@ FORMAT_DOCS = {
 
 def load_drug_file(drug: str) -> DrugFile | None:
     """The bundled file of a drug, validated, or None when the project has none for it."""
-    path = bundled_drug_dir() / f"{file_stem(drug)}.yaml"
-    if not path.is_file():
+    path = os.path.join(DRUGS, f"{file_stem(drug)}.yaml")
+    if not os.path.isfile(path):
         return None
     loaded = load_validated(path, DrugFile)
     if loaded.drug != drug:
-        raise InputFileError([Problem(str(path), 1, 1, "drug", f"the file is for '{loaded.drug}', not '{drug}'")])
+        raise InputFileError([Problem(path, 1, 1, "drug", f"the file is for '{loaded.drug}', not '{drug}'")])
     return loaded
 
 
-def resolve(reference: str) -> FilePath:
+def resolve(reference: str) -> str:
     """A bundled regimen id or a path to a regimen file → the file to read."""
     path = regimen_file(reference)
     if path is not None:
@@ -107,7 +109,7 @@ def regimen_model(reference: str | FilePath) -> BaseModel:
     return parse_document(read_text(path), str(path), _model(Regimen))
 
 
-def load_validated(path: FilePath, kind: type[T]) -> T:
+def load_validated(path: str, kind: type[T]) -> T:
     """A regimen or drug file (`kind`: its plain class) validated by its model, as the plain tree.
 
     The tree is kept in the user's cache (protocol/cache.py) as tagged JSON (protocol/tagged.py),
