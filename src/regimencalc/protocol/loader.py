@@ -272,11 +272,13 @@ def _constructor() -> type:
     return DatesAsText
 
 
-_NUMBER = re.compile(r"[-+]?\.?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?")
-_AMOUNT_AS_KEY = re.compile(r"[0-9]+(?:\.[0-9]+)?\s*[A-Za-zµμ%][^:]*")
+#: The scalars the screen refuses, as patterns `re` compiles when a file is first read, not at import:
+#: a warm `schedule` reads no YAML (docs/batch.md, start-up).
+_NUMBER = r"[-+]?\.?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?"
+_AMOUNT_AS_KEY = r"[0-9]+(?:\.[0-9]+)?\s*[A-Za-zµμ%][^:]*"
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
-_NOT_DECIMAL = re.compile(r"[-+]?0[xXoObB][0-9a-fA-F_]*")
-_NOT_FINITE = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+_NOT_DECIMAL = r"[-+]?0[xXoObB][0-9a-fA-F_]*"
+_NOT_FINITE = r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
 
 
 def _screen(yaml: Any, text: str, filename: str) -> None:
@@ -323,7 +325,7 @@ def _screen(yaml: Any, text: str, filename: str) -> None:
                 refuse(f"the anchor '&{event.anchor}' is defined twice; give each anchor a unique name")
         if nodes > MAX_YAML_NODES:
             refuse(f"more than {limit_text('MAX_YAML_NODES')} values once aliases are expanded; shorten the file")
-        if isinstance(event, ScalarEvent) and _SURROGATE.search(event.value):
+        if isinstance(event, ScalarEvent) and re.search(_SURROGATE, event.value):
             refuse("the text holds a lone surrogate (an escape such as \\ud800 that is no character); remove it")
         if isinstance(event, ScalarEvent) and event.style is None:
             _screen_plain(event.value, is_key, refuse)
@@ -338,14 +340,14 @@ def _screen(yaml: Any, text: str, filename: str) -> None:
         stack.append(_Open(event.anchor, nodes - 1, mapping, mapping))
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_YAML_DIRECTIVE = re.compile(r"^%YAML[ \t]+(\S*)", re.MULTILINE)
+_SURROGATE = "[\ud800-\udfff]"
+_YAML_DIRECTIVE = r"(?m)^%YAML[ \t]+(\S*)"
 
 
 def _screen_directives(text: str, filename: str) -> None:
     """A %YAML directive other than 1.2, refused before the parser sees it (ruamel fails an internal
     assertion on '%YAML 1.3')."""
-    for found in _YAML_DIRECTIVE.finditer(text):
+    for found in re.finditer(_YAML_DIRECTIVE, text):
         if found.group(1) != "1.2":
             line, column = _position(text, found.start())
             message = f"'%YAML {found.group(1)}' is not allowed: these files are YAML 1.2; remove the line"
@@ -386,22 +388,22 @@ def _screen_plain(value: str, is_key: bool, refuse: Callable[[str], None]) -> No
         refuse("merge keys '<<' are not supported (YAML 1.2 has none); write the fields out or use an alias")
     if is_key and value in _NULLS:
         refuse("an empty key (null) is not allowed; write the key")
-    if is_key and _AMOUNT_AS_KEY.fullmatch(value):
+    if is_key and re.fullmatch(_AMOUNT_AS_KEY, value):
         refuse(
             f"'{value}' was read as a key: a comma splits a flow mapping ({{amount: 100,5 mg/m2}} is 'amount: 100' "
             "and a key '5 mg/m2'); write decimals with a point (100.5 mg/m2), or quote the value"
         )
-    if "_" in value and _NUMBER.fullmatch(value):
+    if "_" in value and re.fullmatch(_NUMBER, value):
         refuse(f"'{value}' is a number written with underscores, which YAML drops ('2_1' is 21); write the digits only")
     if not is_key and value in _NULLS:
         refuse(
             "an empty value (null) is not allowed: it would silently mean 'not given'; write the value or remove the key"
         )
-    if _NOT_FINITE.fullmatch(value):
+    if re.fullmatch(_NOT_FINITE, value):
         refuse(f"'{value}' is not a finite number; write the number")
-    if _NOT_DECIMAL.fullmatch(value):
+    if re.fullmatch(_NOT_DECIMAL, value):
         refuse(f"'{value}' is not a decimal number (octal or hexadecimal); write it in decimal digits")
-    if not _NUMBER.fullmatch(value):
+    if not re.fullmatch(_NUMBER, value):
         return
     digits = sum(c.isdigit() for c in value.lstrip("+-").split("e")[0].split("E")[0].lstrip("0."))
     if digits > MAX_NUMBER_DIGITS:
