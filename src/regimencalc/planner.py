@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from regimencalc.course import (
     Administration,
@@ -193,8 +193,7 @@ def plan(
     )
 
 
-@dataclass(frozen=True)
-class _Reader:
+class _Reader(NamedTuple):
     """Where the plan first reads a response: a branch's decision day or a response rule's cycle start
     (`day` None), as planned, and the flag that says so."""
 
@@ -312,7 +311,7 @@ def _stated_response(
     if not readers:
         return None, None
     first = min(readers, key=lambda r: (r.date, r.day is None, r.cycle, r.name))
-    reader = replace(first, flag=book.add("response-option", first.text(), None))
+    reader = first._replace(flag=book.add("response-option", first.text(), None))
     from regimencalc.replan.observations import Observation
 
     entry = Observation.model_validate({"id": "response-option", "date": reader.date, "response": response})
@@ -329,8 +328,7 @@ def _cycle_phases(regimen: Regimen, cycles: int | None) -> list[Phase]:
     return phases[:cycles]
 
 
-@dataclass(frozen=True)
-class _Decision:
+class _Decision(NamedTuple):
     """What a cycle's branches are decided from: observations, then --response, then defaults."""
 
     regimen: Regimen

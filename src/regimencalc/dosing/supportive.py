@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from regimencalc.course import Administration, Amount, Cycle, InstitutionSummary, LocalValue, SupportiveLine
 from regimencalc.display import format_age, format_number, unit_symbol
@@ -42,8 +42,7 @@ LOCAL = "per local protocol"
 _drug_file = cache(load_drug_file)
 
 
-@dataclass(frozen=True)
-class DoseEvent:
+class DoseEvent(NamedTuple):
     """A delivered dose of a drug and the events it is (first of the cycle, step dose, restart…)."""
 
     drug: str

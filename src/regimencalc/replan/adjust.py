@@ -22,6 +22,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP
+from typing import NamedTuple
 
 from regimencalc.course import Administration, Amount, Cycle, Status, TraceStep
 from regimencalc.display import format_number, plural, round_significant
@@ -33,8 +34,7 @@ from regimencalc.replan.rules import Verdict, evaluate
 from regimencalc.replan.ruleset import RuleSet
 
 
-@dataclass(frozen=True)
-class _Shift:
+class _Shift(NamedTuple):
     """How far a hold or interruption moved a drug's remaining doses in a cycle, and why."""
 
     days: int
@@ -57,8 +57,7 @@ class _Step:
 _RESTARTED = ("moved", "discontinued")
 
 
-@dataclass(frozen=True)
-class _Stop:
+class _Stop(NamedTuple):
     """A drug discontinued from a date on, and why: the rule that fired first, then its evidence."""
 
     since: dt.date
@@ -66,8 +65,7 @@ class _Stop:
     flags: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class _NewCycle:
+class _NewCycle(NamedTuple):
     """A new cycle asked for by an interruption longer than the label allows."""
 
     drug: str
