@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from regimencalc.display import plural
 from regimencalc.dosing.dates import day_date
@@ -20,8 +20,7 @@ if TYPE_CHECKING:  # the observation models (pydantic) load only when observatio
     from regimencalc.replan.observations import Limits, Observation, Observations
 
 
-@dataclass(frozen=True)
-class DatedEntry:
+class DatedEntry(NamedTuple):
     """An observation with its id and calendar date."""
 
     id: str
