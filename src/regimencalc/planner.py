@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -463,7 +462,7 @@ def _dose(
         return compute_dose(line.dose, body, line.source, line.dose.cap_source or line.source, taper, profile)
     band, step = select_band(line.bands, body, line.drug)
     result = compute_dose(band.dose, body, line.source, band.dose.cap_source or line.source, None, profile)
-    return replace(result, trace=(result.trace[0], step, *result.trace[1:]))
+    return result._replace(trace=(result.trace[0], step, *result.trace[1:]))
 
 
 def _size_flags(regimen: Regimen, patient: Patient, body: BodySize, bsa_cap: float | None, book: FlagBook) -> None:

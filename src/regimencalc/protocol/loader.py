@@ -16,7 +16,6 @@ import os
 import re
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import cache, partial
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -366,14 +365,14 @@ def _refuse(filename: str, mark: Any, message: str) -> NoReturn:
     raise InputFileError([Problem(filename, mark.line + 1, mark.column + 1, "", message)])
 
 
-@dataclass
 class _Open:
     """A mapping or list being read: its anchor, the values before it, and whether a key comes next."""
 
-    anchor: str | None
-    before: int
-    mapping: bool
-    key_next: bool
+    def __init__(self, anchor: str | None, before: int, mapping: bool, key_next: bool) -> None:
+        self.anchor = anchor
+        self.before = before
+        self.mapping = mapping
+        self.key_next = key_next
 
 
 def _completed(stack: list[_Open]) -> None:

@@ -43,8 +43,7 @@ class NoLimits:
     baseline: dict[str, Measured] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class History:
+class History(NamedTuple):
     """All observations in date order (stable for equal dates), with the CTCAE version to grade by.
 
     `stated` is a response given on the command line (--response), dated where the plan first reads
