@@ -313,6 +313,27 @@ def test_a_full_standard_output_on_the_fast_path_is_one_line_and_exit_1(caches):
     )
 
 
+def _to_a_closed_pipe(cache: Path) -> tuple[int, str]:
+    """`python -m regimencalc schedule vicp …` writing to a pipe nobody reads: (exit code, stderr)."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        env = {**ENVIRONMENT, "REGIMENCALC_CACHE_DIR": str(cache)}
+        args = [sys.executable, "-m", "regimencalc", "schedule", "vicp", *ADULT]
+        done = subprocess.run(args, stdout=writer, stderr=subprocess.PIPE, text=True, timeout=60, env=env)
+    finally:
+        os.close(writer)
+    return done.returncode, done.stderr
+
+
+def test_a_closed_pipe_on_the_fast_path_is_one_line_and_exit_1_as_on_clicks(caches):
+    """An answered line ends without the interpreter's teardown (`__main__.run`), after its output was
+    written and flushed: one that cannot be written is reported before that, as on click's path."""
+    warm, blocked = caches
+    expected = (1, "regimencalc: error: cannot write standard output: Broken pipe\n")
+    assert _to_a_closed_pipe(warm) == _to_a_closed_pipe(blocked) == expected
+
+
 #: What a warm `schedule` never imports (docs/batch.md, start-up): the parsers and validators of a
 #: cache miss, click, and the standard library's resource, metadata and path readers.
 NOT_WARM = ("click", "pint", "pydantic", "ruamel", "importlib.resources", "importlib.metadata", "pathlib")
