@@ -311,3 +311,52 @@ def test_a_full_standard_output_on_the_fast_path_is_one_line_and_exit_1(caches):
         1,
         "regimencalc: error: cannot write standard output: No space left on device\n",
     )
+
+
+def _to_a_closed_pipe(cache: Path) -> tuple[int, str]:
+    """`python -m regimencalc schedule vicp …` writing to a pipe nobody reads: (exit code, stderr)."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        env = {**ENVIRONMENT, "REGIMENCALC_CACHE_DIR": str(cache)}
+        args = [sys.executable, "-m", "regimencalc", "schedule", "vicp", *ADULT]
+        done = subprocess.run(args, stdout=writer, stderr=subprocess.PIPE, text=True, timeout=60, env=env)
+    finally:
+        os.close(writer)
+    return done.returncode, done.stderr
+
+
+def test_a_closed_pipe_on_the_fast_path_is_one_line_and_exit_1_as_on_clicks(caches):
+    """An answered line ends without the interpreter's teardown (`__main__.run`), after its output was
+    written and flushed: one that cannot be written is reported before that, as on click's path."""
+    warm, blocked = caches
+    expected = (1, "regimencalc: error: cannot write standard output: Broken pipe\n")
+    assert _to_a_closed_pipe(warm) == _to_a_closed_pipe(blocked) == expected
+
+
+#: What a warm `schedule` never imports (docs/batch.md, start-up): the parsers and validators of a
+#: cache miss, click, and the standard library's resource, metadata and path readers.
+NOT_WARM = ("click", "pint", "pydantic", "ruamel", "importlib.resources", "importlib.metadata", "pathlib")
+
+
+def _imported(stderr: str) -> set[str]:
+    """The modules `python -X importtime` reports as imported (every one, in the order of import)."""
+    return {line.rpartition("|")[2].strip() for line in stderr.splitlines() if line.startswith("import time:")}
+
+
+def test_a_warm_schedule_imports_none_of_click_pint_pydantic_ruamel(tmp_path: Path):
+    """Run twice in a fresh cache: the first run validates and keeps (click, pint, pydantic and ruamel),
+    the second reads what was kept. `-X importtime` reports each import as it happens, so it lists them
+    all although the answered line ends without the interpreter's teardown (`__main__.run`)."""
+    command = [sys.executable, "-X", "importtime", "-m", "regimencalc", "schedule", "rdc-blinatumomab", *ADULT]
+    env = {**ENVIRONMENT, "REGIMENCALC_CACHE_DIR": str(tmp_path)}
+    cold, warm = [
+        subprocess.run([*command, "--format", "json"], capture_output=True, text=True, env=env, timeout=120)
+        for _ in range(2)
+    ]
+    assert (cold.returncode, warm.returncode) == (0, 0)
+    assert warm.stdout == cold.stdout and json.loads(warm.stdout)["regimen"]["id"] == "rdc-blinatumomab"
+    assert {"click", "pint", "pydantic", "ruamel.yaml", "regimencalc.planner"} <= _imported(cold.stderr)
+    warm_modules = _imported(warm.stderr)
+    assert "regimencalc.planner" in warm_modules and "regimencalc.render.tabular" in warm_modules
+    assert sorted(m for m in warm_modules for n in NOT_WARM if m == n or m.startswith(f"{n}.")) == []

@@ -158,7 +158,7 @@ def test_a_bundled_id_is_a_plain_name_never_a_path_into_the_package(tmp_path, mo
     from regimencalc.protocol.bundled import bundled_dir, regimen_file
 
     monkeypatch.chdir(tmp_path)  # no such file here: only the package folder could answer
-    assert regimen_file("vicp") == bundled_dir() / "vicp.yaml"
+    assert regimen_file("vicp") == str(bundled_dir() / "vicp.yaml")
     assert regimen_file("../drugs/blinatumomab") is None  # a drug file is not a regimen
     with pytest.raises(UnknownRegimenError, match="no regimen '../drugs/blinatumomab': not a bundled id"):
         load_regimen("../drugs/blinatumomab")

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from regimencalc.course import CourseFlag
 
 
-@dataclass
 class FlagBook:
-    """Numbers each distinct flag once (F1, F2, …) in the order they are first raised."""
+    """Numbers each distinct flag once (F1, F2, …) in the order they are first raised (one per plan,
+    changed in place: a plain class, cheaper to define than a dataclass; docs/batch.md, start-up)."""
 
-    entries: dict[tuple[str, str], CourseFlag] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, str], CourseFlag] = {}
 
     def add(self, kind: str, text: str, source: str | None) -> str:
         """The id of the flag (kind, text), raising it if it is new."""

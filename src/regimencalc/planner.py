@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from regimencalc.course import (
     Administration,
@@ -193,8 +192,7 @@ def plan(
     )
 
 
-@dataclass(frozen=True)
-class _Reader:
+class _Reader(NamedTuple):
     """Where the plan first reads a response: a branch's decision day or a response rule's cycle start
     (`day` None), as planned, and the flag that says so."""
 
@@ -312,7 +310,7 @@ def _stated_response(
     if not readers:
         return None, None
     first = min(readers, key=lambda r: (r.date, r.day is None, r.cycle, r.name))
-    reader = replace(first, flag=book.add("response-option", first.text(), None))
+    reader = first._replace(flag=book.add("response-option", first.text(), None))
     from regimencalc.replan.observations import Observation
 
     entry = Observation.model_validate({"id": "response-option", "date": reader.date, "response": response})
@@ -329,8 +327,7 @@ def _cycle_phases(regimen: Regimen, cycles: int | None) -> list[Phase]:
     return phases[:cycles]
 
 
-@dataclass(frozen=True)
-class _Decision:
+class _Decision(NamedTuple):
     """What a cycle's branches are decided from: observations, then --response, then defaults."""
 
     regimen: Regimen
@@ -465,7 +462,7 @@ def _dose(
         return compute_dose(line.dose, body, line.source, line.dose.cap_source or line.source, taper, profile)
     band, step = select_band(line.bands, body, line.drug)
     result = compute_dose(band.dose, body, line.source, band.dose.cap_source or line.source, None, profile)
-    return replace(result, trace=(result.trace[0], step, *result.trace[1:]))
+    return result._replace(trace=(result.trace[0], step, *result.trace[1:]))
 
 
 def _size_flags(regimen: Regimen, patient: Patient, body: BodySize, bsa_cap: float | None, book: FlagBook) -> None:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class BsaFormula:
+class BsaFormula(NamedTuple):
     """A named BSA formula: its key, its citation, its equation as a person checks it."""
 
     key: str

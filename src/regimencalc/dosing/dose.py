@@ -10,9 +10,8 @@ rounded down when rounding up would pass the cap. BSA is used unrounded; the tra
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from regimencalc.course import Amount, TraceStep
 from regimencalc.display import (
@@ -35,8 +34,7 @@ if TYPE_CHECKING:
     from regimencalc.safety.rounding import RoundingProfile  # loaded only when a rounding profile is given
 
 
-@dataclass(frozen=True)
-class BodySize:
+class BodySize(NamedTuple):
     """What a dose depends on: weight (kg), BSA (m², unrounded) with its formula key, age for age bands."""
 
     weight_kg: float
@@ -46,8 +44,7 @@ class BodySize:
     age_years: float | None = None
 
 
-@dataclass(frozen=True)
-class DoseResult:
+class DoseResult(NamedTuple):
     """A computed dose: the amount given (daily amount for infusions), the rate, the trace."""
 
     prescribed: str

@@ -97,7 +97,7 @@ def outside_age_range(age_years: float, low: float | None, high: float | None) -
 def parse_age(age: str | float) -> float:
     """Age in years from a number of years or a number with a unit: '45', '45 years', '9 months',
     '6 weeks', '10 days' (infants are dosed: their age is often said in months)."""
-    match = _AGE.fullmatch(str(age).strip())
+    match = re.fullmatch(_AGE, str(age).strip())
     if match is None:
         raise PatientInputError(f"age '{age}' is not an age; write e.g. 45, 45 years, 9 months or 6 weeks") from None
     years = float(match["number"]) / _AGE_UNITS[(match["unit"] or "y").lower()[:2]]
@@ -105,10 +105,9 @@ def parse_age(age: str | float) -> float:
     return years
 
 
-#: A number and an optional unit of age; years when none is given.
-_AGE = re.compile(
-    r"(?P<number>-?\d+(?:\.\d+)?)\s*(?P<unit>years?|yrs?|y|months?|mo|weeks?|wks?|w|days?|d)?", re.IGNORECASE
-)
+#: A number and an optional unit of age; years when none is given. Compiled by `re` when an age is
+#: first read, not at import: a plain `schedule` line reads none (docs/batch.md, start-up).
+_AGE = r"(?i)(?P<number>-?\d+(?:\.\d+)?)\s*(?P<unit>years?|yrs?|y|months?|mo|weeks?|wks?|w|days?|d)?"
 #: Units of age per year, by their first two letters (a year is 365.25 days).
 _AGE_UNITS = {
     "ye": 1.0,

@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from regimencalc.course import Administration, Amount, Cycle, InstitutionSummary, LocalValue, SupportiveLine
 from regimencalc.display import format_age, format_number, unit_symbol
@@ -42,8 +42,7 @@ LOCAL = "per local protocol"
 _drug_file = cache(load_drug_file)
 
 
-@dataclass(frozen=True)
-class DoseEvent:
+class DoseEvent(NamedTuple):
     """A delivered dose of a drug and the events it is (first of the cycle, step dose, restart…)."""
 
     drug: str
@@ -105,19 +104,26 @@ def dose_events(administrations: list[Administration], cycles: Sequence[Cycle] =
     return events
 
 
-@dataclass
 class _Plan:
     """What planning the supportive lines collects: the lines, the flags per drug, the local values."""
 
-    book: FlagBook
-    body: BodySize
-    institution: Institution | None
-    counted: dict[int, int] = field(default_factory=dict)
-    keys: dict[int, str] = field(default_factory=dict)
-    lines: list[SupportiveLine] = field(default_factory=list)
-    dose_flags: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    route_labels: dict[str, str] = field(default_factory=dict)
-    local: dict[tuple[str, str], LocalValue] = field(default_factory=dict)
+    def __init__(
+        self,
+        book: FlagBook,
+        body: BodySize,
+        institution: Institution | None,
+        counted: dict[int, int],
+        keys: dict[int, str],
+    ) -> None:
+        self.book = book
+        self.body = body
+        self.institution = institution
+        self.counted = counted
+        self.keys = keys
+        self.lines: list[SupportiveLine] = []
+        self.dose_flags: dict[str, list[str]] = defaultdict(list)
+        self.route_labels: dict[str, str] = {}
+        self.local: dict[tuple[str, str], LocalValue] = {}
 
     def use_local(self, what: str, value: str, source: str) -> str:
         """Record an institutional value used; returns its 'local protocol: …' source text."""

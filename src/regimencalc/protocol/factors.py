@@ -22,8 +22,8 @@ from __future__ import annotations
 import math
 import os
 import threading
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 #: The most answers kept: the bundled regimens and the units people type need a few dozen.
 MOST_KEPT = 1000
@@ -31,8 +31,7 @@ _FOLDER = "units"
 _LOCK = threading.Lock()
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
     """A unit text read by pint against a target unit: its name, and what one of it is in the target
     (None when pint says the dimensions differ)."""
 

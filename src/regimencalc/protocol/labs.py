@@ -31,7 +31,8 @@ LAB_NAMES: dict[str, str] = {
     "creatinine": "creatinine",
 }
 
-_VALUE = re.compile(
+#: A lab value: compiled by `re` when one is first read, not at import (a plain `schedule` reads none).
+_VALUE = (
     r"^\s*(?P<number>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*"
     r"(?:[x×*]\s*10\s*(?:\^|\*\*)?\s*(?P<exponent>[-+]?[0-9]+|[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))?"
     r"\s*(?P<unit>.*?)\s*$"
@@ -53,7 +54,7 @@ class Measured:
 
 
 def _split(text: str) -> tuple[Decimal, str]:
-    match = _VALUE.match(text) if isinstance(text, str) else None
+    match = re.match(_VALUE, text) if isinstance(text, str) else None
     if not match:
         raise UnitInputError(f"'{text}' is not a number with a unit")
     exponent = match.group("exponent")

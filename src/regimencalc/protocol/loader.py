@@ -12,16 +12,15 @@ or the enclosing mapping, for missing ones).
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import cache, partial
-from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from regimencalc.errors import InputFileError, Problem, UnknownRegimenError
-from regimencalc.protocol.bundled import bundled_drug_dir, bundled_ids, read_bounded, regimen_file
+from regimencalc.protocol.bundled import DRUGS, bundled_ids, read_bounded, regimen_file
 from regimencalc.protocol.limits import (
     MAX_FILE_BYTES,
     MAX_NUMBER,
@@ -33,6 +32,8 @@ from regimencalc.protocol.limits import (
 from regimencalc.protocol.plain import DrugFile, Path, Regimen, file_stem, plain_tree
 
 if TYPE_CHECKING:
+    from pathlib import Path as FilePath
+
     from pydantic import BaseModel
 
 M = TypeVar("M", bound="BaseModel")
@@ -77,16 +78,16 @@ FORMAT_DOCS = {
 
 def load_drug_file(drug: str) -> DrugFile | None:
     """The bundled file of a drug, validated, or None when the project has none for it."""
-    path = bundled_drug_dir() / f"{file_stem(drug)}.yaml"
-    if not path.is_file():
+    path = os.path.join(DRUGS, f"{file_stem(drug)}.yaml")
+    if not os.path.isfile(path):
         return None
     loaded = load_validated(path, DrugFile)
     if loaded.drug != drug:
-        raise InputFileError([Problem(str(path), 1, 1, "drug", f"the file is for '{loaded.drug}', not '{drug}'")])
+        raise InputFileError([Problem(path, 1, 1, "drug", f"the file is for '{loaded.drug}', not '{drug}'")])
     return loaded
 
 
-def resolve(reference: str) -> FilePath:
+def resolve(reference: str) -> str:
     """A bundled regimen id or a path to a regimen file → the file to read."""
     path = regimen_file(reference)
     if path is not None:
@@ -107,7 +108,7 @@ def regimen_model(reference: str | FilePath) -> BaseModel:
     return parse_document(read_text(path), str(path), _model(Regimen))
 
 
-def load_validated(path: FilePath, kind: type[T]) -> T:
+def load_validated(path: str, kind: type[T]) -> T:
     """A regimen or drug file (`kind`: its plain class) validated by its model, as the plain tree.
 
     The tree is kept in the user's cache (protocol/cache.py) as tagged JSON (protocol/tagged.py),
@@ -270,11 +271,13 @@ def _constructor() -> type:
     return DatesAsText
 
 
-_NUMBER = re.compile(r"[-+]?\.?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?")
-_AMOUNT_AS_KEY = re.compile(r"[0-9]+(?:\.[0-9]+)?\s*[A-Za-zµμ%][^:]*")
+#: The scalars the screen refuses, as patterns `re` compiles when a file is first read, not at import:
+#: a warm `schedule` reads no YAML (docs/batch.md, start-up).
+_NUMBER = r"[-+]?\.?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?"
+_AMOUNT_AS_KEY = r"[0-9]+(?:\.[0-9]+)?\s*[A-Za-zµμ%][^:]*"
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
-_NOT_DECIMAL = re.compile(r"[-+]?0[xXoObB][0-9a-fA-F_]*")
-_NOT_FINITE = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+_NOT_DECIMAL = r"[-+]?0[xXoObB][0-9a-fA-F_]*"
+_NOT_FINITE = r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
 
 
 def _screen(yaml: Any, text: str, filename: str) -> None:
@@ -321,7 +324,7 @@ def _screen(yaml: Any, text: str, filename: str) -> None:
                 refuse(f"the anchor '&{event.anchor}' is defined twice; give each anchor a unique name")
         if nodes > MAX_YAML_NODES:
             refuse(f"more than {limit_text('MAX_YAML_NODES')} values once aliases are expanded; shorten the file")
-        if isinstance(event, ScalarEvent) and _SURROGATE.search(event.value):
+        if isinstance(event, ScalarEvent) and re.search(_SURROGATE, event.value):
             refuse("the text holds a lone surrogate (an escape such as \\ud800 that is no character); remove it")
         if isinstance(event, ScalarEvent) and event.style is None:
             _screen_plain(event.value, is_key, refuse)
@@ -336,14 +339,14 @@ def _screen(yaml: Any, text: str, filename: str) -> None:
         stack.append(_Open(event.anchor, nodes - 1, mapping, mapping))
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_YAML_DIRECTIVE = re.compile(r"^%YAML[ \t]+(\S*)", re.MULTILINE)
+_SURROGATE = "[\ud800-\udfff]"
+_YAML_DIRECTIVE = r"(?m)^%YAML[ \t]+(\S*)"
 
 
 def _screen_directives(text: str, filename: str) -> None:
     """A %YAML directive other than 1.2, refused before the parser sees it (ruamel fails an internal
     assertion on '%YAML 1.3')."""
-    for found in _YAML_DIRECTIVE.finditer(text):
+    for found in re.finditer(_YAML_DIRECTIVE, text):
         if found.group(1) != "1.2":
             line, column = _position(text, found.start())
             message = f"'%YAML {found.group(1)}' is not allowed: these files are YAML 1.2; remove the line"
@@ -362,14 +365,14 @@ def _refuse(filename: str, mark: Any, message: str) -> NoReturn:
     raise InputFileError([Problem(filename, mark.line + 1, mark.column + 1, "", message)])
 
 
-@dataclass
 class _Open:
     """A mapping or list being read: its anchor, the values before it, and whether a key comes next."""
 
-    anchor: str | None
-    before: int
-    mapping: bool
-    key_next: bool
+    def __init__(self, anchor: str | None, before: int, mapping: bool, key_next: bool) -> None:
+        self.anchor = anchor
+        self.before = before
+        self.mapping = mapping
+        self.key_next = key_next
 
 
 def _completed(stack: list[_Open]) -> None:
@@ -384,22 +387,22 @@ def _screen_plain(value: str, is_key: bool, refuse: Callable[[str], None]) -> No
         refuse("merge keys '<<' are not supported (YAML 1.2 has none); write the fields out or use an alias")
     if is_key and value in _NULLS:
         refuse("an empty key (null) is not allowed; write the key")
-    if is_key and _AMOUNT_AS_KEY.fullmatch(value):
+    if is_key and re.fullmatch(_AMOUNT_AS_KEY, value):
         refuse(
             f"'{value}' was read as a key: a comma splits a flow mapping ({{amount: 100,5 mg/m2}} is 'amount: 100' "
             "and a key '5 mg/m2'); write decimals with a point (100.5 mg/m2), or quote the value"
         )
-    if "_" in value and _NUMBER.fullmatch(value):
+    if "_" in value and re.fullmatch(_NUMBER, value):
         refuse(f"'{value}' is a number written with underscores, which YAML drops ('2_1' is 21); write the digits only")
     if not is_key and value in _NULLS:
         refuse(
             "an empty value (null) is not allowed: it would silently mean 'not given'; write the value or remove the key"
         )
-    if _NOT_FINITE.fullmatch(value):
+    if re.fullmatch(_NOT_FINITE, value):
         refuse(f"'{value}' is not a finite number; write the number")
-    if _NOT_DECIMAL.fullmatch(value):
+    if re.fullmatch(_NOT_DECIMAL, value):
         refuse(f"'{value}' is not a decimal number (octal or hexadecimal); write it in decimal digits")
-    if not _NUMBER.fullmatch(value):
+    if not re.fullmatch(_NUMBER, value):
         return
     digits = sum(c.isdigit() for c in value.lstrip("+-").split("e")[0].split("E")[0].lstrip("0."))
     if digits > MAX_NUMBER_DIGITS:

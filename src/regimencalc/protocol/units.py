@@ -29,12 +29,14 @@ if TYPE_CHECKING:
 #: Digits are ASCII only: a number in another script (Arabic-Indic, full-width) is refused, not read.
 _NUMBER = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
-_SCALED = re.compile(
+#: A dose amount and a unit as pint reads it: compiled by `re` on first use, not at import (a warm
+#: `schedule` reads the regimen's amounts from the cache, and pint only on a miss; docs/batch.md).
+_SCALED = (
     rf"^\s*(?P<number>{_NUMBER})\s*"
     r"(?:[x×*]\s*10\s*(?:\^|\*\*)?\s*(?P<exponent>[-+]?[0-9]+|[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))?"
     r"\s*(?P<unit>.*?)\s*$"
 )
-_POWER = re.compile(r"(?<=[A-Za-z])\s*(?:\^?([23])|([²³]))(?![\d.])")
+_POWER = r"(?<=[A-Za-z])\s*(?:\^?([23])|([²³]))(?![\d.])"
 _PAIR = re.compile(rf"\s*({_NUMBER})\s*([A-Za-z'\"]+)\s*")
 
 #: The unit definitions pint reads, shipped beside this module; pint's kept answers are keyed by its bytes (factors.py).
@@ -49,7 +51,9 @@ CELLS = "[cell_count]"
 
 def _normalise_unit_text(text: str) -> str:
     """'m2', 'm^2', 'm²' → 'm**2' and 'mm3', 'mm³' → 'mm**3'; Greek mu → micro sign."""
-    return _POWER.sub(lambda m: "**" + (m.group(1) or {"²": "2", "³": "3"}[m.group(2)]), text.strip().replace("μ", "µ"))
+    return re.sub(
+        _POWER, lambda m: "**" + (m.group(1) or {"²": "2", "³": "3"}[m.group(2)]), text.strip().replace("μ", "µ")
+    )
 
 
 class _NumpyHidden:
@@ -132,7 +136,7 @@ def _number(digits: str, text: str) -> float:
 
 def _split_scaled(text: str) -> tuple[float, str, str]:
     """(value, unit text, the number as written for display, e.g. '0.2 ×10⁶')."""
-    match = _SCALED.match(text)
+    match = re.match(_SCALED, text)
     if not match or not match.group("number"):
         raise UnitInputError(f"'{text}' is not a number followed by a unit (e.g. '3 mg/m2')")
     value = _number(match.group("number"), text)

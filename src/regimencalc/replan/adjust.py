@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from decimal import ROUND_HALF_UP
+from typing import NamedTuple
 
 from regimencalc.course import Administration, Amount, Cycle, Status, TraceStep
 from regimencalc.display import format_number, plural, round_significant
@@ -33,8 +34,7 @@ from regimencalc.replan.rules import Verdict, evaluate
 from regimencalc.replan.ruleset import RuleSet
 
 
-@dataclass(frozen=True)
-class _Shift:
+class _Shift(NamedTuple):
     """How far a hold or interruption moved a drug's remaining doses in a cycle, and why."""
 
     days: int
@@ -43,22 +43,21 @@ class _Shift:
     interrupted: bool = False
 
 
-@dataclass
 class _Step:
-    """A restart at a step dose: how many more doses get it, and the dose."""
+    """A restart at a step dose: how many more doses get it (counted down in place), and the dose."""
 
-    remaining: int
-    dose: Administration
-    rule: str
-    flags: tuple[str, ...]
+    def __init__(self, remaining: int, dose: Administration, rule: str, flags: tuple[str, ...]) -> None:
+        self.remaining = remaining
+        self.dose = dose
+        self.rule = rule
+        self.flags = flags
 
 
 #: Statuses a dose of a restart can have: moved after the interruption, or discontinued during the restart.
 _RESTARTED = ("moved", "discontinued")
 
 
-@dataclass(frozen=True)
-class _Stop:
+class _Stop(NamedTuple):
     """A drug discontinued from a date on, and why: the rule that fired first, then its evidence."""
 
     since: dt.date
@@ -66,8 +65,7 @@ class _Stop:
     flags: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class _NewCycle:
+class _NewCycle(NamedTuple):
     """A new cycle asked for by an interruption longer than the label allows."""
 
     drug: str
@@ -78,25 +76,27 @@ class _NewCycle:
     flags: tuple[str, ...]
 
 
-@dataclass
 class _State:
-    regimen: Regimen
-    rules: tuple[Rule, ...]
-    spacing: dict[str, Spacing]
-    planned: dict[tuple[str, int, int], Administration] = field(default_factory=dict)
-    step_doses: dict[str, Administration] = field(default_factory=dict)
-    shifts: dict[tuple[str, int], _Shift] = field(default_factory=dict)
-    stopped: dict[str, _Stop] = field(default_factory=dict)
-    ended: dict[tuple[str, int], tuple[str, tuple[str, ...]]] = field(default_factory=dict)
-    steps: dict[tuple[str, int], _Step] = field(default_factory=dict)
-    last_given: dict[str, dt.date] = field(default_factory=dict)
-    due: dict[tuple[str, dt.date], Administration] = field(default_factory=dict)
-    planned_number: dict[int, int] = field(default_factory=dict)
-    new_cycles: list[_NewCycle] = field(default_factory=list)
-    matched: set[tuple[str, str]] = field(default_factory=set)
-    unassessed: set[str] = field(default_factory=set)
-    day_1_spaced: dict[int, dt.date] = field(default_factory=dict)
-    held_from: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    """What applying the rules collects as it walks the course, changed in place (one per plan)."""
+
+    def __init__(self, regimen: Regimen, rules: tuple[Rule, ...], spacing: dict[str, Spacing]) -> None:
+        self.regimen = regimen
+        self.rules = rules
+        self.spacing = spacing
+        self.planned: dict[tuple[str, int, int], Administration] = {}
+        self.step_doses: dict[str, Administration] = {}
+        self.shifts: dict[tuple[str, int], _Shift] = {}
+        self.stopped: dict[str, _Stop] = {}
+        self.ended: dict[tuple[str, int], tuple[str, tuple[str, ...]]] = {}
+        self.steps: dict[tuple[str, int], _Step] = {}
+        self.last_given: dict[str, dt.date] = {}
+        self.due: dict[tuple[str, dt.date], Administration] = {}
+        self.planned_number: dict[int, int] = {}
+        self.new_cycles: list[_NewCycle] = []
+        self.matched: set[tuple[str, str]] = set()
+        self.unassessed: set[str] = set()
+        self.day_1_spaced: dict[int, dt.date] = {}
+        self.held_from: dict[tuple[str, str, str], str] = {}
 
 
 def apply_rules(

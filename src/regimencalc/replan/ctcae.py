@@ -9,8 +9,8 @@ lower grade (ANC 1.0 ×10⁹/L is grade 2); for increases the lower bound is exc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from regimencalc.errors import ObservationError
 from regimencalc.protocol.labs import LAB_NAMES, Measured, ratio
@@ -48,8 +48,7 @@ _CREATININE_BASELINE: dict[str, dict[int, Decimal]] = {
 }
 
 
-@dataclass(frozen=True)
-class LabGrade:
+class LabGrade(NamedTuple):
     """A CTCAE grade and the words that justify it. `at_most` > `grade` when the lab's LLN was not given."""
 
     grade: int

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from regimencalc.display import plural
 from regimencalc.dosing.dates import day_date
@@ -20,8 +20,7 @@ if TYPE_CHECKING:  # the observation models (pydantic) load only when observatio
     from regimencalc.replan.observations import Limits, Observation, Observations
 
 
-@dataclass(frozen=True)
-class DatedEntry:
+class DatedEntry(NamedTuple):
     """An observation with its id and calendar date."""
 
     id: str
@@ -44,8 +43,7 @@ class NoLimits:
     baseline: dict[str, Measured] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class History:
+class History(NamedTuple):
     """All observations in date order (stable for equal dates), with the CTCAE version to grade by.
 
     `stated` is a response given on the command line (--response), dated where the plan first reads

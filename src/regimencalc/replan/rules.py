@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from regimencalc.display import plural
 from regimencalc.errors import ObservationError, UnitInputError
@@ -23,8 +22,7 @@ from regimencalc.replan.history import History
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """Whether a condition holds (None: no observation to tell), the reasons, the observations used."""
 
     holds: bool | None

@@ -10,8 +10,8 @@ doses, the window a dose may move in) comes with it; a regimen's own spacing for
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from regimencalc.errors import PlanningError
 from regimencalc.protocol.loader import load_drug_file
@@ -19,8 +19,7 @@ from regimencalc.protocol.plain import Check, DrugFile, Regimen, Rule, RuleExcep
 from regimencalc.replan.history import ALSO_READ_AS
 
 
-@dataclass(frozen=True)
-class RuleSet:
+class RuleSet(NamedTuple):
     """Rules in force, where each came from, the sources they cite, and what the regimen set aside."""
 
     rules: tuple[Rule, ...]

@@ -15,8 +15,8 @@ Numbers and their status in the clinical reference (shared/reference/clinical-fa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from regimencalc.course import Administration, CumulativeDose
 from regimencalc.display import format_number
@@ -24,8 +24,7 @@ from regimencalc.errors import PatientInputError
 from regimencalc.protocol.factors import reading
 
 
-@dataclass(frozen=True)
-class Equivalence:
+class Equivalence(NamedTuple):
     """A multiplier to doxorubicin-equivalent mg/m², with where it comes from."""
 
     ratio: Decimal
@@ -49,8 +48,7 @@ SURVEILLANCE_REASONABLE = Decimal(100)
 THRESHOLD_SOURCE = "IGHG 2015 / PanCare 2023 (reference §6; V)"
 
 
-@dataclass(frozen=True)
-class Limit:
+class Limit(NamedTuple):
     """A lifetime cumulative dose in mg/m²: a hard stop, or only a flag."""
 
     mg_per_m2: Decimal

@@ -12,7 +12,7 @@ charts), not clinical facts; they are listed in docs/safety.md.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from regimencalc.display import format_age, format_fixed_against
 from regimencalc.errors import PatientInputError
@@ -39,8 +39,7 @@ ADULT_MINIMUM = (18.0, 90.0, 25.0)
 KEYS = ("height", "weight", "age", "bmi", "bsa", "height-for-age", "weight-for-age", "cumulative")
 
 
-@dataclass(frozen=True)
-class Unusual:
+class Unusual(NamedTuple):
     """A value outside the usual limits, and the words that say so."""
 
     key: str
