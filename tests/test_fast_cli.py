@@ -360,3 +360,20 @@ def test_a_warm_schedule_imports_none_of_click_pint_pydantic_ruamel(tmp_path: Pa
     warm_modules = _imported(warm.stderr)
     assert "regimencalc.planner" in warm_modules and "regimencalc.render.tabular" in warm_modules
     assert sorted(m for m in warm_modules for n in NOT_WARM if m == n or m.startswith(f"{n}.")) == []
+
+
+def test_a_declined_line_runs_click_with_the_cyclic_collector_on(monkeypatch, capsys):
+    """The fast path turns the cyclic collector off for a one-line run; a line it declines (here --help) is
+    click's, in a process that may go on (the web server, a test), so the collector is on again."""
+    import gc
+
+    from regimencalc import __main__ as entry
+
+    monkeypatch.setattr(sys, "argv", ["regimencalc", "schedule", "--help"])
+    try:
+        with pytest.raises(SystemExit) as ended:
+            entry.main()
+        assert ended.value.code == 0 and "--height" in capsys.readouterr().out
+        assert gc.isenabled()
+    finally:
+        gc.enable()
