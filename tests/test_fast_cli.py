@@ -70,6 +70,11 @@ def test_the_description_is_clicks_command():
     }
 
 
+def test_a_whole_number_int_refuses_is_declined_as_click_refuses_it():
+    args = ["vicp", *ADULT, "--cycles", "1" * 5000]  # past sys.get_int_max_str_digits (4300)
+    assert read_line(DESCRIPTION, args, {}) is None and by_click(args) is None
+
+
 def test_a_plain_line_is_read_as_click_reads_it():
     args = ["rdc-blinatumomab", *ADULT, "--bsa-formula=DuBois", "--accept-unusual", "bmi", "--cycles", "1"]
     args += ["--accept-unusual=weight", "--force", "--format", "json", "--sex", "F"]
@@ -226,6 +231,7 @@ BROKEN = str(Path(__file__).parent / "fixtures" / "broken" / "no_as_route.yaml")
         ["vicp", *ADULT[:-2]],
         ["vicp", *ADULT, "--observations", "no-such-file.yaml"],
         ["vicp", *ADULT, "--help"],
+        ["rdc-blinatumomab", *ADULT, "--cycles", "1" * 5000],  # more digits than int() reads: click's message
     ],
 )
 def test_the_fast_path_prints_what_click_prints(caches, args):
