@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -278,14 +280,18 @@ def test_help_is_kept_and_printed_without_click_exactly_as_click_prints_it(tmp_p
     assert by_click.startswith("Usage: regimencalc [OPTIONS] COMMAND [ARGS]...\n")
     assert _help_run(tmp_path) == (by_click, "True")  # rendered by click, kept
     assert _help_run(tmp_path) == (by_click, "False")  # read back: click not imported
+    from regimencalc.protocol.cache import read_entry, write_entry
+
     entry = tmp_path / "help" / "regimencalc.txt"
-    stamp, _, kept = entry.read_text(encoding="utf-8").partition("\n")
-    assert kept == by_click and "commands.py" in stamp and "COLUMNS='80'" in stamp
-    entry.write_text(f"{stamp} stale\nUsage: an older help\n", encoding="utf-8")  # the commands or click changed
-    assert _help_run(tmp_path) == (by_click, "True")
-    entry.write_bytes(b"\xff\xfe garbage")
-    assert _help_run(tmp_path) == (by_click, "True")
-    assert entry.read_text(encoding="utf-8").partition("\n")[2] == by_click
+    stamp = json.loads(entry.read_text(encoding="utf-8").partition("\n")[0])["key"]
+    with mock.patch.dict(os.environ, {"REGIMENCALC_CACHE_DIR": str(tmp_path)}):
+        assert read_entry("help", stamp, "regimencalc.txt") == by_click
+        assert "commands.py" in stamp and "COLUMNS='80'" in stamp
+        write_entry("help", f"{stamp} stale", "Usage: an older help\n", "regimencalc.txt")  # commands/click changed
+        assert _help_run(tmp_path) == (by_click, "True")
+        entry.write_bytes(b"\xff\xfe garbage")
+        assert _help_run(tmp_path) == (by_click, "True")
+        assert read_entry("help", stamp, "regimencalc.txt") == by_click
 
 
 def test_the_output_suffix_chooses_the_format_and_a_contradiction_is_refused(run_cli, tmp_path: Path):

@@ -288,22 +288,40 @@ def test_a_plain_line_does_not_import_click_and_a_declined_one_does(caches, tmp_
 
 
 def test_a_stale_or_broken_description_is_made_again_with_click(tmp_path: Path):
+    from regimencalc.protocol.cache import read_entry, write_entry
+
     args = ["vicp", *ADULT, "--format", "json"]
     assert "click" in _modules(args, tmp_path)  # no description: click reads the line, the description is kept
     assert _modules(args, tmp_path) == []
     entry = tmp_path / "cli" / "schedule.json"
-    stamp, _, kept = entry.read_text(encoding="utf-8").partition("\n")
-    assert json.loads(kept) == json.loads(json.dumps(DESCRIPTION)) and "commands.py" in stamp and "click" in stamp
-    entry.write_text(f"{stamp} stale\n{kept}", encoding="utf-8")  # the commands, click or the reader changed
-    assert "click" in _modules(args, tmp_path)
-    assert _modules(args, tmp_path) == []
-    for broken in ('{"params": 5}', '{"params": [{"kind": "flag"}]}', "[1, 2"):  # stamped, but not a description
-        entry.write_text(f"{stamp}\n{broken}", encoding="utf-8")
+    stamp = json.loads(entry.read_text(encoding="utf-8").partition("\n")[0])["key"]
+    with mock.patch.dict(os.environ, {"REGIMENCALC_CACHE_DIR": str(tmp_path)}):
+        kept = read_entry("cli", stamp, "schedule.json")
+        assert json.loads(kept) == json.loads(json.dumps(DESCRIPTION)) and "commands.py" in stamp and "click" in stamp
+        write_entry("cli", f"{stamp} stale", kept, "schedule.json")  # the commands, click or the reader changed
         assert "click" in _modules(args, tmp_path)
-        assert entry.read_text(encoding="utf-8") == f"{stamp}\n{kept}"
-    entry.write_bytes(b"\xff\xfe garbage")
+        assert _modules(args, tmp_path) == []
+        nested = '{"params": ' + "[" * 100_000 + "]" * 100_000 + "}"
+        for broken in ('{"params": 5}', '{"params": [{"kind": "flag"}]}', "[1, 2", nested):  # stamped, not one
+            write_entry("cli", stamp, broken, "schedule.json")
+            assert "click" in _modules(args, tmp_path)
+            assert read_entry("cli", stamp, "schedule.json") == kept
+        entry.write_bytes(b"\xff\xfe garbage")
+        assert "click" in _modules(args, tmp_path)
+        assert read_entry("cli", stamp, "schedule.json") == kept
+
+
+def test_a_changed_description_fails_its_checksum_and_is_made_again(tmp_path: Path):
+    """A kept absent value changed by hand ('mosteller' → 'boyd') is not used: click reads the line."""
+    args = ["vicp", *ADULT, "--format", "json"]
+    assert _run(args, tmp_path)[0] == 0
+    entry = tmp_path / "cli" / "schedule.json"
+    text = entry.read_text(encoding="utf-8")
+    assert text.count('\\"absent\\": \\"mosteller\\"') == 1
+    entry.write_text(text.replace('\\"absent\\": \\"mosteller\\"', '\\"absent\\": \\"boyd\\"'), encoding="utf-8")
     assert "click" in _modules(args, tmp_path)
-    assert entry.read_text(encoding="utf-8").partition("\n")[2] == kept
+    assert entry.read_text(encoding="utf-8") == text
+    assert '"bsa_formula": "Mosteller"' in _run(args, tmp_path)[1]  # planned with the fresh description
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")

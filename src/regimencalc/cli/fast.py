@@ -294,6 +294,6 @@ def _decode(text: str) -> dict[str, Any] | None:
                 return None
             if p["multiple"] and isinstance(p["absent"], list):
                 p["absent"] = tuple(p["absent"])
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None
     return description if isinstance(params, list) else None

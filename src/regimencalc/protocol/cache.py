@@ -48,32 +48,68 @@ def cache_key(kind: str, data: bytes) -> str:
     return hashlib.sha256(f"{__version__}\0{kind}\0".encode() + data).hexdigest()
 
 
-def read_entry(folder: str, key: str) -> Any | None:
-    """The content kept under `key`, or None when it is missing, corrupt (its checksum differs) or
-    for another key."""
+def read_entry(folder: str, key: str, name: str | None = None) -> Any | None:
+    """The content kept under `key` (in the file `name`, by default `<key>.json`), or None when it
+    is missing, not a regular file, larger than MAX_CACHE_ENTRY_BYTES, corrupt (its checksum
+    differs), for another key, or JSON nested deeper than Python parses."""
     import hashlib
     import json
 
+    data = read_regular(os.path.join(cache_folder(), folder, name or f"{key}.json"))
+    if data is None:
+        return None
+    header, _, content = data.partition(b"\n")
     try:
-        with open(os.path.join(cache_folder(), folder, f"{key}.json"), "rb") as stream:
-            header, _, content = stream.read().partition(b"\n")
         kept = json.loads(header)
         if kept != {"key": key, "sha256": hashlib.sha256(content).hexdigest()}:
             return None
         return json.loads(content)
-    except (OSError, ValueError, RecursionError):
+    except (ValueError, RecursionError):
         return None
 
 
-def write_entry(folder: str, key: str, content: Any) -> None:
-    """Keep `content` under `key` with its checksum, atomically (temporary file, then rename);
-    skipped when it cannot be written."""
+def read_regular(path: str) -> bytes | None:
+    """The bytes of the regular file `path`, or None when it is missing, a symbolic link, not a
+    regular file (a FIFO, a device, a folder) or larger than MAX_CACHE_ENTRY_BYTES. Opened without
+    following a link and without blocking, so no entry can hang or exhaust a run: every cache read
+    goes through here."""
+    import stat
+
+    from regimencalc.protocol.limits import MAX_CACHE_ENTRY_BYTES
+
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        handle = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        status = os.fstat(handle)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_CACHE_ENTRY_BYTES:
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_CACHE_ENTRY_BYTES:
+            chunk = os.read(handle, MAX_CACHE_ENTRY_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+    return b"".join(chunks) if size <= MAX_CACHE_ENTRY_BYTES else None
+
+
+def write_entry(folder: str, key: str, content: Any, name: str | None = None) -> None:
+    """Keep `content` under `key` (in the file `name`, by default `<key>.json`) with its checksum,
+    atomically (temporary file, then rename); skipped when it cannot be written."""
     import hashlib
     import json
 
     text = json.dumps(content, ensure_ascii=False)
     header = json.dumps({"key": key, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()})
-    write_text(folder, f"{key}.json", f"{header}\n{text}")
+    write_text(folder, name or f"{key}.json", f"{header}\n{text}")
 
 
 def write_text(folder: str, name: str, text: str) -> None:
