@@ -60,6 +60,21 @@ FIELDS: dict[type, tuple[str, ...]] = {
     cls: cls.FIELDS if issubclass(cls, plain.Plain) else tuple(f.name for f in fields(cls)) for cls in CLASSES.values()
 }
 _SCALARS = (str, int, float, bool, type(None))
+#: The types a dataclass leaf's field may hold, by the name its annotation uses (a float field takes
+#: a whole number too, as Python does; bool is never a number).
+_DECLARED: dict[str, tuple[type, ...]] = {"float": (float, int), "int": (int,), "str": (str,), "None": (type(None),)}
+
+
+def _declared(cls: type) -> dict[str, tuple[type, ...]]:
+    """What each field of the dataclass `cls` may hold, from its annotations ('str | None');
+    KeyError at import for a type this table does not know, so a new field cannot go unchecked."""
+    return {f.name: sum((_DECLARED[part.strip()] for part in str(f.type).split("|")), ()) for f in fields(cls)}
+
+
+#: The field types of the dataclass leaves (DoseAmount, Threshold): checked on every read.
+TYPES: dict[type, dict[str, tuple[type, ...]]] = {
+    cls: _declared(cls) for cls in CLASSES.values() if not issubclass(cls, plain.Plain)
+}
 
 
 def to_tagged(value: Any) -> Any:
@@ -100,6 +115,9 @@ def from_tagged(data: Any) -> Any:
     if len(data) != len(names) + 1 or any(name not in data for name in names):
         raise ValueError(f"{tag} needs exactly the fields {', '.join(names)}")
     values = {name: from_tagged(data[name]) for name in names}
+    for name, allowed in TYPES.get(cls, {}).items():
+        if isinstance(values[name], bool) or not isinstance(values[name], allowed):
+            raise ValueError(f"{tag}.{name} does not hold a {type(values[name]).__name__}")
     return plain.make(cls, values) if issubclass(cls, plain.Plain) else cls(**values)
 
 
