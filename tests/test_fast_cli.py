@@ -324,6 +324,18 @@ def test_a_changed_description_fails_its_checksum_and_is_made_again(tmp_path: Pa
     assert '"bsa_formula": "Mosteller"' in _run(args, tmp_path)[1]  # planned with the fresh description
 
 
+@pytest.mark.parametrize(("encoding", "named"), [("latin-1", "iso8859-1"), ("cp1252", "cp1252")])
+def test_an_output_encoding_that_cannot_hold_the_course_is_one_line_and_exit_1(caches, encoding, named):
+    """vicp's table writes '√' (U+221A), which neither latin-1 nor cp1252 holds:
+    refused before anything is written, on both paths (stderr escapes what it cannot write)."""
+    message = (
+        f"regimencalc: error: standard output cannot write U+221A (\\u221a) in encoding {named}; "
+        "set PYTHONIOENCODING=utf-8 or write to a file with -o\n"
+    )
+    for cache in caches:
+        assert _run(["vicp", *ADULT], cache, PYTHONIOENCODING=encoding) == (1, "", message)
+
+
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 def test_a_full_standard_output_on_the_fast_path_is_one_line_and_exit_1(caches):
     warm, _ = caches
