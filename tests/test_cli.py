@@ -343,3 +343,23 @@ def test_a_regimen_read_from_a_file_shows_its_path_and_formulas_take_any_case(ru
     assert json.loads(run_cli("schedule", str(copy), *ADULT, "--format", "json")[1])["regimen"]["file"] == str(copy)
     code, out, _ = run_cli("schedule", "vicp", *ADULT, "--bsa-formula", "DuBois", "--format", "json")
     assert code == 0 and json.loads(out)["patient"]["bsa_formula"] == "DuBois & DuBois"
+
+
+def test_the_version_is_regimencalc_version_never_the_installed_metadata():
+    """`--version` and the web app's OpenAPI version read `regimencalc.__version__` (pyproject reads it
+    too): installed metadata that says otherwise (a stale install) is not asked."""
+    code = (
+        "import importlib.metadata, sys\n"
+        "importlib.metadata.version = lambda name: '9.9.9'\n"
+        "import regimencalc\n"
+        "from regimencalc.web.app import create_app\n"
+        "print(create_app().version, regimencalc.__version__)\n"
+        "sys.argv = ['regimencalc', '--version']\n"
+        "from regimencalc.cli import main\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    from regimencalc import __version__
+
+    assert done.stdout == f"{__version__} {__version__}\nregimencalc, version {__version__}\n"
+    assert __version__ != "9.9.9"

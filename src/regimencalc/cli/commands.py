@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from regimencalc import __version__
 from regimencalc.cli.run import emit, exit_code, plan_course, sheet_format
 from regimencalc.cli.run import schedule as run_schedule
 
@@ -93,7 +94,7 @@ class _Main(click.Group):
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="regimencalc")
+@click.version_option(version=__version__)  # regimencalc.__version__: the one source (pyproject reads it)
 def main() -> None:
     """Chemotherapy regimen dosing and scheduling with hand-checkable dose traces."""
 
