@@ -390,6 +390,7 @@ def batch(
     """One course per patient row, one administration per output row (docs/batch.md); needs regimencalc[batch]."""
     tables, options = _cohort_setup(bsa_formula, accept_unusual)
     from regimencalc.batch.cohort import ERROR_SCHEMA, SCHEMA, plan_cohort
+    from regimencalc.display import plural
     from regimencalc.render.output import output_file
 
     fmt = tables.output_format(output)
@@ -413,8 +414,8 @@ def batch(
                 _progress("patients"),
             )
     click.echo(
-        f"regimencalc: {totals.patients} patients, {totals.administrations} administrations to {output}; "
-        f"{totals.refused} rows refused ({errors})",
+        f"regimencalc: {plural(totals.patients, 'patient')}, {plural(totals.administrations, 'administration')} "
+        f"to {output}; {plural(totals.refused, 'row')} refused ({errors})",
         err=True,
     )
     if totals.refused:

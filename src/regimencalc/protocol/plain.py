@@ -1,7 +1,7 @@
 """The validated regimen and drug files as the planner reads them: plain, frozen, pydantic-free.
 
 Each class here holds one model's fields (`FIELDS`, in the model's order) and its behaviour
-(`Band.holds`, `Phase.all_lines`, `Regimen.total_cycles`, …). The pydantic models of `regimen`,
+(`Band.holds`, `Phase.all_lines`, `Regimen.all_lines`, …). The pydantic models of `regimen`,
 `drugs` and `supportive` inherit these classes, so the behaviour is written once and both forms
 answer alike; the loader validates a file with the model, then hands the planner this plain tree
 (`plain_tree`), cold or warm. A plain instance is made without validation (`make`): it is only
@@ -325,11 +325,6 @@ class Regimen(Plain):
     def all_lines(self) -> list[DrugLine]:
         """Every line of every phase, branch arms included, in file order."""
         return [line for phase in self.phases for line in phase.all_lines()]
-
-    @property
-    def total_cycles(self) -> int:
-        """Cycles planned when the user does not limit them."""
-        return sum(p.cycle_count for p in self.phases)
 
 
 class EventLine(Plain):
