@@ -1,14 +1,14 @@
-"""The user's cache of validated and compiled regimen files, so a second run reads plain JSON.
+"""The user's cache: entries a warm run reads instead of asking pydantic, pint and click again.
 
-An entry is named by the SHA-256 of the package version, what the entry holds and the file's
-bytes: an edited file, a new release or a new entry format is a new name, never a stale hit. An
-entry is one line of JSON naming its key and the SHA-256 of its content, then the content as JSON.
-An entry that cannot be read, does not parse, names another key or does not match its checksum is
-ignored (the caller rebuilds it from the file, validated exactly as the first time); what is read
-is then checked by its reader for exactly the form it writes. Entries are written to a temporary file beside the target and renamed
-into place, so a reader never sees half an entry; a cache that cannot be written (a read-only
-home) costs time, never a result. Only regimen and drug files are kept: never observations, prior
-exposure or a profile (a patient's data stays out of the cache).
+What is kept, how each entry is keyed, what is checked on read and what that does and does not
+protect is written once, in docs/cache.md: validated regimen and drug files (`validated/`), compiled
+regimens (`compiled/`), pint's unit answers (`units/`), the kept `--help` text (`help/`) and click's
+description of `schedule` (`cli/`); never a patient's data. This module holds what every entry
+shares: its layout (a header line naming its key and the SHA-256 of its content, then the content
+as JSON), the one bounded read every cache read goes through (`read_regular`: no link followed, no
+blocking, a regular file of at most MAX_CACHE_ENTRY_BYTES), and the atomic write (a temporary file
+beside the target, renamed into place; a cache that cannot be written costs time, never a result).
+An entry that fails any check is a miss, rebuilt by its caller.
 
 Where: $REGIMENCALC_CACHE_DIR, else $XDG_CACHE_HOME/regimencalc, else ~/.cache/regimencalc.
 """

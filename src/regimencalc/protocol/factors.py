@@ -11,10 +11,11 @@ the factor, or None where pint says the two are of different dimensions. An unkn
 an answer: `parse_unit` refuses it, with its words, every time.
 
 Kept in the user's cache as one small JSON file (`units/<key>.json`, the key naming the package
-version, `units.txt`'s bytes and the pint installed), read once per process; a miss adds its
-answer and rewrites the file atomically (two processes racing may lose an answer, which costs only
-a later recomputation). A file that cannot be read, or holds anything but text readings with
-finite positive factors, is ignored and rewritten, never trusted.
+version, `units.txt`'s bytes, the code that asks pint — `units.py` and this module — and the pint
+installed), read once per process; a miss adds its answer and rewrites the file atomically (two
+processes racing may lose an answer, which costs only a later recomputation). A file that fails the
+cache's checks, or holds anything but text readings with finite positive factors, is a miss: never
+used, rewritten (docs/cache.md).
 """
 
 from __future__ import annotations

@@ -5,9 +5,10 @@ Each class here holds one model's fields (`FIELDS`, in the model's order) and it
 `drugs` and `supportive` inherit these classes, so the behaviour is written once and both forms
 answer alike; the loader validates a file with the model, then hands the planner this plain tree
 (`plain_tree`), cold or warm. A plain instance is made without validation (`make`): it is only
-ever made from a validated model, or read back from the cache (`protocol/kept.py`), whose entries
-were written from one. Instances are frozen, equal when their class and fields are, and hashable
-when their fields are, as the frozen models are.
+ever made from a validated model, or read back from the cache (`protocol/tagged.py`), whose entries
+were written from one and are used only when they pass its checks (docs/cache.md). Instances are
+frozen, equal when their class and fields are, and hashable when their fields are, as the frozen
+models are.
 
 Nothing here imports pydantic, ruamel or pint: a warm run reads a regimen without them.
 """

@@ -4,8 +4,10 @@ An object is `{"$": "Band", field: value, …}`, named from an explicit registry
 tree may hold (`CLASSES`); a tuple is `{"$": "tuple", "items": […]}` and a dict
 `{"$": "dict", "items": [[key, value], …]}`, so both come back as they were, with keys of any
 type; lists, text, numbers, booleans and null are JSON's own. Reading back builds nothing but
-those classes, with exactly their fields: an unknown tag, a missing or extra field or any other
-shape is a ValueError, and the caller validates the file again. Never pickle: reading a cache
+those classes, with exactly their fields, and the dataclass leaves (`DoseAmount`, `Threshold`) with
+the types their fields declare: an unknown tag, a missing or extra field, a leaf field of another
+type or any other shape is a ValueError, and the caller validates the file again (docs/cache.md
+says what these checks catch and what they do not). Never pickle: reading a cache
 entry must not be able to run code.
 
 Nothing here imports pydantic, ruamel or pint.
