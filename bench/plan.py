@@ -8,38 +8,15 @@ kept, so neither asks pint once warm: docs/dosing.md).
 
 from __future__ import annotations
 
-import statistics
-import subprocess
 import sys
-import time
-from collections.abc import Callable
+
+from timing import median_ms, python_pass_ms
 
 from regimencalc.dosing.patient import make_patient
 from regimencalc.planner import plan_typed
 from regimencalc.protocol.loader import load_regimen
 
 PATIENT = ("170cm", "70kg", "2026-01-05")
-
-
-def median_ms(action: Callable[[], object], runs: int) -> float:
-    """Median wall time of `action()` in ms, after one call that loads what it needs."""
-    action()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
-def python_pass_ms(runs: int) -> float:
-    """Median wall time of `python -c pass`."""
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "pass"], check=True)
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def main() -> None:

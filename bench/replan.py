@@ -8,10 +8,9 @@ It prints one line per case: median ms and the ratio to the baseline.
 from __future__ import annotations
 
 import datetime as dt
-import statistics
-import subprocess
 import sys
-import time
+
+from timing import median_ms, python_pass_ms
 
 from regimencalc.dosing.patient import make_patient
 from regimencalc.planner import plan
@@ -32,19 +31,10 @@ CASES = [
 ]
 
 
-def median_seconds(action, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 11
-    baseline = median_seconds(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), runs)
-    print(f"python -c pass: {baseline * 1000:.1f} ms")
+    baseline = python_pass_ms(runs)
+    print(f"python -c pass: {baseline:.1f} ms")
     patient = make_patient("170cm", "70kg")
     for name, regimen_id, observations, response in CASES:
         regimen = load_regimen(regimen_id)
@@ -53,9 +43,8 @@ def main() -> None:
         def once(regimen=regimen, observed=observed, response=response) -> None:
             plan(regimen, patient, dt.date(2026, 3, 2), response=response, observations=observed)
 
-        once()
-        took = median_seconds(once, runs)
-        print(f"{name}: {took * 1000:.1f} ms ({took / baseline:.2f} × python -c pass)")
+        took = median_ms(once, runs)
+        print(f"{name}: {took:.1f} ms ({took / baseline:.2f} × python -c pass)")
 
 
 if __name__ == "__main__":

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+import timing
 
 
 def command() -> list[str]:
@@ -50,14 +50,14 @@ def median_ms(args: list[str], runs: int, cold_cache: bool = False) -> float:
     with tempfile.TemporaryDirectory() as folder:
         environment["REGIMENCALC_CACHE_DIR"] = str(Path(folder) / "warm")
         subprocess.run(args, check=True, capture_output=True, env=environment)  # warm the file and regimen caches
-        times = []
-        for run in range(runs):
+        fresh = iter(range(runs))
+
+        def once() -> None:
             if cold_cache:
-                environment["REGIMENCALC_CACHE_DIR"] = str(Path(folder) / f"cold-{run}")
-            start = time.perf_counter()
+                environment["REGIMENCALC_CACHE_DIR"] = str(Path(folder) / f"cold-{next(fresh)}")
             subprocess.run(args, check=True, capture_output=True, env=environment)
-            times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+
+        return timing.median_ms(once, runs, warm=False)
 
 
 def batch_case(cli: list[str], folder: Path) -> list[str] | None:

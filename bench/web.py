@@ -15,19 +15,10 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+
+from timing import median_ms, python_pass_ms
 
 PATIENT = {"regimen": "rdc-blinatumomab", "height": "170cm", "weight": "70kg", "start": "2026-01-05", "age": "40"}
-
-
-def median_ms(action: Callable[[], object], runs: int) -> float:
-    action()  # warm
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def start_to_first_answer_ms() -> float:
@@ -63,7 +54,7 @@ def main() -> None:
     from regimencalc.render.tabular import render_json
     from regimencalc.web.app import create_app
 
-    baseline = median_ms(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), 10)
+    baseline = python_pass_ms(10)
     startup = statistics.median(start_to_first_answer_ms() for _ in range(5))
     print(f"{'python -c pass':<44} {baseline:8.1f} ms")
     print(f"{'serve: launch to first answer':<44} {startup:8.1f} ms  ×{startup / baseline:.1f}")

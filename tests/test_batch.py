@@ -235,6 +235,15 @@ def test_a_cache_hit_imports_neither_pint_nor_ruamel_nor_pydantic(tmp_path):
     assert warm.stdout.strip() == "[]"
 
 
+def test_batch_command_counts_one_patient_in_the_singular(tmp_path, run_cli):
+    patients = tmp_path / "patients.csv"
+    patients.write_text("id,height_cm,weight_kg,start,age\nA,170,70,2026-01-05,40\n", encoding="utf-8")
+    out = tmp_path / "doses.csv"
+    code, _, err = run_cli("batch", "rdc-blinatumomab", "--patients", str(patients), "-o", str(out))
+    assert code == 0
+    assert err.startswith(f"regimencalc: 1 patient, 23 administrations to {out}; 0 rows refused (")
+
+
 def test_batch_command_writes_rows_and_refused_rows(tmp_path, run_cli):
     patients = tmp_path / "patients.csv"
     patients.write_text(
@@ -243,7 +252,7 @@ def test_batch_command_writes_rows_and_refused_rows(tmp_path, run_cli):
     out = tmp_path / "doses.csv"
     code, _, err = run_cli("batch", "rdc-blinatumomab", "--patients", str(patients), "-o", str(out))
     assert code == 1
-    assert "2 patients, 23 administrations" in err and "1 rows refused" in err
+    assert "2 patients, 23 administrations" in err and "1 row refused" in err
     rows = pacsv.read_csv(out).to_pylist()
     assert len(rows) == 23 and {r["patient_id"] for r in rows} == {"A"}
     refused = pacsv.read_csv(tmp_path / "doses.csv.errors.csv").to_pylist()

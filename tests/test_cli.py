@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -278,14 +280,18 @@ def test_help_is_kept_and_printed_without_click_exactly_as_click_prints_it(tmp_p
     assert by_click.startswith("Usage: regimencalc [OPTIONS] COMMAND [ARGS]...\n")
     assert _help_run(tmp_path) == (by_click, "True")  # rendered by click, kept
     assert _help_run(tmp_path) == (by_click, "False")  # read back: click not imported
+    from regimencalc.protocol.cache import read_entry, write_entry
+
     entry = tmp_path / "help" / "regimencalc.txt"
-    stamp, _, kept = entry.read_text(encoding="utf-8").partition("\n")
-    assert kept == by_click and "commands.py" in stamp and "COLUMNS='80'" in stamp
-    entry.write_text(f"{stamp} stale\nUsage: an older help\n", encoding="utf-8")  # the commands or click changed
-    assert _help_run(tmp_path) == (by_click, "True")
-    entry.write_bytes(b"\xff\xfe garbage")
-    assert _help_run(tmp_path) == (by_click, "True")
-    assert entry.read_text(encoding="utf-8").partition("\n")[2] == by_click
+    stamp = json.loads(entry.read_text(encoding="utf-8").partition("\n")[0])["key"]
+    with mock.patch.dict(os.environ, {"REGIMENCALC_CACHE_DIR": str(tmp_path)}):
+        assert read_entry("help", stamp, "regimencalc.txt") == by_click
+        assert "commands.py" in stamp and "COLUMNS='80'" in stamp
+        write_entry("help", f"{stamp} stale", "Usage: an older help\n", "regimencalc.txt")  # commands/click changed
+        assert _help_run(tmp_path) == (by_click, "True")
+        entry.write_bytes(b"\xff\xfe garbage")
+        assert _help_run(tmp_path) == (by_click, "True")
+        assert read_entry("help", stamp, "regimencalc.txt") == by_click
 
 
 def test_the_output_suffix_chooses_the_format_and_a_contradiction_is_refused(run_cli, tmp_path: Path):
@@ -337,3 +343,23 @@ def test_a_regimen_read_from_a_file_shows_its_path_and_formulas_take_any_case(ru
     assert json.loads(run_cli("schedule", str(copy), *ADULT, "--format", "json")[1])["regimen"]["file"] == str(copy)
     code, out, _ = run_cli("schedule", "vicp", *ADULT, "--bsa-formula", "DuBois", "--format", "json")
     assert code == 0 and json.loads(out)["patient"]["bsa_formula"] == "DuBois & DuBois"
+
+
+def test_the_version_is_regimencalc_version_never_the_installed_metadata():
+    """`--version` and the web app's OpenAPI version read `regimencalc.__version__` (pyproject reads it
+    too): installed metadata that says otherwise (a stale install) is not asked."""
+    code = (
+        "import importlib.metadata, sys\n"
+        "importlib.metadata.version = lambda name: '9.9.9'\n"
+        "import regimencalc\n"
+        "from regimencalc.web.app import create_app\n"
+        "print(create_app().version, regimencalc.__version__)\n"
+        "sys.argv = ['regimencalc', '--version']\n"
+        "from regimencalc.cli import main\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    from regimencalc import __version__
+
+    assert done.stdout == f"{__version__} {__version__}\nregimencalc, version {__version__}\n"
+    assert __version__ != "9.9.9"

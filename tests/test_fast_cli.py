@@ -70,6 +70,11 @@ def test_the_description_is_clicks_command():
     }
 
 
+def test_a_whole_number_int_refuses_is_declined_as_click_refuses_it():
+    args = ["vicp", *ADULT, "--cycles", "1" * 5000]  # past sys.get_int_max_str_digits (4300)
+    assert read_line(DESCRIPTION, args, {}) is None and by_click(args) is None
+
+
 def test_a_plain_line_is_read_as_click_reads_it():
     args = ["rdc-blinatumomab", *ADULT, "--bsa-formula=DuBois", "--accept-unusual", "bmi", "--cycles", "1"]
     args += ["--accept-unusual=weight", "--force", "--format", "json", "--sex", "F"]
@@ -226,6 +231,7 @@ BROKEN = str(Path(__file__).parent / "fixtures" / "broken" / "no_as_route.yaml")
         ["vicp", *ADULT[:-2]],
         ["vicp", *ADULT, "--observations", "no-such-file.yaml"],
         ["vicp", *ADULT, "--help"],
+        ["rdc-blinatumomab", *ADULT, "--cycles", "1" * 5000],  # more digits than int() reads: click's message
     ],
 )
 def test_the_fast_path_prints_what_click_prints(caches, args):
@@ -282,22 +288,52 @@ def test_a_plain_line_does_not_import_click_and_a_declined_one_does(caches, tmp_
 
 
 def test_a_stale_or_broken_description_is_made_again_with_click(tmp_path: Path):
+    from regimencalc.protocol.cache import read_entry, write_entry
+
     args = ["vicp", *ADULT, "--format", "json"]
     assert "click" in _modules(args, tmp_path)  # no description: click reads the line, the description is kept
     assert _modules(args, tmp_path) == []
     entry = tmp_path / "cli" / "schedule.json"
-    stamp, _, kept = entry.read_text(encoding="utf-8").partition("\n")
-    assert json.loads(kept) == json.loads(json.dumps(DESCRIPTION)) and "commands.py" in stamp and "click" in stamp
-    entry.write_text(f"{stamp} stale\n{kept}", encoding="utf-8")  # the commands, click or the reader changed
-    assert "click" in _modules(args, tmp_path)
-    assert _modules(args, tmp_path) == []
-    for broken in ('{"params": 5}', '{"params": [{"kind": "flag"}]}', "[1, 2"):  # stamped, but not a description
-        entry.write_text(f"{stamp}\n{broken}", encoding="utf-8")
+    stamp = json.loads(entry.read_text(encoding="utf-8").partition("\n")[0])["key"]
+    with mock.patch.dict(os.environ, {"REGIMENCALC_CACHE_DIR": str(tmp_path)}):
+        kept = read_entry("cli", stamp, "schedule.json")
+        assert json.loads(kept) == json.loads(json.dumps(DESCRIPTION)) and "commands.py" in stamp and "click" in stamp
+        write_entry("cli", f"{stamp} stale", kept, "schedule.json")  # the commands, click or the reader changed
         assert "click" in _modules(args, tmp_path)
-        assert entry.read_text(encoding="utf-8") == f"{stamp}\n{kept}"
-    entry.write_bytes(b"\xff\xfe garbage")
+        assert _modules(args, tmp_path) == []
+        nested = '{"params": ' + "[" * 100_000 + "]" * 100_000 + "}"
+        for broken in ('{"params": 5}', '{"params": [{"kind": "flag"}]}', "[1, 2", nested):  # stamped, not one
+            write_entry("cli", stamp, broken, "schedule.json")
+            assert "click" in _modules(args, tmp_path)
+            assert read_entry("cli", stamp, "schedule.json") == kept
+        entry.write_bytes(b"\xff\xfe garbage")
+        assert "click" in _modules(args, tmp_path)
+        assert read_entry("cli", stamp, "schedule.json") == kept
+
+
+def test_a_changed_description_fails_its_checksum_and_is_made_again(tmp_path: Path):
+    """A kept absent value changed by hand ('mosteller' → 'boyd') is not used: click reads the line."""
+    args = ["vicp", *ADULT, "--format", "json"]
+    assert _run(args, tmp_path)[0] == 0
+    entry = tmp_path / "cli" / "schedule.json"
+    text = entry.read_text(encoding="utf-8")
+    assert text.count('\\"absent\\": \\"mosteller\\"') == 1
+    entry.write_text(text.replace('\\"absent\\": \\"mosteller\\"', '\\"absent\\": \\"boyd\\"'), encoding="utf-8")
     assert "click" in _modules(args, tmp_path)
-    assert entry.read_text(encoding="utf-8").partition("\n")[2] == kept
+    assert entry.read_text(encoding="utf-8") == text
+    assert '"bsa_formula": "Mosteller"' in _run(args, tmp_path)[1]  # planned with the fresh description
+
+
+@pytest.mark.parametrize(("encoding", "named"), [("latin-1", "iso8859-1"), ("cp1252", "cp1252")])
+def test_an_output_encoding_that_cannot_hold_the_course_is_one_line_and_exit_1(caches, encoding, named):
+    """vicp's table writes '√' (U+221A), which neither latin-1 nor cp1252 holds:
+    refused before anything is written, on both paths (stderr escapes what it cannot write)."""
+    message = (
+        f"regimencalc: error: standard output cannot write U+221A (\\u221a) in encoding {named}; "
+        "set PYTHONIOENCODING=utf-8 or write to a file with -o\n"
+    )
+    for cache in caches:
+        assert _run(["vicp", *ADULT], cache, PYTHONIOENCODING=encoding) == (1, "", message)
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")

@@ -107,7 +107,36 @@ def _without_phases(content: dict) -> dict:
     return content
 
 
+def _first_leaf(tag: str, field: str, value: object) -> Callable[[dict], object]:
+    """A change of the first `tag` leaf's `field` to `value` (well-formed JSON, a wrong type)."""
+
+    def change(content: object) -> object:
+        found = []
+
+        def walk(node: object) -> None:
+            if isinstance(node, dict):
+                if node.get("$") == tag and not found:
+                    found.append(node)
+                for item in node.values():
+                    walk(item)
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item)
+
+        walk(content)
+        assert found, tag
+        found[0][field] = value
+        return content
+
+    return change
+
+
 CORRUPTIONS: dict[str, Callable[[Path], None]] = {
+    "a dose given as text": lambda entry: _rewritten(entry, _first_leaf("DoseAmount", "value", "8")),
+    "a dose of null": lambda entry: _rewritten(entry, _first_leaf("DoseAmount", "value", None)),
+    "a dose of true": lambda entry: _rewritten(entry, _first_leaf("DoseAmount", "value", True)),
+    "a unit that is a number": lambda entry: _rewritten(entry, _first_leaf("DoseAmount", "amount_unit", 1)),
+    "another regimen": lambda entry: _rewritten(entry, lambda c: to_tagged(load_regimen("rdc-blinatumomab"))),
     "not JSON": lambda entry: entry.write_bytes(b"\x00garbage"),
     "a checksum mismatch": lambda entry: entry.write_text(
         entry.read_text(encoding="utf-8").replace('"vicp"', '"vicq"'), encoding="utf-8"

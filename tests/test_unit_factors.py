@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from importlib.machinery import PathFinder
@@ -194,6 +195,23 @@ def test_other_definitions_or_another_pint_are_another_file(tmp_path, monkeypatc
     factors._key.cache_clear()
     keys.add(factors._key())
     assert len(keys) == 3
+
+
+def test_an_edit_of_the_code_that_asks_pint_is_another_file(tmp_path, monkeypatch):
+    """units.py and factors.py are stamped by size and modification time: an edit is a new file of answers."""
+    code = tmp_path / "units.py"
+    code.write_text(Path(units.__file__).read_text(encoding="utf-8"), encoding="utf-8")
+    assert Path(factors.__file__).name == "factors.py" and Path(units.__file__).name == "units.py"
+    assert factors.CODE == (units.__file__, factors.__file__)
+    monkeypatch.setattr(factors, "CODE", (str(code), factors.__file__))
+    factors._key.cache_clear()
+    before = factors._key()
+    os.utime(code, ns=(0, 10**18))  # the same bytes, edited at another time
+    factors._key.cache_clear()
+    edited = factors._key()
+    code.write_text(code.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    factors._key.cache_clear()
+    assert len({before, edited, factors._key()}) == 3
 
 
 def test_an_unwritable_cache_costs_time_never_a_result(tmp_path, monkeypatch):

@@ -28,7 +28,7 @@ def load_compiled(reference: str) -> CompiledRegimen:
     if cached is not None:
         try:
             return CompiledRegimen.from_json(cached)
-        except (KeyError, TypeError, ValueError, AttributeError):
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError):
             pass
     compiled = _compile(reference)
     write_entry(FOLDER, key, compiled.to_json())

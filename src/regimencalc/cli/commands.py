@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from regimencalc import __version__
 from regimencalc.cli.run import emit, exit_code, plan_course, sheet_format
 from regimencalc.cli.run import schedule as run_schedule
 
@@ -93,7 +94,7 @@ class _Main(click.Group):
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="regimencalc")
+@click.version_option(version=__version__)  # regimencalc.__version__: the one source (pyproject reads it)
 def main() -> None:
     """Chemotherapy regimen dosing and scheduling with hand-checkable dose traces."""
 
@@ -389,6 +390,7 @@ def batch(
     """One course per patient row, one administration per output row (docs/batch.md); needs regimencalc[batch]."""
     tables, options = _cohort_setup(bsa_formula, accept_unusual)
     from regimencalc.batch.cohort import ERROR_SCHEMA, SCHEMA, plan_cohort
+    from regimencalc.display import plural
     from regimencalc.render.output import output_file
 
     fmt = tables.output_format(output)
@@ -412,8 +414,8 @@ def batch(
                 _progress("patients"),
             )
     click.echo(
-        f"regimencalc: {totals.patients} patients, {totals.administrations} administrations to {output}; "
-        f"{totals.refused} rows refused ({errors})",
+        f"regimencalc: {plural(totals.patients, 'patient')}, {plural(totals.administrations, 'administration')} "
+        f"to {output}; {plural(totals.refused, 'row')} refused ({errors})",
         err=True,
     )
     if totals.refused:

@@ -62,7 +62,10 @@ def schedule(args: list[str]) -> bool:
         if description is not None:
             keep(FOLDER, NAME, stamp, _encode(description))
         return False
-    params = read_line(description, args, os.environ)
+    try:  # never a traceback from the reader: whatever it cannot read, click reads
+        params = read_line(description, args, os.environ)
+    except Exception:
+        return False
     if params is None or not _plain_streams():
         return False
     from regimencalc.cli.run import exit_code
@@ -204,9 +207,14 @@ def read_line(description: dict[str, Any], args: list[str], environ: Mapping[str
 
 def _value(option: dict[str, Any], text: str) -> str | int | None:
     """`text` as click converts it for the option's kind, or None when click would refuse it or the
-    reader does not know (a whole number that is not plain digits)."""
+    reader does not know (a whole number that is not plain digits, or more digits than int() reads)."""
     if option["kind"] == "integer":
-        return int(text) if text.isascii() and text.isdigit() else None
+        if not (text.isascii() and text.isdigit()):
+            return None
+        try:  # more digits than int() reads (sys.get_int_max_str_digits): click refuses it too
+            return int(text)
+        except ValueError:
+            return None
     if option["kind"] == "choice":
         if option["case_sensitive"]:
             return text if text in option["choices"] else None
@@ -286,6 +294,6 @@ def _decode(text: str) -> dict[str, Any] | None:
                 return None
             if p["multiple"] and isinstance(p["absent"], list):
                 p["absent"] = tuple(p["absent"])
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None
     return description if isinstance(params, list) else None

@@ -1,10 +1,12 @@
 """What click said, kept: text click rendered (the `--help` text, the description of `schedule`) in the
 user's cache under a stamp of everything it depends on, so a later run reads it back without click.
 
+An entry has the layout of every cache entry (protocol/cache.py, docs/cache.md): a header line
+naming its key — here the stamp — and the SHA-256 of the content, then the text as a JSON string.
 The stamp is one line: the caller's own parts (the terminal width for `--help`), then the files the
 text is made from (the click commands, click's own `.py` files, and for the description the code that
 makes and reads it), each by path, size and modification time, as Python checks its own bytecode. A
-missing, unreadable or differently stamped entry is not used: the caller renders it again with click
+missing, unreadable, differently stamped or corrupt entry is not used: the caller renders it again with click
 and keeps it (docs/architecture.md, start-up).
 """
 
@@ -36,23 +38,18 @@ def stamp(parts: list[str], files: list[str]) -> str | None:
 
 
 def read(folder: str, name: str, stamp: str | None) -> str | None:
-    """The text kept as `name` under `stamp`; None when it is missing, unreadable or stamped otherwise."""
-    from regimencalc.protocol.cache import cache_folder
+    """The text kept as `name` under `stamp`; None when it is missing, unreadable, stamped otherwise
+    or fails its checksum (read as every cache entry is: protocol/cache.py `read_entry`)."""
+    from regimencalc.protocol.cache import read_entry
 
-    if stamp is None:
-        return None
-    try:
-        with open(os.path.join(cache_folder(), folder, name), encoding="utf-8") as stream:
-            kept = stream.read()
-    except (OSError, ValueError):
-        return None
-    first, _, text = kept.partition("\n")
-    return text if first == stamp and text else None
+    text = read_entry(folder, stamp, name) if stamp is not None else None
+    return text if isinstance(text, str) and text else None
 
 
 def keep(folder: str, name: str, stamp: str | None, text: str) -> None:
-    """Keep `text` as `name` under `stamp` (atomically; skipped without a stamp or a writable cache)."""
-    from regimencalc.protocol.cache import write_text
+    """Keep `text` as `name` under `stamp`, with its checksum (atomically; skipped without a stamp or
+    a writable cache)."""
+    from regimencalc.protocol.cache import write_entry
 
     if stamp is not None:
-        write_text(folder, name, f"{stamp}\n{text}")
+        write_entry(folder, stamp, text, name)

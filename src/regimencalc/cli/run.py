@@ -168,6 +168,8 @@ def to_stdout(text: str | bytes, echo: Echo) -> None:
     """Write to standard output; a full disk or a closed pipe is one line, exit 1, not a traceback."""
     from regimencalc.errors import RegimencalcError
 
+    if isinstance(text, str):
+        _encodable(text)
     try:
         echo(text, False)
     except OSError as exc:
@@ -176,6 +178,25 @@ def to_stdout(text: str | bytes, echo: Echo) -> None:
         except (OSError, ValueError):
             pass
         raise RegimencalcError(f"cannot write standard output: {exc.strerror or exc}") from None
+
+
+def _encodable(text: str) -> None:
+    """Refuse, before anything is written, text standard output's encoding cannot hold (a
+    PYTHONIOENCODING of latin-1 or cp1252 and a '≥' or 'µ' in a course): one line naming the
+    character, the encoding and the fix."""
+    from regimencalc.errors import RegimencalcError
+
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding, getattr(sys.stdout, "errors", None) or "strict")
+    except UnicodeEncodeError as exc:
+        character = exc.object[exc.start]
+        raise RegimencalcError(
+            f"standard output cannot write U+{ord(character):04X} ({character}) in encoding {encoding}; "
+            "set PYTHONIOENCODING=utf-8 or write to a file with -o"
+        ) from None
+    except LookupError:  # an encoding Python does not know: writing reports it as it always did
+        pass
 
 
 def exit_code(exc: Exception, echo: Echo) -> int | None:

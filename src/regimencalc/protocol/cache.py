@@ -1,14 +1,14 @@
-"""The user's cache of validated and compiled regimen files, so a second run reads plain JSON.
+"""The user's cache: entries a warm run reads instead of asking pydantic, pint and click again.
 
-An entry is named by the SHA-256 of the package version, what the entry holds and the file's
-bytes: an edited file, a new release or a new entry format is a new name, never a stale hit. An
-entry is one line of JSON naming its key and the SHA-256 of its content, then the content as JSON.
-An entry that cannot be read, does not parse, names another key or does not match its checksum is
-ignored (the caller rebuilds it from the file, validated exactly as the first time); what is read
-is then checked by its reader for exactly the form it writes. Entries are written to a temporary file beside the target and renamed
-into place, so a reader never sees half an entry; a cache that cannot be written (a read-only
-home) costs time, never a result. Only regimen and drug files are kept: never observations, prior
-exposure or a profile (a patient's data stays out of the cache).
+What is kept, how each entry is keyed, what is checked on read and what that does and does not
+protect is written once, in docs/cache.md: validated regimen and drug files (`validated/`), compiled
+regimens (`compiled/`), pint's unit answers (`units/`), the kept `--help` text (`help/`) and click's
+description of `schedule` (`cli/`); never a patient's data. This module holds what every entry
+shares: its layout (a header line naming its key and the SHA-256 of its content, then the content
+as JSON), the one bounded read every cache read goes through (`read_regular`: no link followed, no
+blocking, a regular file of at most MAX_CACHE_ENTRY_BYTES), and the atomic write (a temporary file
+beside the target, renamed into place; a cache that cannot be written costs time, never a result).
+An entry that fails any check is a miss, rebuilt by its caller.
 
 Where: $REGIMENCALC_CACHE_DIR, else $XDG_CACHE_HOME/regimencalc, else ~/.cache/regimencalc.
 """
@@ -48,32 +48,68 @@ def cache_key(kind: str, data: bytes) -> str:
     return hashlib.sha256(f"{__version__}\0{kind}\0".encode() + data).hexdigest()
 
 
-def read_entry(folder: str, key: str) -> Any | None:
-    """The content kept under `key`, or None when it is missing, corrupt (its checksum differs) or
-    for another key."""
+def read_entry(folder: str, key: str, name: str | None = None) -> Any | None:
+    """The content kept under `key` (in the file `name`, by default `<key>.json`), or None when it
+    is missing, not a regular file, larger than MAX_CACHE_ENTRY_BYTES, corrupt (its checksum
+    differs), for another key, or JSON nested deeper than Python parses."""
     import hashlib
     import json
 
+    data = read_regular(os.path.join(cache_folder(), folder, name or f"{key}.json"))
+    if data is None:
+        return None
+    header, _, content = data.partition(b"\n")
     try:
-        with open(os.path.join(cache_folder(), folder, f"{key}.json"), "rb") as stream:
-            header, _, content = stream.read().partition(b"\n")
         kept = json.loads(header)
         if kept != {"key": key, "sha256": hashlib.sha256(content).hexdigest()}:
             return None
         return json.loads(content)
-    except (OSError, ValueError, RecursionError):
+    except (ValueError, RecursionError):
         return None
 
 
-def write_entry(folder: str, key: str, content: Any) -> None:
-    """Keep `content` under `key` with its checksum, atomically (temporary file, then rename);
-    skipped when it cannot be written."""
+def read_regular(path: str) -> bytes | None:
+    """The bytes of the regular file `path`, or None when it is missing, a symbolic link, not a
+    regular file (a FIFO, a device, a folder) or larger than MAX_CACHE_ENTRY_BYTES. Opened without
+    following a link and without blocking, so no entry can hang or exhaust a run: every cache read
+    goes through here."""
+    import stat
+
+    from regimencalc.protocol.limits import MAX_CACHE_ENTRY_BYTES
+
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        handle = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        status = os.fstat(handle)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_CACHE_ENTRY_BYTES:
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_CACHE_ENTRY_BYTES:
+            chunk = os.read(handle, MAX_CACHE_ENTRY_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+    return b"".join(chunks) if size <= MAX_CACHE_ENTRY_BYTES else None
+
+
+def write_entry(folder: str, key: str, content: Any, name: str | None = None) -> None:
+    """Keep `content` under `key` (in the file `name`, by default `<key>.json`) with its checksum,
+    atomically (temporary file, then rename); skipped when it cannot be written."""
     import hashlib
     import json
 
     text = json.dumps(content, ensure_ascii=False)
     header = json.dumps({"key": key, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()})
-    write_text(folder, f"{key}.json", f"{header}\n{text}")
+    write_text(folder, name or f"{key}.json", f"{header}\n{text}")
 
 
 def write_text(folder: str, name: str, text: str) -> None:

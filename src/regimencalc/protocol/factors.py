@@ -11,10 +11,11 @@ the factor, or None where pint says the two are of different dimensions. An unkn
 an answer: `parse_unit` refuses it, with its words, every time.
 
 Kept in the user's cache as one small JSON file (`units/<key>.json`, the key naming the package
-version, `units.txt`'s bytes and the pint installed), read once per process; a miss adds its
-answer and rewrites the file atomically (two processes racing may lose an answer, which costs only
-a later recomputation). A file that cannot be read, or holds anything but text readings with
-finite positive factors, is ignored and rewritten, never trusted.
+version, `units.txt`'s bytes, the code that asks pint — `units.py` and this module — and the pint
+installed), read once per process; a miss adds its answer and rewrites the file atomically (two
+processes racing may lose an answer, which costs only a later recomputation). A file that fails the
+cache's checks, or holds anything but text readings with finite positive factors, is a miss: never
+used, rewritten (docs/cache.md).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from typing import NamedTuple
 #: The most answers kept: the bundled regimens and the units people type need a few dozen.
 MOST_KEPT = 1000
 _FOLDER = "units"
+#: The code that asks pint and reads the answers: an edit of either is a new file of answers.
+CODE = (os.path.join(os.path.dirname(__file__), "units.py"), __file__)
 _LOCK = threading.Lock()
 
 
@@ -102,17 +105,19 @@ def _write(answers: dict[tuple[str, str], Reading]) -> None:
 @cache
 def _key() -> str:
     """The file's name: the package version (as every cache entry), the unit definitions pint reads
-    (`units.txt`) and the pint installed (its `__init__.py`'s path, size and time, as Python checks
-    its own bytecode, without importing it): new definitions or another pint are a new file."""
+    (`units.txt`), the code that asks pint (`units.py`, this module) and the pint installed (its
+    `__init__.py`), each file by path, size and modification time as Python checks its own bytecode,
+    pint's without importing it: new definitions, edited code or another pint are a new file."""
     from importlib.machinery import PathFinder
 
     from regimencalc.protocol.cache import cache_key
     from regimencalc.protocol.units import DEFINITIONS
 
     pint = PathFinder.find_spec("pint")
-    stamp = ""
-    if pint is not None and pint.origin is not None:
-        status = os.stat(pint.origin)
-        stamp = f"{pint.origin}:{status.st_size}:{status.st_mtime_ns}"
+    files = [*CODE, pint.origin] if pint is not None and pint.origin is not None else list(CODE)
+    stamps = []
+    for path in files:
+        status = os.stat(path)
+        stamps.append(f"{path}:{status.st_size}:{status.st_mtime_ns}")
     with open(DEFINITIONS, "rb") as handle:
-        return cache_key("unit-readings-v1", stamp.encode() + b"\0" + handle.read())
+        return cache_key("unit-readings-v1", " ".join(stamps).encode() + b"\0" + handle.read())

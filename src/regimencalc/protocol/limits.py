@@ -11,6 +11,10 @@ import datetime as dt
 
 #: Largest input file read (bundled regimens are under 7 KB; a year of observations under 100 KB).
 MAX_FILE_BYTES = 256 * 1024
+#: Largest cache entry read back (validated/, compiled/, units/, help/, cli/; docs/cache.md): the
+#: largest bundled regimen's entry is under 14 KB. A larger entry, or anything but a regular file,
+#: is a miss, rebuilt from the source.
+MAX_CACHE_ENTRY_BYTES = 8 * 1024 * 1024
 #: Most YAML values in one file, counted with every alias expanded (a billion-laughs file is refused);
 #: about 400 observation entries, ten times the largest bundled regimen.
 MAX_YAML_NODES = 6_000

@@ -20,7 +20,7 @@ from functools import cache, partial
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from regimencalc.errors import InputFileError, Problem, UnknownRegimenError
-from regimencalc.protocol.bundled import DRUGS, bundled_ids, read_bounded, regimen_file
+from regimencalc.protocol.bundled import DRUGS, REGIMENS, bundled_ids, read_bounded, regimen_file
 from regimencalc.protocol.limits import (
     MAX_FILE_BYTES,
     MAX_NUMBER,
@@ -97,8 +97,12 @@ def resolve(reference: str) -> str:
 
 
 def load_regimen(reference: str | FilePath) -> Regimen:
-    """Load and validate a regimen by bundled id or path; InputFileError lists every problem."""
-    return load_validated(resolve(str(reference)), Regimen)
+    """Load and validate a regimen by bundled id or path; InputFileError lists every problem. A
+    bundled id is the id of the regimen its file holds: a kept tree of another regimen is a miss."""
+    reference = str(reference)
+    path = resolve(reference)
+    bundled = path == os.path.join(REGIMENS, f"{reference}.yaml")
+    return load_validated(path, Regimen, reference if bundled else None)
 
 
 def regimen_model(reference: str | FilePath) -> BaseModel:
@@ -108,7 +112,7 @@ def regimen_model(reference: str | FilePath) -> BaseModel:
     return parse_document(read_text(path), str(path), _model(Regimen))
 
 
-def load_validated(path: str, kind: type[T]) -> T:
+def load_validated(path: str, kind: type[T], expected_id: str | None = None) -> T:
     """A regimen or drug file (`kind`: its plain class) validated by its model, as the plain tree.
 
     The tree is kept in the user's cache (protocol/cache.py) as tagged JSON (protocol/tagged.py),
@@ -130,7 +134,7 @@ def load_validated(path: str, kind: type[T]) -> T:
             found = from_tagged(kept)
         except (ValueError, TypeError, RecursionError):
             found = None
-        if type(found) is kind:
+        if type(found) is kind and expected_id in (None, getattr(found, "id", None)):
             return found  # type: ignore[no-any-return]
     loaded: T = plain_tree(parse_document(text, str(path), _model(kind)))
     try:

@@ -1,13 +1,14 @@
 """The validated regimen and drug files as the planner reads them: plain, frozen, pydantic-free.
 
 Each class here holds one model's fields (`FIELDS`, in the model's order) and its behaviour
-(`Band.holds`, `Phase.all_lines`, `Regimen.total_cycles`, …). The pydantic models of `regimen`,
+(`Band.holds`, `Phase.all_lines`, `Regimen.all_lines`, …). The pydantic models of `regimen`,
 `drugs` and `supportive` inherit these classes, so the behaviour is written once and both forms
 answer alike; the loader validates a file with the model, then hands the planner this plain tree
 (`plain_tree`), cold or warm. A plain instance is made without validation (`make`): it is only
-ever made from a validated model, or read back from the cache (`protocol/kept.py`), whose entries
-were written from one. Instances are frozen, equal when their class and fields are, and hashable
-when their fields are, as the frozen models are.
+ever made from a validated model, or read back from the cache (`protocol/tagged.py`), whose entries
+were written from one and are used only when they pass its checks (docs/cache.md). Instances are
+frozen, equal when their class and fields are, and hashable when their fields are, as the frozen
+models are.
 
 Nothing here imports pydantic, ruamel or pint: a warm run reads a regimen without them.
 """
@@ -325,11 +326,6 @@ class Regimen(Plain):
     def all_lines(self) -> list[DrugLine]:
         """Every line of every phase, branch arms included, in file order."""
         return [line for phase in self.phases for line in phase.all_lines()]
-
-    @property
-    def total_cycles(self) -> int:
-        """Cycles planned when the user does not limit them."""
-        return sum(p.cycle_count for p in self.phases)
 
 
 class EventLine(Plain):

@@ -4,8 +4,10 @@ An object is `{"$": "Band", field: value, …}`, named from an explicit registry
 tree may hold (`CLASSES`); a tuple is `{"$": "tuple", "items": […]}` and a dict
 `{"$": "dict", "items": [[key, value], …]}`, so both come back as they were, with keys of any
 type; lists, text, numbers, booleans and null are JSON's own. Reading back builds nothing but
-those classes, with exactly their fields: an unknown tag, a missing or extra field or any other
-shape is a ValueError, and the caller validates the file again. Never pickle: reading a cache
+those classes, with exactly their fields, and the dataclass leaves (`DoseAmount`, `Threshold`) with
+the types their fields declare: an unknown tag, a missing or extra field, a leaf field of another
+type or any other shape is a ValueError, and the caller validates the file again (docs/cache.md
+says what these checks catch and what they do not). Never pickle: reading a cache
 entry must not be able to run code.
 
 Nothing here imports pydantic, ruamel or pint.
@@ -60,6 +62,21 @@ FIELDS: dict[type, tuple[str, ...]] = {
     cls: cls.FIELDS if issubclass(cls, plain.Plain) else tuple(f.name for f in fields(cls)) for cls in CLASSES.values()
 }
 _SCALARS = (str, int, float, bool, type(None))
+#: The types a dataclass leaf's field may hold, by the name its annotation uses (a float field takes
+#: a whole number too, as Python does; bool is never a number).
+_DECLARED: dict[str, tuple[type, ...]] = {"float": (float, int), "int": (int,), "str": (str,), "None": (type(None),)}
+
+
+def _declared(cls: type) -> dict[str, tuple[type, ...]]:
+    """What each field of the dataclass `cls` may hold, from its annotations ('str | None');
+    KeyError at import for a type this table does not know, so a new field cannot go unchecked."""
+    return {f.name: sum((_DECLARED[part.strip()] for part in str(f.type).split("|")), ()) for f in fields(cls)}
+
+
+#: The field types of the dataclass leaves (DoseAmount, Threshold): checked on every read.
+TYPES: dict[type, dict[str, tuple[type, ...]]] = {
+    cls: _declared(cls) for cls in CLASSES.values() if not issubclass(cls, plain.Plain)
+}
 
 
 def to_tagged(value: Any) -> Any:
@@ -100,6 +117,9 @@ def from_tagged(data: Any) -> Any:
     if len(data) != len(names) + 1 or any(name not in data for name in names):
         raise ValueError(f"{tag} needs exactly the fields {', '.join(names)}")
     values = {name: from_tagged(data[name]) for name in names}
+    for name, allowed in TYPES.get(cls, {}).items():
+        if isinstance(values[name], bool) or not isinstance(values[name], allowed):
+            raise ValueError(f"{tag}.{name} does not hold a {type(values[name]).__name__}")
     return plain.make(cls, values) if issubclass(cls, plain.Plain) else cls(**values)
 
 

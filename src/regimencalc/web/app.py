@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Iterable
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from regimencalc import __version__
 from regimencalc.display import format_number
 from regimencalc.errors import RegimencalcError
 from regimencalc.web import api, page
@@ -31,7 +31,7 @@ def create_app(*, allowed_hosts: Iterable[str] = ()) -> FastAPI:
     """The ASGI application; `allowed_hosts` are Host names accepted besides the loopback ones."""
     app = FastAPI(
         title="regimencalc",
-        version=version("regimencalc"),
+        version=__version__,
         summary="Chemotherapy regimen dosing and scheduling with hand-checkable dose traces.",
         description="The API of `regimencalc serve` (docs/web.md). Check every dose before dispensing.",
         docs_url=None,
