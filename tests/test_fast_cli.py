@@ -370,6 +370,38 @@ def test_a_closed_pipe_on_the_fast_path_is_one_line_and_exit_1_as_on_clicks(cach
     assert _to_a_closed_pipe(warm) == _to_a_closed_pipe(blocked) == expected
 
 
+def _cut_short(cache: Path) -> tuple[int, str]:
+    """A 0.35 MB course written unbuffered (PYTHONUNBUFFERED=1) to a reader that takes 1,000 bytes and
+    closes the pipe: (exit code, stderr)."""
+    env = {**ENVIRONMENT, "REGIMENCALC_CACHE_DIR": str(cache), "PYTHONUNBUFFERED": "1"}
+    args = [
+        sys.executable,
+        "-m",
+        "regimencalc",
+        "schedule",
+        "blinatumomab",
+        *ADULT,
+        "--cycles",
+        "8",
+        "--format",
+        "json",
+    ]
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as running:
+        assert running.stdout is not None and running.stderr is not None
+        assert len(running.stdout.read(1000)) == 1000
+        running.stdout.close()
+        stderr = running.stderr.read().decode()
+        return running.wait(timeout=60), stderr
+
+
+def test_a_course_the_pipe_takes_only_in_part_is_reported_when_unbuffered(caches):
+    """Unbuffered, a write the pipe takes in part (64 KiB of 0.35 MB) used to be dropped silently, exit 0:
+    a course cut short passed for a whole one. Both paths now write all of it or say it could not."""
+    warm, blocked = caches
+    expected = (1, "regimencalc: error: cannot write standard output: Broken pipe\n")
+    assert _cut_short(warm) == _cut_short(blocked) == expected
+
+
 #: What a warm `schedule` never imports (docs/batch.md, start-up): the parsers and validators of a
 #: cache miss, click, and the standard library's resource, metadata and path readers.
 NOT_WARM = ("click", "pint", "pydantic", "ruamel", "importlib.resources", "importlib.metadata", "pathlib")

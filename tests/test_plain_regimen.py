@@ -23,7 +23,7 @@ from regimencalc.dosing.patient import make_patient
 from regimencalc.errors import RegimencalcError
 from regimencalc.planner import plan
 from regimencalc.protocol import drugs, loader, plain, regimen, supportive, tagged
-from regimencalc.protocol.bundled import bundled_drug_dir, bundled_ids, regimen_file
+from regimencalc.protocol.bundled import bundled_dir, bundled_drug_dir, bundled_ids, regimen_file
 from regimencalc.protocol.loader import (
     VALIDATED,
     load_drug_file,
@@ -164,6 +164,21 @@ def test_a_kept_entry_that_is_corrupt_or_of_another_shape_is_validated_again_and
     CORRUPTIONS[corruption](entry)
     assert entry.read_bytes() != written
     assert load_regimen("vicp") == first
+    assert entry.read_bytes() == written
+
+
+@pytest.mark.parametrize("named", ["absolute", "roundabout"])
+def test_another_regimen_under_a_bundled_files_key_is_a_miss_however_the_file_is_named(named, tmp_path, monkeypatch):
+    """The bundled file asked for by its path, not its id, is still checked against its id."""
+    monkeypatch.setenv("REGIMENCALC_CACHE_DIR", str(tmp_path))
+    path = bundled_dir() / "vicp.yaml"
+    reference = str(path) if named == "absolute" else str(path.parent / ".." / "regimens" / "vicp.yaml")
+    first = load_regimen(reference)
+    assert first.id == "vicp"
+    (entry,) = (path for path in (tmp_path / VALIDATED).glob("*.json") if '"vicp"' in path.read_text("utf-8"))
+    written = entry.read_bytes()
+    CORRUPTIONS["another regimen"](entry)
+    assert load_regimen(reference) == first
     assert entry.read_bytes() == written
 
 

@@ -24,7 +24,9 @@ def run() -> None:
     """The `regimencalc` command and `python -m regimencalc`: `main`, and once a plain `schedule` line is
     answered, the end of the process without the interpreter's teardown (a tenth of that run's time).
     Nothing is left for the teardown to do there: the output is written and flushed (a write error was
-    already reported, exit 1), no file is open, no thread runs and nothing is registered with atexit.
+    already reported, exit 1), no file is open and no thread runs; the only atexit hook such a run can have is
+    `logging.shutdown` (registered when a cold cache imports pint or pydantic), with nothing to flush:
+    no logging handler is configured.
     Every other line (and an error while flushing) ends as Python ends."""
     if _answer():
         try:

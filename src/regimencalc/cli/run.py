@@ -170,6 +170,7 @@ def to_stdout(text: str | bytes, echo: Echo) -> None:
 
     if isinstance(text, str):
         _encodable(text)
+    _buffered_stdout()
     try:
         echo(text, False)
     except OSError as exc:
@@ -178,6 +179,18 @@ def to_stdout(text: str | bytes, echo: Echo) -> None:
         except (OSError, ValueError):
             pass
         raise RegimencalcError(f"cannot write standard output: {exc.strerror or exc}") from None
+
+
+def _buffered_stdout() -> None:
+    """With PYTHONUNBUFFERED (or `python -u`) standard output writes straight to its file, and a write
+    the system takes only in part (a full pipe, a non-blocking descriptor) is neither retried nor
+    reported: a course cut short would end with exit 0. A buffered writer over the same file writes
+    all of it or raises, which `to_stdout` reports (one line, exit 1)."""
+    import io
+
+    raw = getattr(sys.stdout, "buffer", None)
+    if isinstance(raw, io.RawIOBase):
+        sys.stdout = io.TextIOWrapper(io.BufferedWriter(raw), encoding=sys.stdout.encoding, errors=sys.stdout.errors)
 
 
 def _encodable(text: str) -> None:

@@ -99,10 +99,10 @@ def resolve(reference: str) -> str:
 def load_regimen(reference: str | FilePath) -> Regimen:
     """Load and validate a regimen by bundled id or path; InputFileError lists every problem. A
     bundled id is the id of the regimen its file holds: a kept tree of another regimen is a miss."""
-    reference = str(reference)
-    path = resolve(reference)
-    bundled = path == os.path.join(REGIMENS, f"{reference}.yaml")
-    return load_validated(path, Regimen, reference if bundled else None)
+    path = resolve(str(reference))
+    folder, name = os.path.split(os.path.realpath(path))
+    bundled = folder == os.path.realpath(REGIMENS)  # by id, or by a path into the package
+    return load_validated(path, Regimen, name.removesuffix(".yaml") if bundled else None)
 
 
 def regimen_model(reference: str | FilePath) -> BaseModel:
