@@ -317,10 +317,19 @@ def test_the_output_suffix_chooses_the_format_and_a_contradiction_is_refused(run
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
-@pytest.mark.parametrize("extra", [["schedule", "-o", "-"], ["sheet"], ["sheet", "--format", "pdf"]])
-def test_a_full_standard_output_is_one_line_and_exit_1(extra):
-    command, *options = extra
-    args = [sys.executable, "-m", "regimencalc", command, "vicp", *ADULT, *options]
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["schedule", "vicp", *ADULT, "-o", "-"],
+        ["sheet", "vicp", *ADULT],
+        ["sheet", "vicp", *ADULT, "--format", "pdf"],
+        ["list"],  # list, show and bsa wrote through click.echo: exit 3, "internal error"
+        ["show", "vicp"],
+        ["bsa", "--height", "170cm", "--weight", "70kg", "--all"],
+    ],
+)
+def test_a_full_standard_output_is_one_line_and_exit_1(args):
+    args = [sys.executable, "-m", "regimencalc", *args]
     with open("/dev/full", "w") as full:
         done = subprocess.run(args, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
     assert (done.returncode, done.stderr) == (

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from regimencalc import __version__
-from regimencalc.cli.run import emit, exit_code, plan_course, sheet_format
+from regimencalc.cli.run import emit, exit_code, plan_course, sheet_format, to_stdout
 from regimencalc.cli.run import schedule as run_schedule
 
 if TYPE_CHECKING:
@@ -106,9 +106,11 @@ def list_regimens() -> None:
     from regimencalc.protocol.bundled import bundled_ids
     from regimencalc.protocol.loader import load_regimen
 
+    lines = []
     for regimen_id in bundled_ids():
         regimen = load_regimen(regimen_id)
-        click.echo(terminal_safe(f"{regimen.id:<30} v{regimen.version:<5} {regimen.name}"))
+        lines.append(terminal_safe(f"{regimen.id:<30} v{regimen.version:<5} {regimen.name}") + "\n")
+    to_stdout("".join(lines), _echo)
 
 
 @main.command()
@@ -119,7 +121,7 @@ def show(regimen: str) -> None:
     from regimencalc.protocol.loader import load_regimen
     from regimencalc.render.protocol import render_protocol
 
-    click.echo(terminal_safe_lines(render_protocol(load_regimen(regimen))), nl=False)
+    to_stdout(terminal_safe_lines(render_protocol(load_regimen(regimen))), _echo)
 
 
 @main.command()
@@ -163,12 +165,13 @@ def bsa(height: str, weight: str, formula: str, all_formulas: bool, accept_unusu
     from regimencalc.dosing.patient import make_patient
 
     patient = make_patient(height, weight, accept=frozenset(accept_unusual))
+    lines = []
     for key in BSA_FORMULAS if all_formulas else [formula]:
         f = BSA_FORMULAS[key]
         value = compute(patient.height_cm, patient.weight_kg, key)
-        click.echo(f"{f.name:<16} {value:.3f} m²   {f.equation}   [{f.citation}]")
-    for text in patient.confirmed:
-        click.echo(f"note: {text}")
+        lines.append(f"{f.name:<16} {value:.3f} m²   {f.equation}   [{f.citation}]\n")
+    lines += [f"note: {text}\n" for text in patient.confirmed]
+    to_stdout("".join(lines), _echo)
 
 
 @main.command()
@@ -487,7 +490,7 @@ def audit(
             rdi_path = output.with_name(output.name + ".rdi.csv")
             with output_file(rdi_path, force=force) as path, tables.TableWriter(path, RDI_SCHEMA, "csv") as rdi:
                 rdi.write(intensity)
-    click.echo(terminal_safe_lines(summary(checker, where, intensity)), nl=False)
+    to_stdout(terminal_safe_lines(summary(checker, where, intensity)), _echo)
 
 
 def _cohort_setup(bsa_formula: str, accept_unusual: tuple[str, ...]) -> tuple[Any, Any]:
